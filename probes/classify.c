@@ -1,0 +1,328 @@
+/*
+ * classify.c - the nDPI adapter. Nothing else in Zhulan includes nDPI, so a
+ * new nDPI release changes this file only.
+ *
+ * It follows nDPI's reference reader (ndpiReader 4.2, reader_util.c) where
+ * that decides the result: every packet goes to nDPI until it names the
+ * application (and wants no more packets for metadata) or the flow has had
+ * 80 TCP / 24 UDP packets; then nDPI gives up and may guess from the port.
+ *
+ * Unlike the reader, a TCP flow gets nDPI state only with its first payload
+ * packet. The handshake nDPI would have seen is replayed to it then as
+ * header-only packets rebuilt from the sequence numbers the flow table kept,
+ * so nDPI tracks the connection exactly as if it had seen the real ones.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <netinet/in.h>
+
+#include <ndpi_api.h>
+
+#include "classify.h"
+
+struct zl_classifier {
+	struct ndpi_detection_module_struct *ndpi;
+	unsigned max_tcp, max_udp;
+	int eager;
+};
+
+static int load_files(struct zl_classifier *c, const char *const *files,
+		      int categories, char *err, size_t errlen)
+{
+	for (; files && *files; files++) {
+		FILE *fp = fopen(*files, "r");
+		int rc;
+
+		if (!fp) {
+			snprintf(err, errlen, "%s: %s", *files, strerror(errno));
+			return -1;
+		}
+		fclose(fp);
+		if (categories)
+			rc = ndpi_load_categories_file(c->ndpi, *files);
+		else
+			rc = ndpi_load_protocols_file(c->ndpi, *files);
+		if (rc < 0) {
+			snprintf(err, errlen, "%s: nDPI could not load it", *files);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+struct zl_classifier *zl_classifier_new(const struct zl_classifier_opts *o,
+					char *err, size_t errlen)
+{
+	struct zl_classifier *c = calloc(1, sizeof(*c));
+	NDPI_PROTOCOL_BITMASK all;
+
+	if (!c) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	c->max_tcp = o && o->max_tcp_packets ? o->max_tcp_packets : 80;
+	c->max_udp = o && o->max_udp_packets ? o->max_udp_packets : 24;
+	c->eager = o ? o->eager : 0;
+	c->ndpi = ndpi_init_detection_module(ndpi_no_prefs);
+	if (!c->ndpi) {
+		snprintf(err, errlen, "nDPI initialisation failed");
+		free(c);
+		return NULL;
+	}
+	NDPI_BITMASK_SET_ALL(all);
+	ndpi_set_protocol_detection_bitmask2(c->ndpi, &all);
+	if (o && (load_files(c, o->protocol_files, 0, err, errlen) < 0 ||
+		  load_files(c, o->category_files, 1, err, errlen) < 0)) {
+		zl_classifier_free(c);
+		return NULL;
+	}
+	ndpi_finalize_initialization(c->ndpi);
+	return c;
+}
+
+void zl_classifier_free(struct zl_classifier *c)
+{
+	if (!c)
+		return;
+	if (c->ndpi)
+		ndpi_exit_detection_module(c->ndpi);
+	free(c);
+}
+
+size_t zl_classify_state_size(void)
+{
+	return SIZEOF_FLOW_STRUCT;
+}
+
+static void put16(uint8_t *b, uint16_t v)
+{
+	b[0] = (uint8_t)(v >> 8);
+	b[1] = (uint8_t)v;
+}
+
+static void put32(uint8_t *b, uint32_t v)
+{
+	put16(b, (uint16_t)(v >> 16));
+	put16(b + 2, (uint16_t)v);
+}
+
+/*
+ * Build a header-only TCP packet of flow f sent by side 'dir' (0 = src).
+ * Returns its length; buf must hold 60 bytes.
+ */
+static unsigned synth_tcp(const struct zl_flow *f, int dir, uint8_t flags,
+			  uint32_t seq, uint32_t ack, uint8_t *buf)
+{
+	const struct zl_flow_key *k = &f->key;
+	int from_a = f->src_is_a ^ dir;
+	const uint8_t *s = from_a ? k->a : k->b, *d = from_a ? k->b : k->a;
+	uint16_t sp = from_a ? k->pa : k->pb, dp = from_a ? k->pb : k->pa;
+	unsigned ipl = k->ipver == 4 ? 20 : 40;
+	uint8_t *t = buf + ipl;
+
+	memset(buf, 0, ipl + 20);
+	if (k->ipver == 4) {
+		buf[0] = 0x45;
+		put16(buf + 2, (uint16_t)(ipl + 20));
+		buf[8] = 64;
+		buf[9] = IPPROTO_TCP;
+		memcpy(buf + 12, s, 4);
+		memcpy(buf + 16, d, 4);
+	} else {
+		buf[0] = 0x60;
+		put16(buf + 4, 20);
+		buf[6] = IPPROTO_TCP;
+		buf[7] = 64;
+		memcpy(buf + 8, s, 16);
+		memcpy(buf + 24, d, 16);
+	}
+	put16(t, sp);
+	put16(t + 2, dp);
+	put32(t + 4, seq);
+	put32(t + 8, ack);
+	t[12] = 5 << 4;
+	t[13] = flags;
+	put16(t + 14, 65535);
+	return ipl + 20;
+}
+
+/* Replay the TCP handshake seen before nDPI state existed. */
+static void replay_handshake(struct zl_classifier *c, struct zl_flow *f,
+			     uint64_t ms)
+{
+	uint8_t buf[60];
+	unsigned n;
+	int syn = f->tcp_flags[0] & 0x02, synack = (f->tcp_flags[1] & 0x12) == 0x12;
+
+	if (!syn)
+		return;
+	n = synth_tcp(f, 0, 0x02, f->tcp_isn[0], 0, buf);
+	ndpi_detection_process_packet(c->ndpi, f->dpi, buf, (unsigned short)n, ms);
+	if (!synack)
+		return;
+	n = synth_tcp(f, 1, 0x12, f->tcp_isn[1], f->tcp_isn[0] + 1, buf);
+	ndpi_detection_process_packet(c->ndpi, f->dpi, buf, (unsigned short)n, ms);
+	if (f->packets[0] < 2)
+		return;
+	n = synth_tcp(f, 0, 0x10, f->tcp_isn[0] + 1, f->tcp_isn[1] + 1, buf);
+	ndpi_detection_process_packet(c->ndpi, f->dpi, buf, (unsigned short)n, ms);
+}
+
+static int state_new(struct zl_classifier *c, struct zl_flow *f, uint64_t ms)
+{
+	f->dpi = ndpi_flow_malloc(SIZEOF_FLOW_STRUCT);
+	if (!f->dpi)
+		return -1;
+	memset(f->dpi, 0, SIZEOF_FLOW_STRUCT);
+	f->class_state = ZL_CLASS_RUNNING;
+	if (f->key.proto == IPPROTO_TCP && !c->eager)
+		replay_handshake(c, f, ms);
+	return 0;
+}
+
+static void take_result(struct zl_flow *f, ndpi_protocol r)
+{
+	struct ndpi_flow_struct *nf = f->dpi;
+
+	f->master_id = r.master_protocol;
+	f->app_id = r.app_protocol;
+	f->category = (uint16_t)r.category;
+	f->risk = nf->risk;
+	switch (nf->confidence) {
+	case NDPI_CONFIDENCE_MATCH_BY_PORT: f->confidence = ZL_CONF_PORT; break;
+	case NDPI_CONFIDENCE_MATCH_BY_IP: f->confidence = ZL_CONF_IP; break;
+	case NDPI_CONFIDENCE_DPI_CACHE: f->confidence = ZL_CONF_CACHE; break;
+	case NDPI_CONFIDENCE_DPI: f->confidence = ZL_CONF_DPI; break;
+	default: f->confidence = ZL_CONF_UNKNOWN; break;
+	}
+	free(f->host);
+	f->host = nf->host_server_name[0] ? strndup(nf->host_server_name,
+				sizeof(nf->host_server_name)) : NULL;
+}
+
+static void finish(struct zl_classifier *c, struct zl_flow *f, ndpi_protocol r)
+{
+	if (r.app_protocol == NDPI_PROTOCOL_UNKNOWN) {
+		uint8_t guessed = 0;
+		r = ndpi_detection_giveup(c->ndpi, f->dpi, 1, &guessed);
+	}
+	take_result(f, r);
+	ndpi_flow_free(f->dpi);
+	f->dpi = NULL;
+	f->class_state = ZL_CLASS_DONE;
+}
+
+int zl_classify_packet(struct zl_classifier *c, struct zl_flow *f,
+		       const struct zl_pkt *p)
+{
+	uint64_t ms = p->ts_us / 1000;
+	unsigned max;
+	int enough;
+	ndpi_protocol r;
+
+	if (f->class_state == ZL_CLASS_DONE)
+		return 0;
+	f->dpi_packets++;
+	max = f->key.proto == IPPROTO_TCP ? c->max_tcp :
+	      f->key.proto == IPPROTO_UDP ? c->max_udp : 0;
+	enough = max && f->dpi_packets > max;
+	if (!f->dpi) {
+		/* Header-only TCP before any payload: the flow table keeps
+		 * what the replay needs, nDPI need not exist yet. */
+		if (!c->eager && f->key.proto == IPPROTO_TCP &&
+		    p->payload_len == 0 && !enough)
+			return 0;
+		if (state_new(c, f, ms) < 0)
+			return 0;
+	}
+	r = ndpi_detection_process_packet(c->ndpi, f->dpi, p->ip,
+			(unsigned short)(p->ip_caplen > 65535 ? 65535 : p->ip_caplen), ms);
+	if (!enough && r.app_protocol == NDPI_PROTOCOL_UNKNOWN)
+		return 0;
+	if (!enough && ndpi_extra_dissection_possible(c->ndpi, f->dpi))
+		return 0;
+	finish(c, f, r);
+	return 1;
+}
+
+void zl_classify_finish(struct zl_classifier *c, struct zl_flow *f)
+{
+	ndpi_protocol none = { 0, 0, 0 };
+
+	if (f->class_state == ZL_CLASS_DONE)
+		return;
+	if (!f->dpi && state_new(c, f, f->last_us / 1000) < 0)
+		return;
+	finish(c, f, none);
+}
+
+void zl_classify_release(struct zl_flow *f)
+{
+	if (f->dpi) {
+		ndpi_flow_free(f->dpi);
+		f->dpi = NULL;
+	}
+	free(f->host);
+	f->host = NULL;
+}
+
+const char *zl_app_name(const struct zl_classifier *c, const struct zl_flow *f,
+			char *buf, size_t len)
+{
+	ndpi_protocol r = { f->master_id, f->app_id, f->category };
+
+	return ndpi_protocol2name(c->ndpi, r, buf, (u_int)len);
+}
+
+const char *zl_proto_name(const struct zl_classifier *c, uint16_t id)
+{
+	return ndpi_get_proto_name(c->ndpi, id);
+}
+
+const char *zl_category_name(const struct zl_classifier *c, uint16_t cat)
+{
+	const char *s = ndpi_category_get_name(c->ndpi, cat);
+	return s ? s : "Unspecified";
+}
+
+const char *zl_confidence_name(int confidence)
+{
+	static const char *const names[] = {
+		"unknown", "port", "ip", "cache", "dpi",
+	};
+	if (confidence < 0 || confidence > ZL_CONF_DPI)
+		return "unknown";
+	return names[confidence];
+}
+
+size_t zl_risk_names(uint64_t risk, const char **names, size_t max)
+{
+	size_t n = 0;
+	int i;
+
+	for (i = 1; i < 64 && n < max; i++)
+		if (risk & (1ull << i))
+			names[n++] = ndpi_risk2str((ndpi_risk_enum)i);
+	return n;
+}
+
+int zl_proto_by_name(const struct zl_classifier *c, const char *name)
+{
+	int id = ndpi_get_protocol_id(c->ndpi, (char *)name);
+	return id < 0 ? -1 : id;
+}
+
+int zl_category_by_name(const struct zl_classifier *c, const char *name)
+{
+	int i;
+
+	for (i = 0; i < NDPI_PROTOCOL_NUM_CATEGORIES; i++) {
+		const char *s = ndpi_category_get_name(c->ndpi, (ndpi_protocol_category_t)i);
+		if (s && !strcasecmp(s, name))
+			return i;
+	}
+	return -1;
+}

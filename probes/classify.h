@@ -1,0 +1,74 @@
+/*
+ * classify.h - application classification of flows. The only module that
+ * includes nDPI: the rest of Zhulan sees application ids and names.
+ *
+ * One classifier per capture thread. Per-flow nDPI state is allocated only
+ * when a flow first carries payload (a SYN scan costs nothing here) and is
+ * freed as soon as the result is final.
+ */
+#ifndef ZL_CLASSIFY_H
+#define ZL_CLASSIFY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "decode.h"
+#include "flow.h"
+
+enum zl_confidence {
+	ZL_CONF_UNKNOWN = 0,
+	ZL_CONF_PORT,        /* guessed from the port after giving up */
+	ZL_CONF_IP,          /* guessed from the address */
+	ZL_CONF_CACHE,       /* from a recent flow between the same hosts */
+	ZL_CONF_DPI,         /* deep packet inspection */
+};
+
+struct zl_classifier;
+
+struct zl_classifier_opts {
+	const char *const *protocol_files;  /* NULL-terminated, may be NULL */
+	const char *const *category_files;  /* NULL-terminated, may be NULL */
+	unsigned max_tcp_packets;           /* give up after (default 80) */
+	unsigned max_udp_packets;           /* give up after (default 24) */
+	int eager;                          /* allocate on the first packet */
+};
+
+/* New classifier, or NULL with a message in err. */
+struct zl_classifier *zl_classifier_new(const struct zl_classifier_opts *o,
+					char *err, size_t errlen);
+void zl_classifier_free(struct zl_classifier *c);
+
+/*
+ * Give one packet of flow f to the classifier (p must belong to f; later
+ * fragments must not be given). Returns 1 when this packet made the result
+ * final, 0 otherwise.
+ */
+int zl_classify_packet(struct zl_classifier *c, struct zl_flow *f,
+		       const struct zl_pkt *p);
+
+/* Make the result final now (flow end): nDPI gives up and may guess. */
+void zl_classify_finish(struct zl_classifier *c, struct zl_flow *f);
+
+/* Free what the classifier attached to f (state, host name). */
+void zl_classify_release(struct zl_flow *f);
+
+/* "TLS.YouTube", "DNS", "Unknown" - as ndpiReader prints it. */
+const char *zl_app_name(const struct zl_classifier *c, const struct zl_flow *f,
+			char *buf, size_t len);
+/* The name of one protocol id ("YouTube"). */
+const char *zl_proto_name(const struct zl_classifier *c, uint16_t id);
+const char *zl_category_name(const struct zl_classifier *c, uint16_t cat);
+const char *zl_confidence_name(int confidence);
+
+/* Fill names[] with the risks set in 'risk'; returns how many. */
+size_t zl_risk_names(uint64_t risk, const char **names, size_t max);
+
+/* Protocol id of an application name (case-insensitive), or -1. */
+int zl_proto_by_name(const struct zl_classifier *c, const char *name);
+/* Category id of a category name, or -1. */
+int zl_category_by_name(const struct zl_classifier *c, const char *name);
+
+/* Bytes of nDPI state one running flow holds. */
+size_t zl_classify_state_size(void);
+
+#endif

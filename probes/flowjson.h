@@ -1,0 +1,28 @@
+/*
+ * flowjson.h - a flow as one JSON object (the --flows-json line format,
+ * also what the control API returns for a flow).
+ */
+#ifndef ZL_FLOWJSON_H
+#define ZL_FLOWJSON_H
+
+#include <stdio.h>
+#include <stdint.h>
+
+#include "classify.h"
+#include "flow.h"
+
+/* Write f as one JSON line to fp. Returns 0 or -1 on a write error. */
+int zl_flow_json_write(FILE *fp, const struct zl_classifier *c,
+		       const struct zl_flow *f);
+
+/* Format a microsecond timestamp as RFC 3339 UTC ("...T...Z"). */
+void zl_rfc3339(uint64_t ts_us, char *buf, size_t len);
+
+/* The flow's source and destination as text and ports, in "src" order. */
+void zl_flow_endpoints(const struct zl_flow *f, char *src, char *dst,
+		       size_t len, uint16_t *sport, uint16_t *dport);
+
+/* L4 protocol name as used in flow records: TCP, UDP, ICMP, ICMPV6... */
+const char *zl_l4_name(uint8_t proto, char *buf, size_t len);
+
+#endif
