@@ -63,6 +63,7 @@ static void usage(FILE *out)
 "  --categories FILE  an extra nDPI category file (repeatable)\n"
 "  --max-flows N      flow table size (default 1048576)\n"
 "  --eager-dpi        give nDPI state to flows from their first packet\n"
+"  --no-app-pack      load neither the Chinese application pack nor /etc files\n"
 "  -q                 no summary on stderr\n", ZL_DATADIR);
 }
 
@@ -77,6 +78,7 @@ int main(int argc, char **argv)
 		{ "categories", required_argument, NULL, 'c' },
 		{ "max-flows", required_argument, NULL, 'm' },
 		{ "eager-dpi", no_argument, NULL, 'E' },
+		{ "no-app-pack", no_argument, NULL, 'N' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -85,7 +87,7 @@ int main(int argc, char **argv)
 	struct zl_engine_opts eo;
 	struct files protos = { 0 }, cats = { 0 }, xprotos = { 0 }, xcats = { 0 };
 	const char *datadir = getenv("ZHULAN_DATADIR");
-	int c, i, rc;
+	int c, i, rc, pack = 1;
 	char *end;
 
 	zl_engine_opts_default(&eo);
@@ -108,6 +110,7 @@ int main(int argc, char **argv)
 			}
 			break;
 		case 'E': eo.classify.eager = 1; break;
+		case 'N': pack = 0; break;
 		case 'V': printf("zhulan %s\n", PACKAGE_VERSION); return 0;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
@@ -119,10 +122,10 @@ int main(int argc, char **argv)
 	}
 	/* The shipped application pack first, then the administrator's
 	 * additions in /etc/zhulan, then files named on the command line. */
-	if (add_from_dir(&protos, datadir, "zhulan-protos.txt", 1) < 0 ||
-	    add_from_dir(&cats, datadir, "zhulan-categories.txt", 1) < 0 ||
-	    add_from_dir(&protos, ZL_SYSCONFDIR "/zhulan", "protos.txt", 0) < 0 ||
-	    add_from_dir(&cats, ZL_SYSCONFDIR "/zhulan", "categories.txt", 0) < 0)
+	if ((pack && (add_from_dir(&protos, datadir, "zhulan-protos.txt", 1) < 0 ||
+		      add_from_dir(&cats, datadir, "zhulan-categories.txt", 1) < 0)) ||
+	    (pack && (add_from_dir(&protos, ZL_SYSCONFDIR "/zhulan", "protos.txt", 0) < 0 ||
+		      add_from_dir(&cats, ZL_SYSCONFDIR "/zhulan", "categories.txt", 0) < 0)))
 		return 2;
 	for (i = 0; i < xprotos.n; i++)
 		if (add_file(&protos, xprotos.v[i], 0) < 0)

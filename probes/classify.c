@@ -151,14 +151,22 @@ static unsigned synth_tcp(const struct zl_flow *f, int dir, uint8_t flags,
 
 /* Replay the TCP handshake seen before nDPI state existed. */
 static void replay_handshake(struct zl_classifier *c, struct zl_flow *f,
-			     uint64_t ms)
+			     uint64_t ms, int at_end)
 {
 	uint8_t buf[60];
 	unsigned n;
 	int syn = f->tcp_flags[0] & 0x02, synack = (f->tcp_flags[1] & 0x12) == 0x12;
 
-	if (!syn)
+	if (!syn) {
+		/* No handshake seen (a capture that starts mid-connection). At
+		 * the flow's end nDPI still needs one packet to guess from. */
+		if (at_end) {
+			n = synth_tcp(f, 0, f->tcp_flags[0] ? f->tcp_flags[0] : 0x10,
+				      0, 0, buf);
+			ndpi_detection_process_packet(c->ndpi, f->dpi, buf, (unsigned short)n, ms);
+		}
 		return;
+	}
 	n = synth_tcp(f, 0, 0x02, f->tcp_isn[0], 0, buf);
 	ndpi_detection_process_packet(c->ndpi, f->dpi, buf, (unsigned short)n, ms);
 	if (!synack)
@@ -171,7 +179,8 @@ static void replay_handshake(struct zl_classifier *c, struct zl_flow *f,
 	ndpi_detection_process_packet(c->ndpi, f->dpi, buf, (unsigned short)n, ms);
 }
 
-static int state_new(struct zl_classifier *c, struct zl_flow *f, uint64_t ms)
+static int state_new(struct zl_classifier *c, struct zl_flow *f, uint64_t ms,
+		     int at_end)
 {
 	f->dpi = ndpi_flow_malloc(SIZEOF_FLOW_STRUCT);
 	if (!f->dpi)
@@ -179,7 +188,7 @@ static int state_new(struct zl_classifier *c, struct zl_flow *f, uint64_t ms)
 	memset(f->dpi, 0, SIZEOF_FLOW_STRUCT);
 	f->class_state = ZL_CLASS_RUNNING;
 	if (f->key.proto == IPPROTO_TCP && !c->eager)
-		replay_handshake(c, f, ms);
+		replay_handshake(c, f, ms, at_end);
 	return 0;
 }
 
@@ -235,7 +244,7 @@ int zl_classify_packet(struct zl_classifier *c, struct zl_flow *f,
 		if (!c->eager && f->key.proto == IPPROTO_TCP &&
 		    p->payload_len == 0 && !enough)
 			return 0;
-		if (state_new(c, f, ms) < 0)
+		if (state_new(c, f, ms, 0) < 0)
 			return 0;
 	}
 	r = ndpi_detection_process_packet(c->ndpi, f->dpi, p->ip,
@@ -254,7 +263,7 @@ void zl_classify_finish(struct zl_classifier *c, struct zl_flow *f)
 
 	if (f->class_state == ZL_CLASS_DONE)
 		return;
-	if (!f->dpi && state_new(c, f, f->last_us / 1000) < 0)
+	if (!f->dpi && state_new(c, f, f->last_us / 1000, 1) < 0)
 		return;
 	finish(c, f, none);
 }
