@@ -64,6 +64,7 @@ static void usage(FILE *out)
 "  --max-flows N      flow table size (default 1048576)\n"
 "  --eager-dpi        give nDPI state to flows from their first packet\n"
 "  --no-app-pack      load neither the Chinese application pack nor /etc files\n"
+"  --no-idle-timeout  end flows only at the end of the file\n"
 "  -q                 no summary on stderr\n", ZL_DATADIR);
 }
 
@@ -79,6 +80,7 @@ int main(int argc, char **argv)
 		{ "max-flows", required_argument, NULL, 'm' },
 		{ "eager-dpi", no_argument, NULL, 'E' },
 		{ "no-app-pack", no_argument, NULL, 'N' },
+		{ "no-idle-timeout", no_argument, NULL, 'T' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -111,6 +113,13 @@ int main(int argc, char **argv)
 			break;
 		case 'E': eo.classify.eager = 1; break;
 		case 'N': pack = 0; break;
+		case 'T':
+			/* Keep every flow until the end of the file, as
+			 * ndpiReader does (and as the memory benchmark needs). */
+			eo.flows.timeout_tcp = eo.flows.timeout_tcp_closed =
+				eo.flows.timeout_tcp_half =
+				eo.flows.timeout_udp = eo.flows.timeout_other = UINT32_MAX;
+			break;
 		case 'V': printf("zhulan %s\n", PACKAGE_VERSION); return 0;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;

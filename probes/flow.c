@@ -22,7 +22,6 @@ enum {
 };
 
 #define SLAB_FLOWS 1024
-#define TIMEOUT_TCP_HALF 30
 
 struct node {
 	struct zl_flow f;
@@ -71,6 +70,7 @@ void zl_flowtab_opts_default(struct zl_flowtab_opts *o)
 {
 	o->max_flows = 1u << 20;
 	o->timeout_tcp = 300;
+	o->timeout_tcp_half = 30;
 	o->timeout_tcp_closed = 10;
 	o->timeout_udp = 60;
 	o->timeout_other = 30;
@@ -98,9 +98,7 @@ struct zl_flowtab *zl_flowtab_new(const struct zl_flowtab_opts *o,
 	t->on_end = on_end;
 	t->ud = ud;
 	t->lists[LIST_TCP].timeout_us = (uint64_t)o->timeout_tcp * 1000000;
-	t->lists[LIST_TCP_HALF].timeout_us = (uint64_t)TIMEOUT_TCP_HALF * 1000000;
-	if (o->timeout_tcp < TIMEOUT_TCP_HALF)
-		t->lists[LIST_TCP_HALF].timeout_us = t->lists[LIST_TCP].timeout_us;
+	t->lists[LIST_TCP_HALF].timeout_us = (uint64_t)o->timeout_tcp_half * 1000000;
 	t->lists[LIST_TCP_CLOSED].timeout_us = (uint64_t)o->timeout_tcp_closed * 1000000;
 	t->lists[LIST_UDP].timeout_us = (uint64_t)o->timeout_udp * 1000000;
 	t->lists[LIST_OTHER].timeout_us = (uint64_t)o->timeout_other * 1000000;

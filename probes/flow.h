@@ -71,6 +71,7 @@ typedef void (*zl_flow_end_fn)(struct zl_flow *f, void *ud);
 struct zl_flowtab_opts {
 	uint32_t max_flows;
 	uint32_t timeout_tcp;        /* seconds, established TCP */
+	uint32_t timeout_tcp_half;   /* TCP seen one way only (SYN scans) */
 	uint32_t timeout_tcp_closed; /* after FIN both ways or RST */
 	uint32_t timeout_udp;
 	uint32_t timeout_other;
