@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "daemon.h"
 #include "engine.h"
 #include "read.h"
 
@@ -49,7 +50,8 @@ static int add_from_dir(struct files *f, const char *dir, const char *name,
 static void usage(FILE *out)
 {
 	fprintf(out,
-"usage: zhulan --read FILE [--flows-json PATH|-] [--apps] [-q]\n"
+"usage: zhulan [-f] [-c FILE]          run the daemon (default config %s)\n"
+"       zhulan --read FILE [--flows-json PATH|-] [--apps] [-q]\n"
 "              [--datadir DIR] [--protos FILE]... [--categories FILE]...\n"
 "              [--max-flows N] [--eager-dpi]\n"
 "       zhulan --version\n"
@@ -65,7 +67,9 @@ static void usage(FILE *out)
 "  --eager-dpi        give nDPI state to flows from their first packet\n"
 "  --no-app-pack      load neither the Chinese application pack nor /etc files\n"
 "  --no-idle-timeout  end flows only at the end of the file\n"
-"  -q                 no summary on stderr\n", ZL_DATADIR);
+"  -q                 no summary on stderr\n"
+"  -f                 stay in the foreground, log to stderr\n"
+"  -c FILE            configuration file\n", ZL_SYSCONFDIR "/zhulan/zhulan.conf", ZL_DATADIR);
 }
 
 int main(int argc, char **argv)
@@ -89,18 +93,21 @@ int main(int argc, char **argv)
 	struct zl_engine_opts eo;
 	struct files protos = { 0 }, cats = { 0 }, xprotos = { 0 }, xcats = { 0 };
 	const char *datadir = getenv("ZHULAN_DATADIR");
-	int c, i, rc, pack = 1;
+	int c, i, rc, pack = 1, fg = 0;
+	const char *conf = ZL_SYSCONFDIR "/zhulan/zhulan.conf";
 	char *end;
 
 	zl_engine_opts_default(&eo);
 	if (!datadir)
 		datadir = ZL_DATADIR;
-	while ((c = getopt_long(argc, argv, "qh", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "qhfc:", lo, NULL)) != -1) {
 		switch (c) {
 		case 'r': ro.path = optarg; break;
 		case 'j': ro.json_path = optarg; break;
 		case 'a': ro.apps = 1; break;
 		case 'q': ro.quiet = 1; break;
+		case 'f': fg = 1; break;
+		case 'c': conf = optarg; break;
 		case 'D': datadir = optarg; break;
 		case 'p': if (add_file(&xprotos, optarg, 0) < 0) return 2; break;
 		case 'c': if (add_file(&xcats, optarg, 0) < 0) return 2; break;
@@ -125,10 +132,12 @@ int main(int argc, char **argv)
 		default: usage(stderr); return 2;
 		}
 	}
-	if (!ro.path || optind != argc) {
+	if (optind != argc) {
 		usage(stderr);
 		return 2;
 	}
+	if (!ro.path)
+		return zl_daemon_run(conf, fg);
 	/* The shipped application pack first, then the administrator's
 	 * additions in /etc/zhulan, then files named on the command line. */
 	if ((pack && (add_from_dir(&protos, datadir, "zhulan-protos.txt", 1) < 0 ||

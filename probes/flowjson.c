@@ -65,16 +65,14 @@ static json_t *host_json(const char *h)
 	return json_string(buf);
 }
 
-int zl_flow_json_write(FILE *fp, const struct zl_classifier *c,
-		       const struct zl_flow *f)
+json_t *zl_flow_to_json(const struct zl_classifier *c, const struct zl_flow *f)
 {
 	char src[INET6_ADDRSTRLEN], dst[INET6_ADDRSTRLEN], app[64], l4[8];
 	char first[40], last[40];
 	const char *risks[64];
 	uint16_t sport, dport;
 	size_t nrisk, i;
-	json_t *o, *ra;
-	int rc;
+	json_t *ra;
 
 	zl_flow_endpoints(f, src, dst, sizeof(src), &sport, &dport);
 	zl_rfc3339(f->first_us, first, sizeof(first));
@@ -83,7 +81,7 @@ int zl_flow_json_write(FILE *fp, const struct zl_classifier *c,
 	nrisk = zl_risk_names(f->risk, risks, 64);
 	for (i = 0; i < nrisk; i++)
 		json_array_append_new(ra, json_string(risks[i]));
-	o = json_pack("{s:s, s:s, s:i, s:s, s:i, s:i, s:i, s:s, s:i, s:i,"
+	return json_pack("{s:s, s:s, s:i, s:s, s:i, s:i, s:i, s:s, s:i, s:i,"
 		      " s:s, s:s, s:o, s:o,"
 		      " s:I, s:I, s:I, s:I, s:I, s:I,"
 		      " s:s, s:s, s:s, s:i, s:i}",
@@ -108,6 +106,14 @@ int zl_flow_json_write(FILE *fp, const struct zl_classifier *c,
 		      "end_reason", zl_end_name(f->end_reason),
 		      "tcp_flags", f->tcp_flags[0] | f->tcp_flags[1],
 		      "interface", f->iface);
+}
+
+int zl_flow_json_write(FILE *fp, const struct zl_classifier *c,
+		       const struct zl_flow *f)
+{
+	json_t *o = zl_flow_to_json(c, f);
+	int rc;
+
 	if (!o)
 		return -1;
 	rc = json_dumpf(o, fp, JSON_COMPACT | JSON_ENSURE_ASCII);

@@ -8,12 +8,17 @@
 #include <stdio.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "classify.h"
 #include "flow.h"
 
 /* Write f as one JSON line to fp. Returns 0 or -1 on a write error. */
 int zl_flow_json_write(FILE *fp, const struct zl_classifier *c,
 		       const struct zl_flow *f);
+
+/* f as a new jansson object (the same fields), or NULL. */
+json_t *zl_flow_to_json(const struct zl_classifier *c, const struct zl_flow *f);
 
 /* Format a microsecond timestamp as RFC 3339 UTC ("...T...Z"). */
 void zl_rfc3339(uint64_t ts_us, char *buf, size_t len);

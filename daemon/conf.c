@@ -1,0 +1,275 @@
+/*
+ * conf.c - the configuration file. A line is `key = value`; blank lines and
+ * lines starting with `#` are ignored; a `#` after a value starts a comment.
+ * Unknown keys and bad values are errors with the file and line.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "conf.h"
+
+void zl_conf_defaults(struct zl_conf *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->database = strdup("/var/lib/zhulan/zhulan.db");
+	c->control_socket = strdup("/run/zhulan/control.sock");
+	c->policy = strdup("/etc/zhulan/policy.conf");
+	c->user = strdup("zhulan");
+	c->app_dir = strdup(ZL_DATADIR);
+	c->max_flows = 1u << 20;
+	c->retention_days = 180;
+	c->snaplen = 65535;
+	c->capture_buffer_mb = 32;
+	c->promiscuous = 1;
+}
+
+void zl_conf_free(struct zl_conf *c)
+{
+	int i;
+
+	for (i = 0; i < c->n_interfaces; i++)
+		free(c->interfaces[i]);
+	free(c->database);
+	free(c->control_socket);
+	free(c->policy);
+	free(c->user);
+	free(c->app_dir);
+	memset(c, 0, sizeof(*c));
+}
+
+static char *trim(char *s)
+{
+	char *e;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	e = s + strlen(s);
+	while (e > s && isspace((unsigned char)e[-1]))
+		*--e = 0;
+	return s;
+}
+
+static int parse_uint(const char *v, unsigned long min, unsigned long max,
+		      unsigned long *out)
+{
+	char *end;
+	unsigned long n;
+
+	if (!*v || *v == '-')
+		return -1;
+	errno = 0;
+	n = strtoul(v, &end, 10);
+	if (errno || *end || n < min || n > max)
+		return -1;
+	*out = n;
+	return 0;
+}
+
+static int parse_bool(const char *v, int *out)
+{
+	if (!strcmp(v, "yes") || !strcmp(v, "true") || !strcmp(v, "1"))
+		*out = 1;
+	else if (!strcmp(v, "no") || !strcmp(v, "false") || !strcmp(v, "0"))
+		*out = 0;
+	else
+		return -1;
+	return 0;
+}
+
+static int set_str(char **dst, const char *v)
+{
+	char *s = strdup(v);
+
+	if (!s)
+		return -1;
+	free(*dst);
+	*dst = s;
+	return 0;
+}
+
+static int valid_ifname(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (!n || n > 15)
+		return 0;
+	for (; *s; s++)
+		if (isspace((unsigned char)*s) || *s == '/' || *s == ':')
+			return 0;
+	return 1;
+}
+
+static int set_interfaces(struct zl_conf *c, char *v, char *msg, size_t len)
+{
+	char *tok, *save = NULL;
+
+	for (tok = strtok_r(v, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		tok = trim(tok);
+		if (!valid_ifname(tok)) {
+			snprintf(msg, len, "interfaces: \"%s\" is not an interface name", tok);
+			return -1;
+		}
+		if (c->n_interfaces == ZL_MAX_IFACES) {
+			snprintf(msg, len, "interfaces: at most %d", ZL_MAX_IFACES);
+			return -1;
+		}
+		c->interfaces[c->n_interfaces++] = strdup(tok);
+	}
+	if (!c->n_interfaces) {
+		snprintf(msg, len, "interfaces: expected a comma-separated list of interfaces");
+		return -1;
+	}
+	return 0;
+}
+
+static const char *const keys[] = {
+	"interfaces", "database", "control_socket", "policy", "user", "app_dir",
+	"max_flows", "retention_days", "snaplen", "capture_buffer_mb",
+	"promiscuous", NULL,
+};
+
+/* Apply one key; returns 0 or -1 with msg. */
+static int apply(struct zl_conf *c, const char *k, char *v, char *msg, size_t len)
+{
+	unsigned long n;
+
+	if (!strcmp(k, "interfaces")) {
+		int i;
+		for (i = 0; i < c->n_interfaces; i++)
+			free(c->interfaces[i]);
+		c->n_interfaces = 0;
+		return set_interfaces(c, v, msg, len);
+	}
+	if (!strcmp(k, "database") || !strcmp(k, "control_socket") ||
+	    !strcmp(k, "policy") || !strcmp(k, "app_dir")) {
+		if (v[0] != '/') {
+			snprintf(msg, len, "%s: expected an absolute path, got \"%s\"", k, v);
+			return -1;
+		}
+		return set_str(!strcmp(k, "database") ? &c->database :
+			       !strcmp(k, "control_socket") ? &c->control_socket :
+			       !strcmp(k, "policy") ? &c->policy : &c->app_dir, v);
+	}
+	if (!strcmp(k, "user")) {
+		if (!*v || strchr(v, ' ')) {
+			snprintf(msg, len, "user: expected a user name");
+			return -1;
+		}
+		return set_str(&c->user, v);
+	}
+	if (!strcmp(k, "max_flows")) {
+		if (parse_uint(v, 1024, 1u << 26, &n) < 0) {
+			snprintf(msg, len, "max_flows: expected a number from 1024 to 67108864, got \"%s\"", v);
+			return -1;
+		}
+		c->max_flows = (uint32_t)n;
+		return 0;
+	}
+	if (!strcmp(k, "retention_days")) {
+		if (parse_uint(v, 1, 36500, &n) < 0) {
+			snprintf(msg, len, "retention_days: expected a number of days from 1 to 36500, got \"%s\"", v);
+			return -1;
+		}
+		c->retention_days = (unsigned)n;
+		return 0;
+	}
+	if (!strcmp(k, "snaplen")) {
+		if (parse_uint(v, 64, 262144, &n) < 0) {
+			snprintf(msg, len, "snaplen: expected a number from 64 to 262144, got \"%s\"", v);
+			return -1;
+		}
+		c->snaplen = (unsigned)n;
+		return 0;
+	}
+	if (!strcmp(k, "capture_buffer_mb")) {
+		if (parse_uint(v, 1, 4096, &n) < 0) {
+			snprintf(msg, len, "capture_buffer_mb: expected a number from 1 to 4096, got \"%s\"", v);
+			return -1;
+		}
+		c->capture_buffer_mb = (unsigned)n;
+		return 0;
+	}
+	if (!strcmp(k, "promiscuous")) {
+		if (parse_bool(v, &c->promiscuous) < 0) {
+			snprintf(msg, len, "promiscuous: expected yes or no, got \"%s\"", v);
+			return -1;
+		}
+		return 0;
+	}
+	snprintf(msg, len, "unknown key \"%s\"", k);
+	return -1;
+}
+
+/* Suggest a known key close to an unknown one (one edit or a prefix). */
+static const char *near_key(const char *k)
+{
+	int i;
+
+	for (i = 0; keys[i]; i++) {
+		size_t a = strlen(k), b = strlen(keys[i]), j, diff = 0;
+		if (a == b) {
+			for (j = 0; j < a; j++)
+				diff += k[j] != keys[i][j];
+			if (diff <= 2)
+				return keys[i];
+		} else if ((a + 1 == b || b + 1 == a) &&
+			   !strncmp(k, keys[i], a < b ? a : b)) {
+			return keys[i];
+		}
+	}
+	return NULL;
+}
+
+int zl_conf_load(const char *path, struct zl_conf *c, char *err, size_t errlen)
+{
+	FILE *fp = fopen(path, "r");
+	char *line = NULL, msg[384];
+	size_t cap = 0;
+	int lineno = 0, rc = 0;
+	struct zl_conf n;
+
+	if (!fp) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	zl_conf_defaults(&n);
+	while (getline(&line, &cap, fp) > 0) {
+		char *s, *eq, *k, *v, *hash;
+
+		lineno++;
+		s = trim(line);
+		if (!*s || *s == '#')
+			continue;
+		if ((hash = strstr(s, " #")) || (hash = strstr(s, "\t#")))
+			*hash = 0;
+		eq = strchr(s, '=');
+		if (!eq) {
+			snprintf(err, errlen, "%s:%d: expected \"key = value\"", path, lineno);
+			rc = -1;
+			break;
+		}
+		*eq = 0;
+		k = trim(s);
+		v = trim(eq + 1);
+		if (apply(&n, k, v, msg, sizeof(msg)) < 0) {
+			const char *near = strncmp(msg, "unknown key", 11) ? NULL : near_key(k);
+			snprintf(err, errlen, "%s:%d: %s%s%s%s", path, lineno, msg,
+				 near ? " (did you mean \"" : "", near ? near : "",
+				 near ? "\"?)" : "");
+			rc = -1;
+			break;
+		}
+	}
+	free(line);
+	fclose(fp);
+	if (rc == 0) {
+		zl_conf_free(c);
+		*c = n;
+	} else {
+		zl_conf_free(&n);
+	}
+	return rc;
+}

@@ -1,0 +1,39 @@
+/*
+ * conf.h - /etc/zhulan/zhulan.conf: `key = value` lines, `#` comments.
+ * Every key and its default is documented in docs/CONFIGURATION.md.
+ */
+#ifndef ZL_CONF_H
+#define ZL_CONF_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define ZL_MAX_IFACES 16
+
+struct zl_conf {
+	char *interfaces[ZL_MAX_IFACES];
+	int n_interfaces;
+	char *database;
+	char *control_socket;
+	char *policy;
+	char *user;
+	char *app_dir;            /* the application pack's directory */
+	uint32_t max_flows;
+	unsigned retention_days;
+	unsigned snaplen;
+	unsigned capture_buffer_mb;
+	int promiscuous;
+};
+
+/* Fill c with the defaults (allocated; free with zl_conf_free). */
+void zl_conf_defaults(struct zl_conf *c);
+void zl_conf_free(struct zl_conf *c);
+
+/*
+ * Load 'path' over the defaults into *c. Returns 0, or -1 with
+ * "FILE:LINE: message" in err and *c unchanged (a reload keeps the running
+ * configuration).
+ */
+int zl_conf_load(const char *path, struct zl_conf *c, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,406 @@
+/*
+ * control.c - the control API over a unix socket.
+ *
+ * The socket file is 0660 and belongs to the daemon's group, so only root
+ * and that group (the web console's user is put in it) can connect; the
+ * peer's uid (SO_PEERCRED) and, for the console, the X-Zhulan-User header
+ * name who asked, in the audit table.
+ */
+#include <errno.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+#include <libgen.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+
+#include <jansson.h>
+#include <microhttpd.h>
+
+#include "control.h"
+#include "flowjson.h"
+#include "log.h"
+
+#define API_VERSION 1
+
+struct zl_control {
+	struct MHD_Daemon *mhd;
+	struct zl_control_ctx ctx;
+};
+
+int zl_control_socket(const char *path, gid_t gid, char *err, size_t errlen)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	char *dcopy = strdup(path), *dir;
+	struct stat st;
+	int fd;
+
+	if (!dcopy)
+		return -1;
+	dir = dirname(dcopy);
+	if (strlen(path) >= sizeof(sa.sun_path)) {
+		snprintf(err, errlen, "%s: path too long for a unix socket", path);
+		free(dcopy);
+		return -1;
+	}
+	if (stat(dir, &st) < 0) {
+		if (errno != ENOENT || mkdir(dir, 0750) < 0 || stat(dir, &st) < 0) {
+			snprintf(err, errlen, "%s: %s", dir, strerror(errno));
+			free(dcopy);
+			return -1;
+		}
+		if (chown(dir, 0, gid) < 0) { /* root:group, 0750 */ }
+	}
+	/* A directory others can write to lets them replace our socket. */
+	if ((st.st_mode & S_IWOTH) || (st.st_uid != 0 && st.st_uid != geteuid())) {
+		snprintf(err, errlen, "%s: refusing a control socket in a directory "
+			 "that others can write to (mode %03o, owner uid %u)",
+			 dir, st.st_mode & 0777, st.st_uid);
+		free(dcopy);
+		return -1;
+	}
+	free(dcopy);
+	if (unlink(path) < 0 && errno != ENOENT) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		snprintf(err, errlen, "socket: %s", strerror(errno));
+		return -1;
+	}
+	strcpy(sa.sun_path, path);
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+	    chmod(path, 0660) < 0 || chown(path, 0, gid) < 0 ||
+	    listen(fd, 64) < 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static enum MHD_Result reply(struct MHD_Connection *conn, unsigned code, json_t *body)
+{
+	char *s = json_dumps(body, JSON_COMPACT);
+	struct MHD_Response *r;
+	enum MHD_Result rc;
+
+	json_decref(body);
+	if (!s)
+		return MHD_NO;
+	r = MHD_create_response_from_buffer(strlen(s), s, MHD_RESPMEM_MUST_FREE);
+	MHD_add_response_header(r, "Content-Type", "application/json");
+	rc = MHD_queue_response(conn, code, r);
+	MHD_destroy_response(r);
+	return rc;
+}
+
+static enum MHD_Result fail(struct MHD_Connection *conn, unsigned code, const char *msg)
+{
+	return reply(conn, code, json_pack("{s:s}", "error", msg));
+}
+
+/* Who is asking: "name(uid N)", with the console's user in front. */
+static void peer_name(struct MHD_Connection *conn, char *buf, size_t len)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+	const char *console = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Zhulan-User");
+	struct ucred cr;
+	socklen_t cl = sizeof(cr);
+	struct passwd *pw;
+	char who[128] = "unknown";
+
+	if (ci && getsockopt(ci->connect_fd, SOL_SOCKET, SO_PEERCRED, &cr, &cl) == 0) {
+		pw = getpwuid(cr.uid);
+		snprintf(who, sizeof(who), "%s(uid %u)", pw ? pw->pw_name : "?", cr.uid);
+	}
+	if (console && *console)
+		snprintf(buf, len, "%.64s via %s", console, who);
+	else
+		snprintf(buf, len, "%s", who);
+}
+
+/* Parse a time argument: unix seconds, RFC 3339 UTC, or "-1h"/"-30m"/"-7d"
+ * relative to now. Returns microseconds, 0 when absent, -1 when bad. */
+static long long arg_time(struct MHD_Connection *conn, const char *name)
+{
+	const char *v = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, name);
+	struct timespec now;
+	struct tm tm;
+	char *end;
+	long long n;
+
+	if (!v || !*v)
+		return 0;
+	clock_gettime(CLOCK_REALTIME, &now);
+	if (v[0] == '-') {
+		n = strtoll(v + 1, &end, 10);
+		if (end == v + 1 || n < 0)
+			return -1;
+		switch (*end) {
+		case 's': break;
+		case 'm': n *= 60; break;
+		case 'h': n *= 3600; break;
+		case 'd': n *= 86400; break;
+		default: return -1;
+		}
+		return ((long long)now.tv_sec - n) * 1000000LL;
+	}
+	n = strtoll(v, &end, 10);
+	if (!*end)
+		return n * 1000000LL;
+	memset(&tm, 0, sizeof(tm));
+	end = strptime(v, "%Y-%m-%dT%H:%M:%S", &tm);
+	if (!end || (*end && *end != 'Z' && *end != '.'))
+		return -1;
+	return (long long)timegm(&tm) * 1000000LL;
+}
+
+static unsigned arg_uint(struct MHD_Connection *conn, const char *name, unsigned def, unsigned max)
+{
+	const char *v = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, name);
+	char *end;
+	unsigned long n;
+
+	if (!v || !*v)
+		return def;
+	n = strtoul(v, &end, 10);
+	if (*end)
+		return def;
+	return n > max ? max : (unsigned)n;
+}
+
+static const char *arg(struct MHD_Connection *conn, const char *name)
+{
+	const char *v = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, name);
+	return v && *v ? v : NULL;
+}
+
+static long long now_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (long long)ts.tv_sec * 1000000LL + ts.tv_nsec / 1000;
+}
+
+static enum MHD_Result get_status(struct zl_control *c, struct MHD_Connection *conn)
+{
+	struct zl_store_stats st;
+	json_t *ifs = json_array(), *o;
+	long long live = 0;
+	int i;
+
+	for (i = 0; i < c->ctx.n_sensors; i++) {
+		json_t *s = zl_sensor_status(c->ctx.sensors[i]);
+		live += json_integer_value(json_object_get(s, "flows_live"));
+		json_array_append_new(ifs, s);
+	}
+	zl_store_stats(c->ctx.store, &st);
+	o = json_pack("{s:s, s:i, s:I, s:o, s:I, s:{s:s, s:I, s:I, s:I, s:I, s:I, s:b, s:s}, s:I}",
+		      "version", c->ctx.version, "api", API_VERSION,
+		      "uptime_s", (json_int_t)((now_us() - c->ctx.started_us) / 1000000),
+		      "interfaces", ifs,
+		      "flows_tracked", (json_int_t)live,
+		      "database", "path", c->ctx.db_path,
+		      "bytes", (json_int_t)st.db_bytes,
+		      "queued", (json_int_t)st.queued,
+		      "written", (json_int_t)st.written,
+		      "dropped", (json_int_t)st.dropped,
+		      "purged", (json_int_t)st.purged,
+		      "writable", st.writable,
+		      "last_error", st.last_error,
+		      "records_dropped", (json_int_t)st.dropped);
+	return reply(conn, MHD_HTTP_OK, o);
+}
+
+static enum MHD_Result get_flows(struct zl_control *c, struct MHD_Connection *conn)
+{
+	struct zl_flow_query q = { 0 };
+	struct zl_live_filter lf = { 0 };
+	const char *which = arg(conn, "live");
+	json_t *out = json_object(), *live, *stored;
+	char err[256];
+	int i;
+
+	q.from_us = arg_time(conn, "from");
+	q.to_us = arg_time(conn, "to");
+	if (q.from_us < 0 || q.to_us < 0)
+		return fail(conn, MHD_HTTP_BAD_REQUEST,
+			    "from/to: expected unix seconds, RFC 3339 (2026-11-28T08:00:00Z) or -1h/-30m/-7d");
+	q.host = lf.host = arg(conn, "host");
+	q.app = lf.app = arg(conn, "app");
+	q.category = lf.category = arg(conn, "category");
+	q.limit = arg_uint(conn, "limit", 100, 10000);
+	q.offset = arg_uint(conn, "offset", 0, 1u << 30);
+	if (!which || strcmp(which, "0")) {
+		live = json_array();
+		for (i = 0; i < c->ctx.n_sensors; i++)
+			zl_sensor_live_flows(c->ctx.sensors[i], &lf, live);
+		json_object_set_new(out, "live", live);
+	}
+	if (!which || strcmp(which, "1")) {
+		stored = zl_store_flows(c->ctx.store, &q, err, sizeof(err));
+		if (!stored) {
+			json_decref(out);
+			return fail(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, err);
+		}
+		json_object_set_new(out, "stored", stored);
+	}
+	return reply(conn, MHD_HTTP_OK, out);
+}
+
+static enum MHD_Result get_top(struct zl_control *c, struct MHD_Connection *conn)
+{
+	const char *what = arg(conn, "what");
+	long long from = arg_time(conn, "from"), to = arg_time(conn, "to");
+	char err[256];
+	json_t *r;
+
+	if (!what)
+		what = "apps";
+	if (strcmp(what, "hosts") && strcmp(what, "apps") && strcmp(what, "categories"))
+		return fail(conn, MHD_HTTP_BAD_REQUEST, "what: expected hosts, apps or categories");
+	if (from < 0 || to < 0)
+		return fail(conn, MHD_HTTP_BAD_REQUEST, "from/to: bad time");
+	if (!from)
+		from = now_us() - 3600LL * 1000000;
+	r = zl_store_top(c->ctx.store, what, from, to, arg_uint(conn, "limit", 10, 1000),
+			 err, sizeof(err));
+	if (!r)
+		return fail(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, err);
+	return reply(conn, MHD_HTTP_OK, json_pack("{s:s, s:o}", "what", what, "top", r));
+}
+
+static enum MHD_Result get_series(struct zl_control *c, struct MHD_Connection *conn)
+{
+	long long from = arg_time(conn, "from"), to = arg_time(conn, "to");
+	unsigned step = arg_uint(conn, "step", 300, 86400 * 31);
+	char err[256];
+	json_t *r;
+
+	if (from < 0 || to < 0)
+		return fail(conn, MHD_HTTP_BAD_REQUEST, "from/to: bad time");
+	if (step < 300 || step % 300)
+		return fail(conn, MHD_HTTP_BAD_REQUEST, "step: expected a multiple of 300 seconds");
+	if (!from)
+		from = now_us() - 24LL * 3600 * 1000000;
+	r = zl_store_series(c->ctx.store, from, to, step, arg(conn, "host"), arg(conn, "app"),
+			    err, sizeof(err));
+	if (!r)
+		return fail(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, err);
+	return reply(conn, MHD_HTTP_OK, json_pack("{s:i, s:o}", "step", step, "series", r));
+}
+
+static enum MHD_Result get_audit(struct zl_control *c, struct MHD_Connection *conn)
+{
+	long long from = arg_time(conn, "from"), to = arg_time(conn, "to");
+	char err[256];
+	json_t *r;
+
+	if (from < 0 || to < 0)
+		return fail(conn, MHD_HTTP_BAD_REQUEST, "from/to: bad time");
+	r = zl_store_audit_list(c->ctx.store, from, to, arg_uint(conn, "limit", 100, 10000),
+				err, sizeof(err));
+	if (!r)
+		return fail(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, err);
+	return reply(conn, MHD_HTTP_OK, json_pack("{s:o}", "audit", r));
+}
+
+static enum MHD_Result post_reload(struct zl_control *c, struct MHD_Connection *conn)
+{
+	char who[200], msg[512];
+	int rc;
+
+	peer_name(conn, who, sizeof(who));
+	rc = c->ctx.reload ? c->ctx.reload(c->ctx.ud, msg, sizeof(msg)) : -1;
+	if (!c->ctx.reload)
+		snprintf(msg, sizeof(msg), "reload not available");
+	zl_store_audit(c->ctx.store, who, "reload", rc == 0 ? "ok" : msg);
+	if (rc < 0)
+		return fail(conn, MHD_HTTP_UNPROCESSABLE_ENTITY, msg);
+	return reply(conn, MHD_HTTP_OK, json_pack("{s:s}", "result", "reloaded"));
+}
+
+static enum MHD_Result handle(void *cls, struct MHD_Connection *conn,
+			      const char *url, const char *method,
+			      const char *version, const char *upload,
+			      size_t *upload_size, void **state)
+{
+	struct zl_control *c = cls;
+	static int first;
+
+	(void)version; (void)upload;
+	/* The first call only announces the request; answer on the second. */
+	if (!*state) {
+		*state = &first;
+		return MHD_YES;
+	}
+	if (*upload_size) {
+		*upload_size = 0;  /* bodies are not used yet */
+		return MHD_YES;
+	}
+	if (!strcmp(method, "GET")) {
+		if (!strcmp(url, "/v1/status"))
+			return get_status(c, conn);
+		if (!strcmp(url, "/v1/flows"))
+			return get_flows(c, conn);
+		if (!strcmp(url, "/v1/top"))
+			return get_top(c, conn);
+		if (!strcmp(url, "/v1/series"))
+			return get_series(c, conn);
+		if (!strcmp(url, "/v1/audit"))
+			return get_audit(c, conn);
+	} else if (!strcmp(method, "POST")) {
+		if (!strcmp(url, "/v1/reload"))
+			return post_reload(c, conn);
+	}
+	return fail(conn, MHD_HTTP_NOT_FOUND, "no such endpoint (see docs/API.md)");
+}
+
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	char buf[512];
+
+	(void)cls;
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	buf[strcspn(buf, "\n")] = 0;
+	zl_log_warnx("control: %s", buf);
+}
+
+struct zl_control *zl_control_start(int fd, const struct zl_control_ctx *ctx,
+				    char *err, size_t errlen)
+{
+	struct zl_control *c = calloc(1, sizeof(*c));
+
+	if (!c)
+		return NULL;
+	c->ctx = *ctx;
+	c->mhd = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG,
+				  0, NULL, NULL, handle, c,
+				  MHD_OPTION_LISTEN_SOCKET, fd,
+				  MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+				  MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
+				  MHD_OPTION_CONNECTION_LIMIT, (unsigned)64,
+				  MHD_OPTION_END);
+	if (!c->mhd) {
+		snprintf(err, errlen, "control socket: libmicrohttpd could not start");
+		free(c);
+		return NULL;
+	}
+	return c;
+}
+
+void zl_control_stop(struct zl_control *c)
+{
+	if (!c)
+		return;
+	MHD_stop_daemon(c->mhd);
+	free(c);
+}

@@ -1,0 +1,290 @@
+/*
+ * daemon.c - start-up, privileges, the signal loop and shutdown.
+ *
+ * Order matters: as root we open every capture handle and the control
+ * socket, create the state directories; then we become `user`, keeping only
+ * CAP_NET_RAW and CAP_NET_ADMIN (a packet socket is checked when it is
+ * created, so capture goes on), open the database as that user, and only
+ * then start threads. Shutdown ends every live flow into the store and
+ * drains it before exit.
+ */
+#include <errno.h>
+#include <grp.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <libgen.h>
+#include <sys/stat.h>
+
+#include <cap-ng.h>
+#include <systemd/sd-daemon.h>
+
+#include "conf.h"
+#include "control.h"
+#include "daemon.h"
+#include "log.h"
+#include "sensor.h"
+#include "store.h"
+
+struct daemon {
+	const char *conf_path;
+	struct zl_conf conf;
+	struct zl_sensor *sensors[ZL_MAX_IFACES];
+	int n_sensors;
+	struct zl_store *store;
+	struct zl_control *control;
+	uid_t uid;
+	gid_t gid;
+	char *proto_files[3], *cat_files[3];
+};
+
+static long long now_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (long long)ts.tv_sec * 1000000LL + ts.tv_nsec / 1000;
+}
+
+/* Make the directory of 'path' exist, owned by the daemon's user. */
+static int state_dir(struct daemon *d, const char *path, char *err, size_t len)
+{
+	char *copy = strdup(path), *dir;
+	struct stat st;
+	int rc = 0;
+
+	if (!copy)
+		return -1;
+	dir = dirname(copy);
+	if (stat(dir, &st) < 0) {
+		if (mkdir(dir, 0750) < 0) {
+			snprintf(err, len, "%s: %s", dir, strerror(errno));
+			rc = -1;
+		} else if (geteuid() == 0 && chown(dir, d->uid, d->gid) < 0) {
+			snprintf(err, len, "%s: %s", dir, strerror(errno));
+			rc = -1;
+		}
+	}
+	free(copy);
+	return rc;
+}
+
+static int drop_privileges(struct daemon *d, char *err, size_t len)
+{
+	if (geteuid() != 0)
+		return 0;  /* started unprivileged: nothing to give up */
+	capng_clear(CAPNG_SELECT_BOTH);
+	capng_updatev(CAPNG_ADD, CAPNG_EFFECTIVE | CAPNG_PERMITTED,
+		      CAP_NET_RAW, CAP_NET_ADMIN, -1);
+	if (capng_change_id((int)d->uid, (int)d->gid,
+			    CAPNG_DROP_SUPP_GRP | CAPNG_CLEAR_BOUNDING) != 0) {
+		snprintf(err, len, "cannot change to user %s with CAP_NET_RAW and "
+			 "CAP_NET_ADMIN (libcap-ng)", d->conf.user);
+		return -1;
+	}
+	return 0;
+}
+
+static int reload(void *ud, char *msg, size_t len)
+{
+	struct daemon *d = ud;
+	struct zl_conf n;
+	int i, restart = 0;
+
+	zl_conf_defaults(&n);
+	if (zl_conf_load(d->conf_path, &n, msg, len) < 0) {
+		zl_conf_free(&n);
+		zl_log_warnx("reload: %s; keeping the running configuration", msg);
+		return -1;
+	}
+	if (n.retention_days != d->conf.retention_days) {
+		zl_store_set_retention(d->store, n.retention_days);
+		d->conf.retention_days = n.retention_days;
+	}
+	restart |= n.n_interfaces != d->conf.n_interfaces;
+	for (i = 0; !restart && i < n.n_interfaces; i++)
+		restart |= strcmp(n.interfaces[i], d->conf.interfaces[i]) != 0;
+	restart |= strcmp(n.database, d->conf.database) || strcmp(n.user, d->conf.user) ||
+		   strcmp(n.control_socket, d->conf.control_socket) ||
+		   n.max_flows != d->conf.max_flows;
+	zl_conf_free(&n);
+	snprintf(msg, len, "configuration reloaded%s", restart ?
+		 "; interfaces, database, control_socket, user and max_flows change at restart" : "");
+	zl_log_info("%s", msg);
+	return 0;
+}
+
+static int lookup_user(struct daemon *d, char *err, size_t len)
+{
+	struct passwd *pw = getpwnam(d->conf.user);
+
+	if (!pw) {
+		if (geteuid() != 0) {
+			d->uid = geteuid();
+			d->gid = getegid();
+			return 0;
+		}
+		snprintf(err, len, "user \"%s\" does not exist (create it: "
+			 "adduser --system --group %s)", d->conf.user, d->conf.user);
+		return -1;
+	}
+	d->uid = pw->pw_uid;
+	d->gid = pw->pw_gid;
+	return 0;
+}
+
+static void engine_opts(struct daemon *d, struct zl_engine_opts *eo)
+{
+	char *p;
+
+	zl_engine_opts_default(eo);
+	eo->flows.max_flows = d->conf.max_flows;
+	if (asprintf(&p, "%s/zhulan-protos.txt", d->conf.app_dir) >= 0)
+		d->proto_files[0] = p;
+	if (asprintf(&p, "%s/zhulan-categories.txt", d->conf.app_dir) >= 0)
+		d->cat_files[0] = p;
+	if (access(ZL_SYSCONFDIR "/zhulan/protos.txt", R_OK) == 0)
+		d->proto_files[1] = strdup(ZL_SYSCONFDIR "/zhulan/protos.txt");
+	if (access(ZL_SYSCONFDIR "/zhulan/categories.txt", R_OK) == 0)
+		d->cat_files[1] = strdup(ZL_SYSCONFDIR "/zhulan/categories.txt");
+	eo->classify.protocol_files = (const char *const *)d->proto_files;
+	eo->classify.category_files = (const char *const *)d->cat_files;
+}
+
+static int start(struct daemon *d, sigset_t *sigs)
+{
+	struct zl_live_opts lo = { (int)d->conf.snaplen, (int)d->conf.capture_buffer_mb,
+				   d->conf.promiscuous, 100 };
+	struct zl_store_opts so = { d->conf.database, d->conf.retention_days, 65536, 500 };
+	struct zl_control_ctx cc;
+	struct zl_engine_opts eo;
+	char err[512];
+	int i, fd;
+
+	if (lookup_user(d, err, sizeof(err)) < 0)
+		goto fail;
+	for (i = 0; i < d->conf.n_interfaces; i++) {
+		d->sensors[i] = zl_sensor_open(d->conf.interfaces[i], (uint8_t)(i + 1),
+					       &lo, err, sizeof(err));
+		if (!d->sensors[i])
+			goto fail;
+		d->n_sensors++;
+	}
+	fd = zl_control_socket(d->conf.control_socket, d->gid, err, sizeof(err));
+	if (fd < 0)
+		goto fail;
+	if (state_dir(d, d->conf.database, err, sizeof(err)) < 0 ||
+	    drop_privileges(d, err, sizeof(err)) < 0) {
+		close(fd);
+		goto fail;
+	}
+	d->store = zl_store_open(&so, err, sizeof(err));
+	if (!d->store) {
+		close(fd);
+		goto fail;
+	}
+	/* Threads inherit the blocked signals: only the main loop takes them. */
+	pthread_sigmask(SIG_BLOCK, sigs, NULL);
+	if (zl_store_start(d->store) < 0) {
+		snprintf(err, sizeof(err), "%s: cannot start the writer", d->conf.database);
+		close(fd);
+		goto fail;
+	}
+	engine_opts(d, &eo);
+	for (i = 0; i < d->n_sensors; i++)
+		if (zl_sensor_start(d->sensors[i], &eo, d->store, err, sizeof(err)) < 0) {
+			close(fd);
+			goto fail;
+		}
+	cc = (struct zl_control_ctx){ d->sensors, d->n_sensors, d->store, PACKAGE_VERSION,
+				      now_us(), d->conf.database, reload, d };
+	d->control = zl_control_start(fd, &cc, err, sizeof(err));
+	if (!d->control)
+		goto fail;
+	zl_log_info("started: %d interface(s), database %s, control %s, running as %s",
+		    d->n_sensors, d->conf.database, d->conf.control_socket, d->conf.user);
+	return 0;
+fail:
+	zl_log_warnx("%s", err);
+	return -1;
+}
+
+static void stop(struct daemon *d)
+{
+	int i;
+
+	zl_control_stop(d->control);
+	d->control = NULL;
+	for (i = 0; i < d->n_sensors; i++)
+		zl_sensor_stop(d->sensors[i]);  /* live flows go to the store */
+	zl_store_close(d->store);            /* drains and writes aggregates */
+	d->store = NULL;
+	for (i = 0; i < d->n_sensors; i++)
+		zl_sensor_free(d->sensors[i]);
+	d->n_sensors = 0;
+	for (i = 0; i < 3; i++) {
+		free(d->proto_files[i]);
+		free(d->cat_files[i]);
+	}
+}
+
+int zl_daemon_run(const char *conf_path, int foreground)
+{
+	struct daemon d = { .conf_path = conf_path };
+	uint64_t wd_us = 0;
+	sigset_t sigs;
+	char err[512];
+	int sig, rc = 0;
+
+	zl_log_init("zhulan", foreground);
+	zl_conf_defaults(&d.conf);
+	if (zl_conf_load(conf_path, &d.conf, err, sizeof(err)) < 0) {
+		fprintf(stderr, "zhulan: %s\n", err);
+		zl_conf_free(&d.conf);
+		return 2;
+	}
+	if (!d.conf.n_interfaces) {
+		fprintf(stderr, "zhulan: %s: no interfaces to capture on (interfaces = ...)\n",
+			conf_path);
+		zl_conf_free(&d.conf);
+		return 2;
+	}
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGHUP);
+	signal(SIGPIPE, SIG_IGN);
+	if (start(&d, &sigs) < 0) {
+		stop(&d);
+		zl_conf_free(&d.conf);
+		return 2;
+	}
+	sd_notify(0, "READY=1");
+	if (sd_watchdog_enabled(0, &wd_us) <= 0)
+		wd_us = 0;
+	for (;;) {
+		struct timespec ts = { 1, 0 };
+		if (wd_us) {
+			ts.tv_sec = (time_t)(wd_us / 2 / 1000000);
+			ts.tv_nsec = (long)(wd_us / 2 % 1000000) * 1000;
+		}
+		sig = sigtimedwait(&sigs, NULL, &ts);
+		if (wd_us)
+			sd_notify(0, "WATCHDOG=1");
+		if (sig == SIGHUP) {
+			char msg[512];
+			reload(&d, msg, sizeof(msg));
+		} else if (sig == SIGTERM || sig == SIGINT) {
+			zl_log_info("stopping (signal %d)", sig);
+			sd_notify(0, "STOPPING=1");
+			break;
+		}
+	}
+	stop(&d);
+	zl_log_info("stopped");
+	zl_conf_free(&d.conf);
+	return rc;
+}

@@ -1,0 +1,41 @@
+/*
+ * sensor.h - one capture thread per interface: it owns its capture handle
+ * and its flow engine, and hands ended flows to the store.
+ *
+ * The engine is guarded by a mutex that the capture thread holds while it
+ * processes one packet; the control API takes it only to read live flows
+ * and counters. Nothing else is shared with the packet path.
+ */
+#ifndef ZL_SENSOR_H
+#define ZL_SENSOR_H
+
+#include <jansson.h>
+
+#include "capture.h"
+#include "engine.h"
+#include "store.h"
+
+struct zl_sensor;
+
+/* Open interface 'ifname' (needs CAP_NET_RAW: call before dropping it). */
+struct zl_sensor *zl_sensor_open(const char *ifname, uint8_t index,
+				 const struct zl_live_opts *lo,
+				 char *err, size_t errlen);
+/* Create the engine and start the thread; ended flows go to 'store'. */
+int zl_sensor_start(struct zl_sensor *s, const struct zl_engine_opts *eo,
+		    struct zl_store *store, char *err, size_t errlen);
+/* Stop capturing, end every live flow into the store, join the thread. */
+void zl_sensor_stop(struct zl_sensor *s);
+void zl_sensor_free(struct zl_sensor *s);
+
+/* Status object: name, counters, decode errors by reason, live flows. */
+json_t *zl_sensor_status(struct zl_sensor *s);
+
+struct zl_live_filter {
+	const char *host, *app, *category;
+};
+/* Append the live flows matching f to array 'out'; returns how many. */
+size_t zl_sensor_live_flows(struct zl_sensor *s, const struct zl_live_filter *f,
+			    json_t *out);
+
+#endif

@@ -1,0 +1,297 @@
+/*
+ * zhulanctl.c - the administrator's command line over the control API.
+ *
+ *   zhulanctl [-s SOCKET] [--json] status
+ *   zhulanctl [-s SOCKET] [--json] flows [--live|--stored] [--host IP]
+ *             [--app NAME] [--category NAME] [--since 1h] [--limit N]
+ *   zhulanctl [-s SOCKET] [--json] top [hosts|apps|categories] [--since 1h] [--limit N]
+ *   zhulanctl [-s SOCKET] reload
+ *
+ * Exit status: 0 ok, 1 the daemon refused the request, 2 usage error or
+ * the daemon is not running.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <curl/curl.h>
+#include <jansson.h>
+
+struct buf {
+	char *p;
+	size_t n;
+};
+
+static size_t collect(char *d, size_t sz, size_t nm, void *ud)
+{
+	struct buf *b = ud;
+	char *p = realloc(b->p, b->n + sz * nm + 1);
+
+	if (!p)
+		return 0;
+	memcpy(p + b->n, d, sz * nm);
+	b->p = p;
+	b->n += sz * nm;
+	b->p[b->n] = 0;
+	return sz * nm;
+}
+
+/* Request 'path'; returns the JSON body, exits 2 when nobody answers. */
+static json_t *call(const char *sock, const char *method, const char *path, long *code)
+{
+	CURL *c = curl_easy_init();
+	struct buf b = { NULL, 0 };
+	char url[2048], errbuf[CURL_ERROR_SIZE] = "";
+	json_error_t je;
+	json_t *j;
+	CURLcode rc;
+
+	snprintf(url, sizeof(url), "http://zhulan%s", path);
+	curl_easy_setopt(c, CURLOPT_UNIX_SOCKET_PATH, sock);
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+	if (!strcmp(method, "POST"))
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, "");
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
+	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, 30L);
+	rc = curl_easy_perform(c);
+	if (rc != CURLE_OK) {
+		fprintf(stderr, "zhulanctl: zhulan is not running (cannot connect to %s: %s)\n",
+			sock, errbuf[0] ? errbuf : curl_easy_strerror(rc));
+		exit(2);
+	}
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, code);
+	curl_easy_cleanup(c);
+	j = b.p ? json_loads(b.p, 0, &je) : NULL;
+	free(b.p);
+	if (!j) {
+		fprintf(stderr, "zhulanctl: the daemon's answer is not JSON\n");
+		exit(1);
+	}
+	return j;
+}
+
+static void human_bytes(double v, char *buf, size_t len)
+{
+	const char *u[] = { "B", "kB", "MB", "GB", "TB" };
+	int i = 0;
+
+	while (v >= 1000 && i < 4) {
+		v /= 1000;
+		i++;
+	}
+	snprintf(buf, len, i ? "%.1f %s" : "%.0f %s", v, u[i]);
+}
+
+static const char *jstr(json_t *o, const char *k)
+{
+	const char *s = json_string_value(json_object_get(o, k));
+	return s ? s : "";
+}
+
+static long long jint(json_t *o, const char *k)
+{
+	return (long long)json_integer_value(json_object_get(o, k));
+}
+
+static void print_status(json_t *j)
+{
+	json_t *ifs = json_object_get(j, "interfaces"), *i, *db = json_object_get(j, "database");
+	char b[32];
+	size_t k;
+
+	printf("zhulan %s, up %llds, %lld flows tracked\n", jstr(j, "version"),
+	       jint(j, "uptime_s"), jint(j, "flows_tracked"));
+	printf("\n%-12s %12s %12s %12s %10s %10s %10s\n", "interface", "packets", "bytes",
+	       "kernel drop", "decode err", "flows", "evicted");
+	json_array_foreach(ifs, k, i) {
+		json_t *e = json_object_get(i, "decode_errors"), *v;
+		const char *key;
+		long long errs = 0;
+		json_object_foreach(e, key, v)
+			errs += (long long)json_integer_value(v);
+		human_bytes((double)jint(i, "bytes"), b, sizeof(b));
+		printf("%-12s %12lld %12s %12lld %10lld %10lld %10lld\n", jstr(i, "name"),
+		       jint(i, "packets"), b, jint(i, "kernel_dropped"), errs,
+		       jint(i, "flows_live"), jint(i, "flows_evicted"));
+	}
+	human_bytes((double)jint(db, "bytes"), b, sizeof(b));
+	printf("\ndatabase %s: %s, %lld records written, %lld dropped, %lld purged%s%s\n",
+	       jstr(db, "path"), b, jint(db, "written"), jint(db, "dropped"),
+	       jint(db, "purged"), json_is_true(json_object_get(db, "writable")) ? "" : ", NOT WRITABLE: ",
+	       json_is_true(json_object_get(db, "writable")) ? "" : jstr(db, "last_error"));
+}
+
+static void flow_row(json_t *f, int live)
+{
+	char src[80], dst[80], b[32];
+	const char *t = jstr(f, "last_seen");
+
+	snprintf(src, sizeof(src), "%s:%lld", jstr(f, "src_ip"), jint(f, "src_port"));
+	snprintf(dst, sizeof(dst), "%s:%lld", jstr(f, "dst_ip"), jint(f, "dst_port"));
+	human_bytes((double)jint(f, "bytes"), b, sizeof(b));
+	printf("%-19.19s %-6s %-30s %-30s %-22s %-16s %-28.28s %8lld %10s %s\n",
+	       t, jstr(f, "proto"), src, dst, jstr(f, "app"), jstr(f, "category"),
+	       jstr(f, "host"), jint(f, "packets"), b, live ? "live" : jstr(f, "end_reason"));
+}
+
+static void print_flows(json_t *j)
+{
+	json_t *live = json_object_get(j, "live"), *st = json_object_get(j, "stored"), *f;
+	size_t k;
+
+	printf("%-19s %-6s %-30s %-30s %-22s %-16s %-28s %8s %10s %s\n", "last seen (UTC)",
+	       "proto", "source", "destination", "application", "category", "host",
+	       "packets", "bytes", "state");
+	json_array_foreach(live, k, f)
+		flow_row(f, 1);
+	json_array_foreach(json_object_get(st, "flows"), k, f)
+		flow_row(f, 0);
+	if (st)
+		printf("(%zu live, %lld stored; shown %zu stored)\n", json_array_size(live),
+		       jint(st, "total"), json_array_size(json_object_get(st, "flows")));
+}
+
+static void print_top(json_t *j)
+{
+	json_t *t = json_object_get(j, "top"), *r;
+	char b[32];
+	size_t k;
+
+	printf("%-40s %12s %12s %8s\n", jstr(j, "what"), "bytes", "packets", "flows");
+	json_array_foreach(t, k, r) {
+		human_bytes((double)jint(r, "bytes"), b, sizeof(b));
+		printf("%-40s %12s %12lld %8lld\n", jstr(r, "name"), b, jint(r, "packets"),
+		       jint(r, "flows"));
+	}
+}
+
+static void usage(FILE *o)
+{
+	fprintf(o,
+"usage: zhulanctl [-s SOCKET] [--json] status\n"
+"       zhulanctl [-s SOCKET] [--json] flows [--live|--stored] [--host IP] [--app NAME]\n"
+"                 [--category NAME] [--since 1h] [--limit N]\n"
+"       zhulanctl [-s SOCKET] [--json] top [hosts|apps|categories] [--since 1h] [--limit N]\n"
+"       zhulanctl [-s SOCKET] reload\n");
+}
+
+/* Append "&k=v" with v escaped. */
+static void qadd(char *q, size_t len, const char *k, const char *v)
+{
+	char *e;
+
+	if (!v)
+		return;
+	e = curl_easy_escape(NULL, v, 0);
+	snprintf(q + strlen(q), len - strlen(q), "%s%s=%s", strchr(q, '?') ? "&" : "?", k, e);
+	curl_free(e);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "socket", required_argument, NULL, 's' }, { "json", no_argument, NULL, 'j' },
+		{ "live", no_argument, NULL, 'L' }, { "stored", no_argument, NULL, 'S' },
+		{ "host", required_argument, NULL, 'H' }, { "app", required_argument, NULL, 'a' },
+		{ "category", required_argument, NULL, 'C' }, { "since", required_argument, NULL, 'i' },
+		{ "limit", required_argument, NULL, 'l' }, { "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *sock = "/run/zhulan/control.sock", *host = NULL, *app = NULL,
+		   *cat = NULL, *since = NULL, *limit = NULL, *live = NULL, *cmd;
+	char q[2048], since_arg[64];
+	int c, json = 0, rc;
+	long code = 0;
+	json_t *j;
+
+	if (getenv("ZHULAN_SOCKET"))
+		sock = getenv("ZHULAN_SOCKET");
+	while ((c = getopt_long(argc, argv, "+s:jh", lo, NULL)) != -1) {
+		switch (c) {
+		case 's': sock = optarg; break;
+		case 'j': json = 1; break;
+		case 'L': live = "1"; break;
+		case 'S': live = "0"; break;
+		case 'H': host = optarg; break;
+		case 'a': app = optarg; break;
+		case 'C': cat = optarg; break;
+		case 'i': since = optarg; break;
+		case 'l': limit = optarg; break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (optind >= argc) {
+		usage(stderr);
+		return 2;
+	}
+	cmd = argv[optind++];
+	/* options may also follow the command */
+	while ((c = getopt_long(argc, argv, "s:jh", lo, NULL)) != -1) {
+		switch (c) {
+		case 's': sock = optarg; break;
+		case 'j': json = 1; break;
+		case 'L': live = "1"; break;
+		case 'S': live = "0"; break;
+		case 'H': host = optarg; break;
+		case 'a': app = optarg; break;
+		case 'C': cat = optarg; break;
+		case 'i': since = optarg; break;
+		case 'l': limit = optarg; break;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (since)
+		snprintf(since_arg, sizeof(since_arg), "%s%s", since[0] == '-' ? "" : "-", since);
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	if (!strcmp(cmd, "status")) {
+		j = call(sock, "GET", "/v1/status", &code);
+	} else if (!strcmp(cmd, "flows")) {
+		snprintf(q, sizeof(q), "/v1/flows");
+		qadd(q, sizeof(q), "live", live);
+		qadd(q, sizeof(q), "host", host);
+		qadd(q, sizeof(q), "app", app);
+		qadd(q, sizeof(q), "category", cat);
+		qadd(q, sizeof(q), "from", since ? since_arg : NULL);
+		qadd(q, sizeof(q), "limit", limit);
+		j = call(sock, "GET", q, &code);
+	} else if (!strcmp(cmd, "top")) {
+		snprintf(q, sizeof(q), "/v1/top");
+		qadd(q, sizeof(q), "what", optind < argc ? argv[optind++] : "apps");
+		qadd(q, sizeof(q), "from", since ? since_arg : NULL);
+		qadd(q, sizeof(q), "limit", limit);
+		j = call(sock, "GET", q, &code);
+	} else if (!strcmp(cmd, "reload")) {
+		j = call(sock, "POST", "/v1/reload", &code);
+	} else {
+		fprintf(stderr, "zhulanctl: unknown command \"%s\"\n", cmd);
+		usage(stderr);
+		return 2;
+	}
+	if (optind < argc) {
+		fprintf(stderr, "zhulanctl: unexpected argument \"%s\"\n", argv[optind]);
+		return 2;
+	}
+	rc = code == 200 ? 0 : 1;
+	if (rc) {
+		fprintf(stderr, "zhulanctl: %s\n", jstr(j, "error"));
+	} else if (json) {
+		json_dumpf(j, stdout, JSON_INDENT(2));
+		putchar('\n');
+	} else if (!strcmp(cmd, "status")) {
+		print_status(j);
+	} else if (!strcmp(cmd, "flows")) {
+		print_flows(j);
+	} else if (!strcmp(cmd, "top")) {
+		print_top(j);
+	} else {
+		printf("%s\n", jstr(j, "result"));
+	}
+	json_decref(j);
+	curl_global_cleanup();
+	return rc;
+}
