@@ -1,0 +1,149 @@
+#!/bin/bash
+# daemon.sh - the zhulan daemon on the namespace lab (packaging/lab): live
+# capture on the gateway's lan0, real clients in three departments, flows
+# visible through zhulanctl with the right application within 2 seconds,
+# a clean SIGTERM and restart with stored data intact, a full disk that
+# costs counted records and not the daemon, and start-up errors.
+. "$(dirname "$0")/lib.sh"
+[ "$(id -u)" -eq 0 ] || skip_all "needs root for network namespaces"
+ZHULANCTL=${ZHULANCTL:-$(dirname "$ZHULAN")/zhulanctl}
+LAB="$top_srcdir/packaging/lab"
+P=zlt$$
+chmod 755 "$WORK"
+cleanup() {
+	[ -n "${DPID:-}" ] && kill -9 "$DPID" 2>/dev/null
+	umount "$WORK/small" 2>/dev/null
+	"$LAB" down --prefix $P >/dev/null 2>&1
+	rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+"$LAB" up --prefix $P > "$WORK/lab.log" 2>&1
+ok $? "lab up" || { sed 's/^/# /' "$WORK/lab.log" | tail -20; done_testing; exit 1; }
+inns() { local h=$1; shift; "$LAB" exec --prefix $P "$h" "$@"; }
+
+conf() { # conf DBPATH -> writes $WORK/zhulan.conf
+	cat > "$WORK/zhulan.conf" <<CONF
+interfaces = lan0
+database = $1
+control_socket = $WORK/run/control.sock
+user = nobody
+app_dir = $ZHULAN_DATADIR
+retention_days = 180
+CONF
+}
+start() {
+	ip netns exec $P-gw "$ZHULAN" -f -c "$WORK/zhulan.conf" 2>>"$WORK/daemon.log" &
+	DPID=$!
+	for _ in $(seq 50); do [ -S "$WORK/run/control.sock" ] && "$ZHULANCTL" -s "$WORK/run/control.sock" status >/dev/null 2>&1 && return 0; sleep 0.1; done
+	return 1
+}
+ctl() { "$ZHULANCTL" -s "$WORK/run/control.sock" "$@"; }
+stop() { kill -TERM "$DPID"; local t0=$(date +%s%N); wait "$DPID"; local st=$?; DPID=; echo "$st $(( ($(date +%s%N) - t0) / 1000000 ))"; }
+
+mkdir -p "$WORK/db"
+conf "$WORK/db/zhulan.db"
+start; ok $? "daemon starts on the lab gateway and answers status"
+
+# Has the flow of CLIENT to SERVER:PORT the application APP? (live or stored)
+has_flow() { # has_flow CLIENT SERVER PORT APP
+	ctl --json flows --host "$1" --limit 1000 | $PYTHON3 -c '
+import json, sys
+c, s, p, app = sys.argv[1:5]
+j = json.load(sys.stdin)
+fl = j.get("live", []) + j.get("stored", {}).get("flows", [])
+sys.exit(0 if any(f["src_ip"] == c and f["dst_ip"] == s and f["dst_port"] == int(p) and f["app"] == app for f in fl) else 1)' "$@"
+}
+check_app() { # check_app HOST CLIENT SERVER PORT APP DESC CMD...
+	local h=$1 c=$2 s=$3 p=$4 app=$5 d=$6; shift 6
+	inns "$h" "$@" >/dev/null 2>&1
+	local found=1
+	for _ in $(seq 20); do has_flow "$c" "$s" "$p" "$app" && { found=0; break; }; sleep 0.1; done
+	ok $found "$d: $app within 2 s"
+}
+check_app fin1 192.0.2.10 198.51.100.10 443 TLS.Douyin "finance fin1 HTTPS www.douyin.com (IPv4)" \
+	curl -sk -4 -o /dev/null https://www.douyin.com/
+check_app fin1 2001:db8:10::10 2001:db8:f::10 443 TLS.Douyin "finance fin1 HTTPS www.douyin.com (IPv6)" \
+	curl -sk -6 -o /dev/null https://www.douyin.com/
+check_app edu1 192.0.2.74 198.51.100.10 443 TLS.Bilibili "education edu1 HTTPS www.bilibili.com" \
+	curl -sk -4 -o /dev/null https://www.bilibili.com/
+check_app edu2 192.0.2.75 198.51.100.10 443 TLS.DingTalk "education edu2 HTTPS im.dingtalk.com" \
+	curl -sk -o /dev/null https://im.dingtalk.com/
+check_app hea1 192.0.2.138 198.51.100.53 53 DNS.Baidu "health hea1 DNS www.baidu.com" \
+	dig +short +tries=1 @198.51.100.53 www.baidu.com A
+check_app hea2 192.0.2.139 198.51.100.10 80 HTTP.Taobao "health hea2 HTTP www.taobao.com" \
+	curl -s -o /dev/null http://www.taobao.com/
+
+ctl status > "$WORK/status.txt"; ok $? "zhulanctl status"
+grep -q "^lan0 " "$WORK/status.txt"; ok $? "status lists lan0"
+ctl --json status | $PYTHON3 -c '
+import json, sys
+j = json.load(sys.stdin)
+i = j["interfaces"][0]
+sys.exit(0 if i["packets"] > 0 and i["kernel_dropped"] == 0 and j["database"]["writable"] else 1)'
+ok $? "status: packets counted, no kernel drops, database writable"
+ctl flows > "$WORK/flows.txt"; ok $? "zhulanctl flows (table)"
+grep -q "TLS.Douyin" "$WORK/flows.txt"; ok $? "the table shows TLS.Douyin"
+ctl top apps > "$WORK/top.txt"; ok $? "zhulanctl top apps"
+
+read st ms < <(stop)
+ok $(( st != 0 )) "SIGTERM: exit 0 (got $st)"
+ok $(( ms > 5000 )) "SIGTERM: stopped in ${ms} ms (< 5 s)"
+n1=$(sqlite3 "$WORK/db/zhulan.db" "select count(*) from flows")
+a1=$(sqlite3 "$WORK/db/zhulan.db" "select coalesce(sum(bytes_up+bytes_down),0) from agg5m")
+f1=$(sqlite3 "$WORK/db/zhulan.db" "select coalesce(sum(src2dst_bytes+dst2src_bytes),0) from flows")
+ok $(( n1 < 6 )) "every flow stored at shutdown ($n1 flows)"
+ok $(( a1 != f1 )) "aggregates hold every stored byte ($a1 = $f1)"
+start; ok $? "restart"
+n2=$(ctl --json flows --stored --limit 1 | $PYTHON3 -c 'import json,sys; print(json.load(sys.stdin)["stored"]["total"])')
+ok $(( n2 < n1 )) "after restart the stored flows are intact ($n2 >= $n1)"
+has_flow 192.0.2.10 198.51.100.10 443 TLS.Douyin; ok $? "after restart fin1's Douyin flow is still there"
+read st ms < <(stop)
+
+# zhulanctl with no daemon
+ctl status > /dev/null 2> "$WORK/err"; st=$?
+ok $(( st != 2 )) "zhulanctl without daemon: exit 2"
+grep -q "zhulan is not running" "$WORK/err"; ok $? "zhulanctl without daemon: says so: $(cat "$WORK/err")"
+
+# A full disk: the database on a 1 MB tmpfs.
+mkdir -p "$WORK/small"
+mount -t tmpfs -o size=1m tmpfs "$WORK/small"
+chmod 755 "$WORK/small"
+conf "$WORK/small/db/zhulan.db"
+start; ok $? "daemon starts with its database on a 1 MB tmpfs"
+dd if=/dev/zero of="$WORK/small/filler" bs=64k 2>/dev/null
+for i in $(seq 60); do inns fin2 dig +short +tries=1 +time=1 @198.51.100.53 "n$i.county.example" A >/dev/null 2>&1 & done; wait
+for i in $(seq 30); do
+	w=$(ctl --json status | $PYTHON3 -c 'import json,sys; d=json.load(sys.stdin)["database"]; print(int(d["writable"]), d["dropped"])')
+	[ "${w%% *}" = 0 ] && break
+	inns fin2 dig +short +tries=1 +time=1 @198.51.100.53 "m$i.county.example" A >/dev/null 2>&1
+	sleep 0.5
+done
+ok $(( ${w%% *} != 0 )) "full disk: the database is reported not writable"
+ok $(( ${w##* } == 0 )) "full disk: records dropped and counted (${w##* })"
+kill -0 "$DPID"; ok $? "full disk: the daemon is still running"
+ctl status > /dev/null; ok $? "full disk: status still answers"
+rm -f "$WORK/small/filler"
+for i in $(seq 40); do
+	inns fin2 dig +short +tries=1 +time=1 @198.51.100.53 "r$i.county.example" A >/dev/null 2>&1
+	w=$(ctl --json status | $PYTHON3 -c 'import json,sys; d=json.load(sys.stdin)["database"]; print(int(d["writable"]))')
+	[ "$w" = 1 ] && break
+	sleep 0.5
+done
+ok $(( w != 1 )) "space freed: writing resumes by itself"
+read st ms < <(stop)
+ok $(( st != 0 )) "full disk run: clean exit"
+umount "$WORK/small"
+
+# Start-up errors
+printf 'interfaces = lan0\nretention_dayz = 3\n' > "$WORK/bad.conf"
+"$ZHULAN" -f -c "$WORK/bad.conf" 2> "$WORK/err"; st=$?
+ok $(( st != 2 )) "bad configuration: exit 2"
+grep -q "bad.conf:2: unknown key \"retention_dayz\"" "$WORK/err"; ok $? "bad configuration: FILE:LINE: $(cat "$WORK/err")"
+head -c 8192 /dev/urandom > "$WORK/corrupt.db"
+conf "$WORK/corrupt.db"
+ip netns exec $P-gw "$ZHULAN" -f -c "$WORK/zhulan.conf" 2> "$WORK/err"; st=$?
+ok $(( st != 2 )) "corrupt database: exit 2"
+grep -q "corrupt.db" "$WORK/err"; ok $? "corrupt database: names the file: $(tail -1 "$WORK/err")"
+grep -q "AddressSanitizer\|runtime error" "$WORK/daemon.log"; ok $(( $? == 0 )) "no sanitizer report in the daemon's log"
+done_testing

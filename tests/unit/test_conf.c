@@ -1,0 +1,68 @@
+/*
+ * test_conf.c - the configuration file: defaults, every key, comments,
+ * and FILE:LINE errors for unknown keys and bad values.
+ */
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "conf.h"
+#include "tap.h"
+
+static char path[] = "/tmp/zl-conf-XXXXXX";
+
+static int load(const char *text, struct zl_conf *c, char *err, size_t len)
+{
+	FILE *fp = fopen(path, "w");
+	fputs(text, fp);
+	fclose(fp);
+	return zl_conf_load(path, c, err, len);
+}
+
+int main(void)
+{
+	struct zl_conf c;
+	char err[512], want[600];
+	int fd = mkstemp(path);
+
+	close(fd);
+	zl_conf_defaults(&c);
+	is_str(c.database, "/var/lib/zhulan/zhulan.db", "default database");
+	is_str(c.control_socket, "/run/zhulan/control.sock", "default control socket");
+	is_str(c.policy, "/etc/zhulan/policy.conf", "default policy");
+	is_str(c.user, "zhulan", "default user");
+	is_int(c.retention_days, 180, "default retention 180 days");
+	is_int(c.n_interfaces, 0, "no default interface");
+
+	ok(load("# Zhulan\n\ninterfaces = lan0, wan0   # both sides\n"
+		"database = /tmp/x.db\nretention_days = 200\nmax_flows = 4096\n"
+		"user = nobody\npromiscuous = no\n", &c, err, sizeof(err)) == 0,
+	   "a good file loads: %s", err);
+	is_int(c.n_interfaces, 2, "two interfaces");
+	is_str(c.interfaces[1], "wan0", "second interface, comment stripped");
+	is_str(c.database, "/tmp/x.db", "database set");
+	is_int(c.retention_days, 200, "retention set");
+	is_int(c.max_flows, 4096, "max_flows set");
+	is_int(c.promiscuous, 0, "promiscuous off");
+
+	ok(load("interfaces = lan0\nretention_dayz = 10\n", &c, err, sizeof(err)) < 0, "unknown key refused");
+	snprintf(want, sizeof(want), "%s:2: unknown key \"retention_dayz\" (did you mean \"retention_days\"?)", path);
+	is_str(err, want, "unknown key: FILE:LINE and a suggestion");
+	is_int(c.retention_days, 200, "the previous configuration is kept");
+
+	ok(load("retention_days = -5\n", &c, err, sizeof(err)) < 0, "negative retention refused");
+	snprintf(want, sizeof(want), "%s:1: retention_days: expected a number of days from 1 to 36500, got \"-5\"", path);
+	is_str(err, want, "bad value: FILE:LINE and what was expected");
+	ok(load("\n\nmax_flows = lots\n", &c, err, sizeof(err)) < 0, "non-numeric max_flows refused");
+	snprintf(want, sizeof(want), "%s:3: max_flows: expected a number from 1024 to 67108864, got \"lots\"", path);
+	is_str(err, want, "max_flows error");
+	ok(load("database = relative.db\n", &c, err, sizeof(err)) < 0, "relative path refused");
+	ok(load("just words\n", &c, err, sizeof(err)) < 0, "line without = refused");
+	snprintf(want, sizeof(want), "%s:1: expected \"key = value\"", path);
+	is_str(err, want, "missing = error");
+	ok(load("interfaces = lan0, bad/name\n", &c, err, sizeof(err)) < 0, "bad interface name refused");
+	ok(zl_conf_load("/nonexistent/zhulan.conf", &c, err, sizeof(err)) < 0, "missing file refused");
+	is_str(err, "/nonexistent/zhulan.conf: No such file or directory", "missing file message");
+	zl_conf_free(&c);
+	unlink(path);
+	return done_testing();
+}
