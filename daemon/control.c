@@ -324,7 +324,7 @@ static enum MHD_Result post_reload(struct zl_control *c, struct MHD_Connection *
 		snprintf(msg, sizeof(msg), "reload not available");
 	zl_store_audit(c->ctx.store, who, "reload", rc == 0 ? "ok" : msg);
 	if (rc < 0)
-		return fail(conn, MHD_HTTP_UNPROCESSABLE_ENTITY, msg);
+		return fail(conn, 422, msg);
 	return reply(conn, MHD_HTTP_OK, json_pack("{s:s}", "result", "reloaded"));
 }
 

@@ -80,7 +80,7 @@ int main(int argc, char **argv)
 		{ "apps", no_argument, NULL, 'a' },
 		{ "datadir", required_argument, NULL, 'D' },
 		{ "protos", required_argument, NULL, 'p' },
-		{ "categories", required_argument, NULL, 'c' },
+		{ "categories", required_argument, NULL, 'C' },
 		{ "max-flows", required_argument, NULL, 'm' },
 		{ "eager-dpi", no_argument, NULL, 'E' },
 		{ "no-app-pack", no_argument, NULL, 'N' },
@@ -110,7 +110,7 @@ int main(int argc, char **argv)
 		case 'c': conf = optarg; break;
 		case 'D': datadir = optarg; break;
 		case 'p': if (add_file(&xprotos, optarg, 0) < 0) return 2; break;
-		case 'c': if (add_file(&xcats, optarg, 0) < 0) return 2; break;
+		case 'C': if (add_file(&xcats, optarg, 0) < 0) return 2; break;
 		case 'm':
 			eo.flows.max_flows = (uint32_t)strtoul(optarg, &end, 10);
 			if (*end || !eo.flows.max_flows) {
