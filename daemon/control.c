@@ -384,8 +384,8 @@ struct zl_control *zl_control_start(int fd, const struct zl_control_ctx *ctx,
 	c->ctx = *ctx;
 	c->mhd = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG,
 				  0, NULL, NULL, handle, c,
-				  MHD_OPTION_LISTEN_SOCKET, fd,
 				  MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+				  MHD_OPTION_LISTEN_SOCKET, fd,
 				  MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
 				  MHD_OPTION_CONNECTION_LIMIT, (unsigned)64,
 				  MHD_OPTION_END);

@@ -112,7 +112,8 @@ static void print_status(json_t *j)
 		const char *key;
 		long long errs = 0;
 		json_object_foreach(e, key, v)
-			errs += (long long)json_integer_value(v);
+			if (strcmp(key, "not_ip"))  /* ARP and the like are not errors */
+				errs += (long long)json_integer_value(v);
 		human_bytes((double)jint(i, "bytes"), b, sizeof(b));
 		printf("%-12s %12lld %12s %12lld %10lld %10lld %10lld\n", jstr(i, "name"),
 		       jint(i, "packets"), b, jint(i, "kernel_dropped"), errs,
