@@ -29,27 +29,149 @@ struct zl_classifier {
 	int eager;
 };
 
-static int load_files(struct zl_classifier *c, const char *const *files,
-		      int categories, char *err, size_t errlen)
+/* Host names of the host rules in protocol files, with their protocol. */
+struct host_rule {
+	char *host;
+	char *proto;
+};
+
+struct host_rules {
+	struct host_rule *v;
+	size_t n, cap;
+};
+
+static void rules_free(struct host_rules *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->n; i++) {
+		free(r->v[i].host);
+		free(r->v[i].proto);
+	}
+	free(r->v);
+}
+
+/* Collect host:"..." rules of one protocol file line ("...@Name"). */
+static void rules_add_line(struct host_rules *r, const char *line)
+{
+	const char *at = strrchr(line, '@'), *p = line;
+	char proto[64];
+
+	if (!at || strncmp(line, "host:", 5))
+		return;
+	snprintf(proto, sizeof(proto), "%.*s", (int)strcspn(at + 1, " \t\r\n#"), at + 1);
+	while ((p = strstr(p, "host:\"")) && p < at) {
+		const char *h = p + 6, *e = strchr(h, '"');
+		if (!e || e > at)
+			break;
+		if (r->n == r->cap) {
+			size_t cap = r->cap ? r->cap * 2 : 256;
+			struct host_rule *v = realloc(r->v, cap * sizeof(*v));
+			if (!v)
+				return;
+			r->v = v;
+			r->cap = cap;
+		}
+		r->v[r->n].host = strndup(h, (size_t)(e - h));
+		r->v[r->n].proto = strdup(proto);
+		r->n++;
+		p = e + 1;
+	}
+}
+
+static int load_protocols(struct zl_classifier *c, const char *const *files,
+			  struct host_rules *rules, char *err, size_t errlen)
 {
 	for (; files && *files; files++) {
 		FILE *fp = fopen(*files, "r");
-		int rc;
+		char line[4096];
 
 		if (!fp) {
 			snprintf(err, errlen, "%s: %s", *files, strerror(errno));
 			return -1;
 		}
+		while (fgets(line, sizeof(line), fp))
+			rules_add_line(rules, line);
 		fclose(fp);
-		if (categories)
-			rc = ndpi_load_categories_file(c->ndpi, *files);
-		else
-			rc = ndpi_load_protocols_file(c->ndpi, *files);
-		if (rc < 0) {
+		if (ndpi_load_protocols_file(c->ndpi, *files) < 0) {
 			snprintf(err, errlen, "%s: nDPI could not load it", *files);
 			return -1;
 		}
 	}
+	return 0;
+}
+
+static int category_id(struct zl_classifier *c, const char *s)
+{
+	char *end;
+	long n = strtol(s, &end, 10);
+
+	if (end != s && !*end)
+		return n >= 0 && n < NDPI_PROTOCOL_NUM_CATEGORIES ? (int)n : -1;
+	return zl_category_by_name(c, s);
+}
+
+/*
+ * Category files (nDPI's format: "host<TAB>category" a line). nDPI 4.2 loses
+ * a flow's host-rule application (TLS.Douyin becomes TLS) when the same host
+ * also has a custom category, so a host that names a protocol of the
+ * protocol files gives its category to that protocol instead; only other
+ * hosts become nDPI host categories.
+ */
+static int load_categories(struct zl_classifier *c, const char *const *files,
+			   const struct host_rules *rules, char *err, size_t errlen)
+{
+	int host_cats = 0;
+
+	for (; files && *files; files++) {
+		FILE *fp = fopen(*files, "r");
+		char line[1024];
+		int lineno = 0;
+
+		if (!fp) {
+			snprintf(err, errlen, "%s: %s", *files, strerror(errno));
+			return -1;
+		}
+		while (fgets(line, sizeof(line), fp)) {
+			char *host = line, *cat;
+			size_t i;
+			int id;
+
+			lineno++;
+			host += strspn(host, " \t");
+			if (*host == '#' || *host == '\n' || *host == '\r' || !*host)
+				continue;
+			cat = host + strcspn(host, " \t");
+			if (!*cat) {
+				snprintf(err, errlen, "%s:%d: expected \"host<TAB>category\"", *files, lineno);
+				fclose(fp);
+				return -1;
+			}
+			*cat++ = 0;
+			cat += strspn(cat, " \t");
+			cat[strcspn(cat, " \t\r\n#")] = 0;
+			if ((id = category_id(c, cat)) < 0) {
+				snprintf(err, errlen, "%s:%d: unknown category \"%s\"", *files, lineno, cat);
+				fclose(fp);
+				return -1;
+			}
+			for (i = 0; i < rules->n; i++)
+				if (!strcasecmp(rules->v[i].host, host))
+					break;
+			if (i < rules->n) {
+				int proto = ndpi_get_protocol_id(c->ndpi, rules->v[i].proto);
+				if (proto >= 0)
+					ndpi_set_proto_category(c->ndpi, (u_int16_t)proto,
+								(ndpi_protocol_category_t)id);
+			} else {
+				ndpi_load_category(c->ndpi, host, (ndpi_protocol_category_t)id);
+				host_cats++;
+			}
+		}
+		fclose(fp);
+	}
+	if (host_cats)
+		ndpi_enable_loaded_categories(c->ndpi);
 	return 0;
 }
 
@@ -74,10 +196,16 @@ struct zl_classifier *zl_classifier_new(const struct zl_classifier_opts *o,
 	}
 	NDPI_BITMASK_SET_ALL(all);
 	ndpi_set_protocol_detection_bitmask2(c->ndpi, &all);
-	if (o && (load_files(c, o->protocol_files, 0, err, errlen) < 0 ||
-		  load_files(c, o->category_files, 1, err, errlen) < 0)) {
-		zl_classifier_free(c);
-		return NULL;
+	if (o) {
+		struct host_rules rules = { 0 };
+		int rc = load_protocols(c, o->protocol_files, &rules, err, errlen);
+		if (rc == 0)
+			rc = load_categories(c, o->category_files, &rules, err, errlen);
+		rules_free(&rules);
+		if (rc < 0) {
+			zl_classifier_free(c);
+			return NULL;
+		}
 	}
 	ndpi_finalize_initialization(c->ndpi);
 	return c;
