@@ -1,0 +1,120 @@
+/*
+ * store.h - the daemon's database: ended flows, their 5-minute aggregates,
+ * the audit trail and the tables later issues fill (access log, incidents,
+ * policy versions), in one SQLite file in WAL mode.
+ *
+ * Capture threads hand finished flows to a bounded queue that never blocks
+ * them; one writer thread drains it in batched transactions, folds every
+ * flow into the aggregates and purges rows older than the retention. When
+ * the disk is full the writer drops batches, says so in the stats and
+ * tries again every second; the daemon goes on capturing. Queries run on a
+ * separate read-only connection, beside the writer.
+ *
+ * This module is the only includer of sqlite3.h.
+ */
+#ifndef ZL_STORE_H
+#define ZL_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+struct zl_store;
+
+struct zl_store_opts {
+	const char *path;          /* database file */
+	unsigned retention_days;   /* 180 default; rows older are purged */
+	unsigned queue_len;        /* records buffered for the writer (default 65536) */
+	unsigned batch_ms;         /* max time a record waits before its transaction (default 500) */
+};
+
+/* A finished flow as the store keeps it (strings are copied in). */
+struct zl_flow_record {
+	int64_t first_us, last_us;          /* microseconds since epoch, UTC */
+	char proto[8];                      /* "TCP", "UDP", "ICMP", "ICMPV6", or a number */
+	char src_ip[46], dst_ip[46];
+	uint16_t src_port, dst_port, vlan;
+	uint8_t ip_version;
+	uint8_t iface;                      /* capture interface index */
+	char app[48];                       /* "TLS.YouTube" */
+	uint16_t app_id, master_id;
+	char category[32];
+	char risks[192];                    /* comma-separated risk names, "" if none */
+	char host[128];                     /* SNI / Host / DNS name, "" if none */
+	char end_reason[12];
+	char confidence[8];
+	uint64_t src2dst_packets, dst2src_packets, src2dst_bytes, dst2src_bytes;
+};
+
+struct zl_store_stats {
+	uint64_t queued, written, dropped, purged;  /* flow records since open */
+	uint64_t db_bytes;                  /* main db + WAL file size */
+	int writable;                       /* 0 while writes fail (disk full...) */
+	char last_error[256];               /* the last write error, kept after recovery */
+	uint64_t pending;                   /* records in the queue now */
+	uint64_t purged_rows;               /* rows purged from every table (flows too) */
+};
+
+/*
+ * Open or create 'o->path' (mode 0640), check it (quick_check) and bring
+ * its schema to the current version. NULL and "PATH: reason" in err on
+ * failure. Zero fields of 'o' take their defaults.
+ */
+struct zl_store *zl_store_open(const struct zl_store_opts *o, char *err, size_t errlen);
+/* Start the single writer thread: 0, or -errno. */
+int zl_store_start(struct zl_store *s);
+/* Drain the queue (also when the writer was never started), stop, close, free. */
+void zl_store_close(struct zl_store *s);
+
+/* Copy r into the queue. Any thread; never blocks: -ENOSPC (and counts a
+ * drop) when the queue is full, -ESHUTDOWN once zl_store_close has begun. */
+int zl_store_put_flow(struct zl_store *s, const struct zl_flow_record *r);
+/* Insert into the audit table now (who/detail may be NULL). 0 or -errno. */
+int zl_store_audit(struct zl_store *s, const char *who, const char *action, const char *detail);
+void zl_store_stats(struct zl_store *s, struct zl_store_stats *st);
+/* Change the retention (0 = the default); the writer purges at once. */
+void zl_store_set_retention(struct zl_store *s, unsigned days);
+
+/*
+ * Queries run on a separate read-only connection (WAL lets them run while
+ * the writer writes); they return a new jansson object/array or NULL with
+ * err filled. Time bounds are microseconds, from inclusive, to exclusive;
+ * 0 = open.
+ */
+struct zl_flow_query {
+	int64_t from_us, to_us;   /* by last packet */
+	const char *host;         /* src or dst ip */
+	const char *app;          /* "TLS.YouTube", or its last part "YouTube" */
+	const char *category;
+	unsigned limit;           /* 0: 100; at most 10000 */
+	unsigned offset;
+};
+
+/*
+ * {"total":N,"flows":[...]} newest first. A flow has the fields of a live
+ * flow (flowjson.h): the record's names, with first_seen/last_seen as
+ * RFC 3339 UTC strings, "interface" for iface, risks as an array, host null
+ * when empty, and the totals packets and bytes.
+ */
+json_t *zl_store_flows(struct zl_store *s, const struct zl_flow_query *q, char *err, size_t errlen);
+/* [{"name":..,"bytes":..,"packets":..,"flows":..}] by bytes desc, from the
+ * aggregates; what is "hosts" (source addresses), "apps" or "categories". */
+json_t *zl_store_top(struct zl_store *s, const char *what, int64_t from_us, int64_t to_us,
+		     unsigned limit, char *err, size_t errlen);
+/* [{"t":"RFC3339","bytes_up":..,"bytes_down":..,"packets":..,"flows":..}]
+ * oldest first; step_s is a multiple of 300, buckets are aligned to it.
+ * With a start set, steps without traffic up to the end (or now) are
+ * present with zeros. */
+json_t *zl_store_series(struct zl_store *s, int64_t from_us, int64_t to_us, unsigned step_s,
+			const char *host, const char *app, char *err, size_t errlen);
+/* [{"id":..,"ts":"RFC3339","who":..,"action":..,"detail":..}] newest first */
+json_t *zl_store_audit_list(struct zl_store *s, int64_t from_us, int64_t to_us,
+			    unsigned limit, char *err, size_t errlen);
+
+/* The schema this build writes, and its steps: step i takes a database
+ * from version i to i + 1 (for tests and tools). */
+unsigned zl_store_schema_version(void);
+const char *zl_store_schema_step(unsigned i);
+
+#endif
