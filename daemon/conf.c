@@ -24,6 +24,10 @@ void zl_conf_defaults(struct zl_conf *c)
 	c->snaplen = 65535;
 	c->capture_buffer_mb = 32;
 	c->promiscuous = 1;
+	c->timeout_tcp = 300;
+	c->timeout_tcp_closed = 10;
+	c->timeout_udp = 60;
+	c->timeout_other = 30;
 }
 
 void zl_conf_free(struct zl_conf *c)
@@ -128,7 +132,8 @@ static int set_interfaces(struct zl_conf *c, char *v, char *msg, size_t len)
 static const char *const keys[] = {
 	"interfaces", "database", "control_socket", "policy", "user", "app_dir",
 	"max_flows", "retention_days", "snaplen", "capture_buffer_mb",
-	"promiscuous", NULL,
+	"promiscuous", "flow_timeout_tcp", "flow_timeout_tcp_closed",
+	"flow_timeout_udp", "flow_timeout_other", NULL,
 };
 
 /* Apply one key; returns 0 or -1 with msg. */
@@ -191,6 +196,20 @@ static int apply(struct zl_conf *c, const char *k, char *v, char *msg, size_t le
 		}
 		c->capture_buffer_mb = (unsigned)n;
 		return 0;
+	}
+	if (!strncmp(k, "flow_timeout_", 13)) {
+		unsigned *t = !strcmp(k, "flow_timeout_tcp") ? &c->timeout_tcp :
+			      !strcmp(k, "flow_timeout_tcp_closed") ? &c->timeout_tcp_closed :
+			      !strcmp(k, "flow_timeout_udp") ? &c->timeout_udp :
+			      !strcmp(k, "flow_timeout_other") ? &c->timeout_other : NULL;
+		if (t) {
+			if (parse_uint(v, 1, 86400, &n) < 0) {
+				snprintf(msg, len, "%s: expected seconds from 1 to 86400, got \"%s\"", k, v);
+				return -1;
+			}
+			*t = (unsigned)n;
+			return 0;
+		}
 	}
 	if (!strcmp(k, "promiscuous")) {
 		if (parse_bool(v, &c->promiscuous) < 0) {

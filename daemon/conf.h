@@ -23,6 +23,7 @@ struct zl_conf {
 	unsigned snaplen;
 	unsigned capture_buffer_mb;
 	int promiscuous;
+	unsigned timeout_tcp, timeout_tcp_closed, timeout_udp, timeout_other;
 };
 
 /* Fill c with the defaults (allocated; free with zl_conf_free). */

@@ -142,6 +142,12 @@ static void engine_opts(struct daemon *d, struct zl_engine_opts *eo)
 
 	zl_engine_opts_default(eo);
 	eo->flows.max_flows = d->conf.max_flows;
+	eo->flows.timeout_tcp = d->conf.timeout_tcp;
+	eo->flows.timeout_tcp_closed = d->conf.timeout_tcp_closed;
+	eo->flows.timeout_udp = d->conf.timeout_udp;
+	eo->flows.timeout_other = d->conf.timeout_other;
+	if (eo->flows.timeout_tcp_half > d->conf.timeout_tcp)
+		eo->flows.timeout_tcp_half = d->conf.timeout_tcp;
 	if (asprintf(&p, "%s/zhulan-protos.txt", d->conf.app_dir) >= 0)
 		d->proto_files[0] = p;
 	if (asprintf(&p, "%s/zhulan-categories.txt", d->conf.app_dir) >= 0)

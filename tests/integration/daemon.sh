@@ -22,9 +22,10 @@ trap cleanup EXIT
 ok $? "lab up" || { sed 's/^/# /' "$WORK/lab.log" | tail -20; done_testing; exit 1; }
 inns() { local h=$1; shift; "$LAB" exec --prefix $P "$h" "$@"; }
 
-conf() { # conf DBPATH -> writes $WORK/zhulan.conf
+conf() { # conf DBPATH [EXTRA LINE] -> writes $WORK/zhulan.conf
 	cat > "$WORK/zhulan.conf" <<CONF
 interfaces = lan0
+${2:-}
 database = $1
 control_socket = $WORK/run/control.sock
 user = nobody
@@ -116,7 +117,7 @@ grep -q "zhulan is not running" "$WORK/err"; ok $? "zhulanctl without daemon: sa
 mkdir -p "$WORK/small"
 mount -t tmpfs -o size=1m tmpfs "$WORK/small"
 chmod 755 "$WORK/small"
-conf "$WORK/small/db/zhulan.db"
+conf "$WORK/small/db/zhulan.db" "flow_timeout_udp = 1"
 start; ok $? "daemon starts with its database on a 1 MB tmpfs"
 dd if=/dev/zero of="$WORK/small/filler" bs=64k 2>/dev/null
 pids=
