@@ -17,27 +17,33 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <ctype.h>
 #include <netinet/in.h>
 
 #include <ndpi_api.h>
 
 #include "classify.h"
 
-struct zl_classifier {
-	struct ndpi_detection_module_struct *ndpi;
-	unsigned max_tcp, max_udp;
-	int eager;
-};
-
 /* Host names of the host rules in protocol files, with their protocol. */
 struct host_rule {
 	char *host;
 	char *proto;
+	int proto_id;
+	int category;        /* -1: none given */
 };
 
 struct host_rules {
 	struct host_rule *v;
 	size_t n, cap;
+	uint32_t *slot;      /* open-addressing index into v (+1; 0 = empty) */
+	uint32_t mask;
+};
+
+struct zl_classifier {
+	struct ndpi_detection_module_struct *ndpi;
+	unsigned max_tcp, max_udp;
+	int eager;
+	struct host_rules rules;
 };
 
 static void rules_free(struct host_rules *r)
@@ -49,6 +55,71 @@ static void rules_free(struct host_rules *r)
 		free(r->v[i].proto);
 	}
 	free(r->v);
+	free(r->slot);
+}
+
+static uint32_t host_hash(const char *s, size_t n)
+{
+	uint32_t h = 2166136261u;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		h = (h ^ (uint8_t)tolower((unsigned char)s[i])) * 16777619u;
+	return h;
+}
+
+/* Index the rules by host; a later rule for the same host replaces an
+ * earlier one (the administrator's files are loaded after the pack). */
+static int rules_index(struct zl_classifier *c)
+{
+	struct host_rules *r = &c->rules;
+	uint32_t n = 64, i;
+
+	while (n < r->n * 2)
+		n <<= 1;
+	r->slot = calloc(n, sizeof(*r->slot));
+	if (!r->slot)
+		return -1;
+	r->mask = n - 1;
+	for (i = 0; i < r->n; i++) {
+		uint32_t h = host_hash(r->v[i].host, strlen(r->v[i].host)) & r->mask;
+		r->v[i].proto_id = ndpi_get_protocol_id(c->ndpi, r->v[i].proto);
+		while (r->slot[h] && strcasecmp(r->v[r->slot[h] - 1].host, r->v[i].host))
+			h = (h + 1) & r->mask;
+		r->slot[h] = i + 1;
+	}
+	return 0;
+}
+
+static const struct host_rule *rules_find(const struct host_rules *r,
+					  const char *s, size_t n)
+{
+	uint32_t h;
+
+	if (!r->slot)
+		return NULL;
+	for (h = host_hash(s, n) & r->mask; r->slot[h]; h = (h + 1) & r->mask) {
+		const struct host_rule *x = &r->v[r->slot[h] - 1];
+		if (strlen(x->host) == n && !strncasecmp(x->host, s, n))
+			return x;
+	}
+	return NULL;
+}
+
+/* The rule for 'host' or the closest domain above it (www.a.b -> a.b -> b). */
+static const struct host_rule *rules_match(const struct host_rules *r, const char *host)
+{
+	const char *p = host;
+	const struct host_rule *x;
+
+	while (p && *p) {
+		if ((x = rules_find(r, p, strlen(p))))
+			return x;
+		p = strchr(p, '.');
+		if (p)
+			p++;
+	}
+	return NULL;
 }
 
 /* Collect host:"..." rules of one protocol file line ("...@Name"). */
@@ -74,6 +145,7 @@ static void rules_add_line(struct host_rules *r, const char *line)
 		}
 		r->v[r->n].host = strndup(h, (size_t)(e - h));
 		r->v[r->n].proto = strdup(proto);
+		r->v[r->n].category = -1;
 		r->n++;
 		p = e + 1;
 	}
@@ -119,7 +191,7 @@ static int category_id(struct zl_classifier *c, const char *s)
  * hosts become nDPI host categories.
  */
 static int load_categories(struct zl_classifier *c, const char *const *files,
-			   const struct host_rules *rules, char *err, size_t errlen)
+			   struct host_rules *rules, char *err, size_t errlen)
 {
 	int host_cats = 0;
 
@@ -159,10 +231,11 @@ static int load_categories(struct zl_classifier *c, const char *const *files,
 				if (!strcasecmp(rules->v[i].host, host))
 					break;
 			if (i < rules->n) {
-				int proto = ndpi_get_protocol_id(c->ndpi, rules->v[i].proto);
-				if (proto >= 0)
-					ndpi_set_proto_category(c->ndpi, (u_int16_t)proto,
-								(ndpi_protocol_category_t)id);
+				size_t j;
+				/* the category belongs to the application */
+				for (j = 0; j < rules->n; j++)
+					if (!strcmp(rules->v[j].proto, rules->v[i].proto))
+						rules->v[j].category = id;
 			} else {
 				ndpi_load_category(c->ndpi, host, (ndpi_protocol_category_t)id);
 				host_cats++;
@@ -197,17 +270,20 @@ struct zl_classifier *zl_classifier_new(const struct zl_classifier_opts *o,
 	NDPI_BITMASK_SET_ALL(all);
 	ndpi_set_protocol_detection_bitmask2(c->ndpi, &all);
 	if (o) {
-		struct host_rules rules = { 0 };
-		int rc = load_protocols(c, o->protocol_files, &rules, err, errlen);
+		int rc = load_protocols(c, o->protocol_files, &c->rules, err, errlen);
 		if (rc == 0)
-			rc = load_categories(c, o->category_files, &rules, err, errlen);
-		rules_free(&rules);
+			rc = load_categories(c, o->category_files, &c->rules, err, errlen);
 		if (rc < 0) {
 			zl_classifier_free(c);
 			return NULL;
 		}
 	}
 	ndpi_finalize_initialization(c->ndpi);
+	if (rules_index(c) < 0) {
+		snprintf(err, errlen, "out of memory");
+		zl_classifier_free(c);
+		return NULL;
+	}
 	return c;
 }
 
@@ -217,6 +293,7 @@ void zl_classifier_free(struct zl_classifier *c)
 		return;
 	if (c->ndpi)
 		ndpi_exit_detection_module(c->ndpi);
+	rules_free(&c->rules);
 	free(c);
 }
 
@@ -320,13 +397,31 @@ static int state_new(struct zl_classifier *c, struct zl_flow *f, uint64_t ms,
 	return 0;
 }
 
-static void take_result(struct zl_flow *f, ndpi_protocol r)
+/*
+ * The pack's and the administrator's host rules win over nDPI's built-in
+ * ones (and over nDPI 4.2 forgetting them when a host also has a category):
+ * a flow whose name falls under a rule gets that rule's application, over
+ * the protocol nDPI found (TLS, QUIC, HTTP, DNS), and its category.
+ */
+static void apply_host_rules(const struct zl_classifier *c, struct zl_flow *f,
+			     ndpi_protocol *r)
+{
+	const struct host_rule *x;
+
+	if (!f->host || !(x = rules_match(&c->rules, f->host)) || x->proto_id <= 0)
+		return;
+	if (r->master_protocol == NDPI_PROTOCOL_UNKNOWN)
+		r->master_protocol = r->app_protocol;
+	r->app_protocol = (u_int16_t)x->proto_id;
+	if (x->category >= 0)
+		r->category = (ndpi_protocol_category_t)x->category;
+}
+
+static void take_result(const struct zl_classifier *c, struct zl_flow *f,
+			ndpi_protocol r)
 {
 	struct ndpi_flow_struct *nf = f->dpi;
 
-	f->master_id = r.master_protocol;
-	f->app_id = r.app_protocol;
-	f->category = (uint16_t)r.category;
 	f->risk = nf->risk;
 	switch (nf->confidence) {
 	case NDPI_CONFIDENCE_MATCH_BY_PORT: f->confidence = ZL_CONF_PORT; break;
@@ -338,6 +433,10 @@ static void take_result(struct zl_flow *f, ndpi_protocol r)
 	free(f->host);
 	f->host = nf->host_server_name[0] ? strndup(nf->host_server_name,
 				sizeof(nf->host_server_name)) : NULL;
+	apply_host_rules(c, f, &r);
+	f->master_id = r.master_protocol;
+	f->app_id = r.app_protocol;
+	f->category = (uint16_t)r.category;
 }
 
 static void finish(struct zl_classifier *c, struct zl_flow *f, ndpi_protocol r)
@@ -346,7 +445,7 @@ static void finish(struct zl_classifier *c, struct zl_flow *f, ndpi_protocol r)
 		uint8_t guessed = 0;
 		r = ndpi_detection_giveup(c->ndpi, f->dpi, 1, &guessed);
 	}
-	take_result(f, r);
+	take_result(c, f, r);
 	ndpi_flow_free(f->dpi);
 	f->dpi = NULL;
 	f->class_state = ZL_CLASS_DONE;
