@@ -17,9 +17,10 @@ struct zl_capture {
 	char *name;
 	int link;
 	int live;
-	int nsec;
+	int pcapng;
 	uint64_t packets;
-	uint64_t last_good_offset;  /* file offset after the last whole record */
+	uint64_t last_good_offset;  /* classic pcap: offset after the last whole record */
+	char *iobuf;
 	char err[PCAP_ERRBUF_SIZE + 256];
 };
 
@@ -51,6 +52,8 @@ struct zl_capture *zl_capture_open_file(const char *path, char *err, size_t errl
 	char ebuf[PCAP_ERRBUF_SIZE];
 	struct zl_capture *c;
 	struct stat st;
+	uint32_t magic = 0;
+	FILE *fp;
 
 	if (stat(path, &st) < 0) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
@@ -64,9 +67,25 @@ struct zl_capture *zl_capture_open_file(const char *path, char *err, size_t errl
 		snprintf(err, errlen, "%s: out of memory", path);
 		return NULL;
 	}
-	c->p = pcap_open_offline_with_tstamp_precision(path,
+	/* Our own FILE with a 1 MiB buffer: libpcap reads record by record
+	 * through stdio, and the default 4 KiB buffer costs a read() every few
+	 * packets. */
+	fp = fopen(path, "rb");
+	if (!fp) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		zl_capture_close(c);
+		return NULL;
+	}
+	c->iobuf = malloc(1 << 20);
+	if (c->iobuf)
+		setvbuf(fp, c->iobuf, _IOFBF, 1 << 20);
+	if (fread(&magic, 4, 1, fp) == 1)
+		c->pcapng = magic == 0x0a0d0d0a;
+	rewind(fp);
+	c->p = pcap_fopen_offline_with_tstamp_precision(fp,
 			PCAP_TSTAMP_PRECISION_MICRO, ebuf);
 	if (!c->p) {
+		fclose(fp);
 		/* libpcap says "unknown file format" for what is not a capture. */
 		if (st.st_size == 0)
 			snprintf(err, errlen, "%s: empty file, not a capture", path);
@@ -81,7 +100,7 @@ struct zl_capture *zl_capture_open_file(const char *path, char *err, size_t errl
 		zl_capture_close(c);
 		return NULL;
 	}
-	c->last_good_offset = (uint64_t)ftell(pcap_file(c->p));
+	c->last_good_offset = 24;  /* classic pcap's file header */
 	return c;
 }
 
@@ -127,7 +146,8 @@ void zl_capture_close(struct zl_capture *c)
 	if (!c)
 		return;
 	if (c->p)
-		pcap_close(c->p);
+		pcap_close(c->p);  /* closes our FILE too */
+	free(c->iobuf);
 	free(c->name);
 	free(c);
 }
@@ -155,8 +175,7 @@ int zl_capture_next(struct zl_capture *c, struct zl_frame *fr)
 		fr->caplen = h->caplen;
 		fr->wirelen = h->len;
 		fr->ts_us = (uint64_t)h->ts.tv_sec * 1000000u + (uint64_t)h->ts.tv_usec;
-		if (!c->live)
-			c->last_good_offset = (uint64_t)ftell(pcap_file(c->p));
+		c->last_good_offset += 16 + (uint64_t)h->caplen;
 		return ZL_CAP_PACKET;
 	case 0:
 		return ZL_CAP_TIMEOUT;
@@ -170,7 +189,8 @@ int zl_capture_next(struct zl_capture *c, struct zl_frame *fr)
 			snprintf(c->err, sizeof(c->err),
 				 "%s: stopped after packet %llu (byte offset %llu): %s",
 				 c->name, (unsigned long long)c->packets,
-				 (unsigned long long)c->last_good_offset,
+				 (unsigned long long)(c->pcapng ? (uint64_t)ftell(pcap_file(c->p)) :
+						      c->last_good_offset),
 				 pcap_geterr(c->p));
 		return ZL_CAP_ERROR;
 	}
