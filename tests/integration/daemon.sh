@@ -106,6 +106,23 @@ start; ok $? "restart"
 n2=$(ctl --json flows --stored --limit 1 | $PYTHON3 -c 'import json,sys; print(json.load(sys.stdin)["stored"]["total"])')
 [[ "$n2" =~ ^[0-9]+$ && "$n2" -ge "$n1" ]]; ok $? "after restart the stored flows are intact ($n2 >= $n1)"
 has_flow 192.0.2.10 198.51.100.10 443 TLS.Douyin; ok $? "after restart fin1's Douyin flow is still there"
+
+# Reload: a bad file is reported and the running configuration kept;
+# a good one is taken; both are in the audit table with who asked.
+cp "$WORK/zhulan.conf" "$WORK/good.conf"
+echo "retention_days = soon" >> "$WORK/zhulan.conf"
+kill -HUP "$DPID"; sleep 0.3
+kill -0 "$DPID"; ok $? "SIGHUP with a bad file: the daemon keeps running"
+grep -q "zhulan.conf:[0-9]*: retention_days: expected a number of days.*keeping the running configuration" "$WORK/daemon.log"
+ok $? "SIGHUP with a bad file: the log says why and that the running configuration is kept"
+ctl reload > /dev/null 2> "$WORK/err"; st=$?
+ok $(( st != 1 )) "zhulanctl reload with a bad file: refused (exit 1): $(cat "$WORK/err")"
+cp "$WORK/good.conf" "$WORK/zhulan.conf"
+ctl reload > /dev/null; ok $? "zhulanctl reload with a good file"
+ctl --json status >/dev/null
+audit=$(sqlite3 "$WORK/db/zhulan.db" "select who || ' ' || action || ' ' || detail from audit order by id" 2>&1)
+echo "$audit" | grep -q "root(uid 0) reload ok"; ok $? "the audit table names who reloaded: $(echo "$audit" | tail -1)"
+echo "$audit" | grep -q "reload .*retention_days"; ok $? "the audit table keeps the refused reload and why"
 stop
 
 # zhulanctl with no daemon
@@ -146,6 +163,12 @@ ok $(( st != 0 )) "full disk run: clean exit"
 umount "$WORK/small"
 
 # Start-up errors
+mkdir -p "$WORK/open"; chmod 777 "$WORK/open"
+sed "s|^control_socket = .*|control_socket = $WORK/open/control.sock|" "$WORK/good.conf" > "$WORK/open.conf"
+ip netns exec $P-gw "$ZHULAN" -f -c "$WORK/open.conf" 2> "$WORK/err"; st=$?
+ok $(( st != 2 )) "control socket in a world-writable directory: exit 2"
+grep -q "refusing a control socket in a directory that others can write to" "$WORK/err"; ok $? "... and says why: $(tail -1 "$WORK/err")"
+
 printf 'interfaces = lan0\nretention_dayz = 3\n' > "$WORK/bad.conf"
 "$ZHULAN" -f -c "$WORK/bad.conf" 2> "$WORK/err"; st=$?
 ok $(( st != 2 )) "bad configuration: exit 2"
