@@ -203,7 +203,7 @@ int main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *sock = "/run/zhulan/control.sock", *host = NULL, *app = NULL,
-		   *cat = NULL, *since = NULL, *limit = NULL, *live = NULL, *cmd;
+		   *cat = NULL, *since = NULL, *limit = NULL, *live = NULL, *cmd, *pos;
 	char q[2048], since_arg[64];
 	int c, json = 0, rc;
 	long code = 0;
@@ -230,8 +230,12 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	cmd = argv[optind++];
-	/* options may also follow the command */
+	cmd = argv[optind];
+	/* Options may also follow the command: parse what follows it as its
+	 * own argument vector (argv[0] = the command), from the start. */
+	argc -= optind;
+	argv += optind;
+	optind = 0;
 	while ((c = getopt_long(argc, argv, "s:jh", lo, NULL)) != -1) {
 		switch (c) {
 		case 's': sock = optarg; break;
@@ -248,6 +252,11 @@ int main(int argc, char **argv)
 	}
 	if (since)
 		snprintf(since_arg, sizeof(since_arg), "%s%s", since[0] == '-' ? "" : "-", since);
+	pos = optind < argc ? argv[optind++] : NULL;
+	if (optind < argc || (pos && strcmp(cmd, "top"))) {
+		fprintf(stderr, "zhulanctl: unexpected argument \"%s\"\n", optind < argc ? argv[optind] : pos);
+		return 2;
+	}
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	if (!strcmp(cmd, "status")) {
 		j = call(sock, "GET", "/v1/status", &code);
@@ -262,7 +271,7 @@ int main(int argc, char **argv)
 		j = call(sock, "GET", q, &code);
 	} else if (!strcmp(cmd, "top")) {
 		snprintf(q, sizeof(q), "/v1/top");
-		qadd(q, sizeof(q), "what", optind < argc ? argv[optind++] : "apps");
+		qadd(q, sizeof(q), "what", pos ? pos : "apps");
 		qadd(q, sizeof(q), "from", since ? since_arg : NULL);
 		qadd(q, sizeof(q), "limit", limit);
 		j = call(sock, "GET", q, &code);
@@ -271,10 +280,6 @@ int main(int argc, char **argv)
 	} else {
 		fprintf(stderr, "zhulanctl: unknown command \"%s\"\n", cmd);
 		usage(stderr);
-		return 2;
-	}
-	if (optind < argc) {
-		fprintf(stderr, "zhulanctl: unexpected argument \"%s\"\n", argv[optind]);
 		return 2;
 	}
 	rc = code == 200 ? 0 : 1;

@@ -106,6 +106,10 @@ start; ok $? "restart"
 n2=$(ctl --json flows --stored --limit 1 | $PYTHON3 -c 'import json,sys; print(json.load(sys.stdin)["stored"]["total"])')
 [[ "$n2" =~ ^[0-9]+$ && "$n2" -ge "$n1" ]]; ok $? "after restart the stored flows are intact ($n2 >= $n1)"
 has_flow 192.0.2.10 198.51.100.10 443 TLS.Douyin; ok $? "after restart fin1's Douyin flow is still there"
+ctl top apps --limit 50 > "$WORK/top.txt"; ok $? "zhulanctl top apps --limit 50 (options after the subject)"
+grep -q "^TLS.Douyin " "$WORK/top.txt"; ok $? "top applications (from the aggregates) list TLS.Douyin"
+ctl top hosts > "$WORK/top.txt"
+grep -q "^192.0.2.10 " "$WORK/top.txt"; ok $? "top hosts list fin1 (192.0.2.10)"
 
 # Reload: a bad file is reported and the running configuration kept;
 # a good one is taken; both are in the audit table with who asked.
