@@ -52,6 +52,10 @@ stop() { # sets st (exit status) and ms (time to exit)
 
 conf "$WORK/db/zhulan.db"
 start; ok $? "daemon starts on the lab gateway and answers status"
+[ "$(stat -c %U /proc/$DPID)" = nobody ]; ok $? "the daemon runs as its configured user (nobody), not root"
+grep -q "^CapEff:.*0000000000003000$" /proc/$DPID/status; ok $? "it keeps only CAP_NET_RAW and CAP_NET_ADMIN: $(grep CapEff /proc/$DPID/status)"
+grep -q "^CapBnd:.*0000000000000000$" /proc/$DPID/status; ok $? "its bounding set is empty"
+[ "$(stat -c %a "$WORK/run/control.sock")" = 660 ]; ok $? "the control socket is mode 0660"
 
 # Has the flow of CLIENT to SERVER:PORT the application APP? (live or stored)
 has_flow() { # has_flow CLIENT SERVER PORT APP
