@@ -1,0 +1,54 @@
+/*
+ * policycheck-main.c - `policycheck FILE`: parse and check a policy, print
+ * its diagnostics and what it holds. Exits 0 if it has no errors (warnings
+ * allowed), 1 otherwise. The core of `zhulanctl policy check FILE`.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "policy.h"
+
+static const char *plural(size_t n, const char *one, const char *many)
+{
+	return n == 1 ? one : many;
+}
+
+int main(int argc, char **argv)
+{
+	struct zl_diag d;
+	struct zl_policy *p;
+	size_t v4 = 0, v6 = 0, rules = 0;
+
+	if (argc != 2 || argv[1][0] == '-') {
+		fprintf(stderr, "usage: policycheck FILE\n");
+		return 1;
+	}
+	zl_diag_init(&d);
+	p = zl_policy_parse_file(argv[1], &d);
+	zl_diag_print(&d, stderr);
+	if (!p) {
+		fprintf(stderr, "%s: %d %s, %d %s\n", argv[1], d.errors,
+			plural((size_t)d.errors, "error", "errors"), d.warnings,
+			plural((size_t)d.warnings, "warning", "warnings"));
+		zl_diag_free(&d);
+		return 1;
+	}
+	for (size_t i = 0; i < p->n_sets; i++) {
+		v4 += p->sets[i].n_v4;
+		v6 += p->sets[i].n_v6;
+	}
+	for (size_t i = 0; i < p->n_filters; i++)
+		rules += p->filters[i].n_rules;
+	printf("%zu %s, %zu %s (%zu IPv4 + %zu IPv6 %s), %zu %s, %zu %s with %zu %s, "
+	       "%zu behaviour %s\n",
+	       p->n_zones, plural(p->n_zones, "zone", "zones"),
+	       p->n_sets, plural(p->n_sets, "set", "sets"),
+	       v4, v6, plural(v4 + v6, "prefix", "prefixes"),
+	       p->n_schedules, plural(p->n_schedules, "schedule", "schedules"),
+	       p->n_filters, plural(p->n_filters, "filter", "filters"),
+	       rules, plural(rules, "rule", "rules"),
+	       p->n_bh, plural(p->n_bh, "rule", "rules"));
+	zl_policy_free(p);
+	zl_diag_free(&d);
+	return 0;
+}
