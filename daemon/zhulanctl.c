@@ -6,6 +6,7 @@
  *             [--app NAME] [--category NAME] [--since 1h] [--limit N]
  *   zhulanctl [-s SOCKET] [--json] top [hosts|apps|categories] [--since 1h] [--limit N]
  *   zhulanctl [-s SOCKET] reload
+ *   zhulanctl policy check FILE        (needs neither the daemon nor root)
  *
  * Exit status: 0 ok, 1 the daemon refused the request, 2 usage error or
  * the daemon is not running.
@@ -15,8 +16,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <unistd.h>
+
 #include <curl/curl.h>
 #include <jansson.h>
+
+#include "classify.h"
+#include "policy.h"
 
 struct buf {
 	char *p;
@@ -177,7 +183,50 @@ static void usage(FILE *o)
 "       zhulanctl [-s SOCKET] [--json] flows [--live|--stored] [--host IP] [--app NAME]\n"
 "                 [--category NAME] [--since 1h] [--limit N]\n"
 "       zhulanctl [-s SOCKET] [--json] top [hosts|apps|categories] [--since 1h] [--limit N]\n"
-"       zhulanctl [-s SOCKET] reload\n");
+"       zhulanctl [-s SOCKET] reload\n"
+"       zhulanctl policy check FILE\n");
+}
+
+static int hook_app(const char *name, char *suggest, size_t n, void *ud)
+{
+	return zl_app_known(ud, name, suggest, n);
+}
+
+static int hook_category(const char *name, char *suggest, size_t n, void *ud)
+{
+	return zl_category_known(ud, name, suggest, n);
+}
+
+/*
+ * `policy check FILE`: the policy's grammar and names, with application
+ * and category names checked against nDPI and the application pack (the
+ * same files the daemon loads). No daemon, no root.
+ */
+static int policy_check(const char *path)
+{
+	const char *dir = getenv("ZHULAN_DATADIR") ? getenv("ZHULAN_DATADIR") : ZL_DATADIR;
+	char pp[1024], cp[1024], err[512];
+	const char *protos[3] = { pp, NULL, NULL }, *cats[3] = { cp, NULL, NULL };
+	struct zl_classifier_opts o = { protos, cats, 0, 0, 0 };
+	struct zl_policy_hooks h = { hook_app, hook_category, NULL };
+	struct zl_classifier *c;
+	int rc;
+
+	snprintf(pp, sizeof(pp), "%s/zhulan-protos.txt", dir);
+	snprintf(cp, sizeof(cp), "%s/zhulan-categories.txt", dir);
+	if (access(ZL_SYSCONFDIR "/zhulan/protos.txt", R_OK) == 0)
+		protos[1] = ZL_SYSCONFDIR "/zhulan/protos.txt";
+	if (access(ZL_SYSCONFDIR "/zhulan/categories.txt", R_OK) == 0)
+		cats[1] = ZL_SYSCONFDIR "/zhulan/categories.txt";
+	c = zl_classifier_new(&o, err, sizeof(err));
+	if (!c) {
+		fprintf(stderr, "zhulanctl: %s (application names are not checked)\n", err);
+		return zl_policy_check_report(path, NULL, stdout, stderr);
+	}
+	h.ud = c;
+	rc = zl_policy_check_report(path, &h, stdout, stderr);
+	zl_classifier_free(c);
+	return rc;
 }
 
 /* Append "&k=v" with v escaped. */
@@ -252,6 +301,12 @@ int main(int argc, char **argv)
 	}
 	if (since)
 		snprintf(since_arg, sizeof(since_arg), "%s%s", since[0] == '-' ? "" : "-", since);
+	if (!strcmp(cmd, "policy")) {
+		if (argc - optind == 2 && !strcmp(argv[optind], "check"))
+			return policy_check(argv[optind + 1]);
+		fprintf(stderr, "usage: zhulanctl policy check FILE\n");
+		return 2;
+	}
 	pos = optind < argc ? argv[optind++] : NULL;
 	if (optind < argc || (pos && strcmp(cmd, "top"))) {
 		fprintf(stderr, "zhulanctl: unexpected argument \"%s\"\n", optind < argc ? argv[optind] : pos);

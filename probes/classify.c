@@ -551,10 +551,90 @@ int zl_proto_by_name(const struct zl_classifier *c, const char *name)
 	return id < 0 ? -1 : id;
 }
 
+/* Case-insensitive edit distance, for "did you mean". */
+static unsigned edit_distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), i, j;
+	unsigned row[64], prev, tmp;
+
+	if (lb >= 64 || la >= 64)
+		return 64;
+	for (j = 0; j <= lb; j++)
+		row[j] = (unsigned)j;
+	for (i = 1; i <= la; i++) {
+		prev = row[0];
+		row[0] = (unsigned)i;
+		for (j = 1; j <= lb; j++) {
+			unsigned sub = prev + (tolower((unsigned char)a[i - 1]) !=
+					      tolower((unsigned char)b[j - 1]));
+			tmp = row[j];
+			row[j] = row[j] + 1 < row[j - 1] + 1 ? row[j] + 1 : row[j - 1] + 1;
+			if (sub < row[j])
+				row[j] = sub;
+			prev = tmp;
+		}
+	}
+	return row[lb];
+}
+
+/* Keep the closest name within a third of its length. */
+static void consider(const char *name, const char *cand, unsigned *best,
+		     char *suggest, size_t len)
+{
+	unsigned d = edit_distance(name, cand);
+
+	if (d < *best && d <= (strlen(name) + 2) / 3) {
+		*best = d;
+		snprintf(suggest, len, "%s", cand);
+	}
+}
+
+int zl_app_known(const struct zl_classifier *c, const char *name,
+		 char *suggest, size_t len)
+{
+	unsigned best = ~0u, i, n = ndpi_get_num_supported_protocols(c->ndpi);
+
+	if (zl_proto_by_name(c, name) >= 0)
+		return 1;
+	if (suggest && len) {
+		suggest[0] = 0;
+		for (i = 0; i < n; i++) {
+			const char *s = ndpi_get_proto_name(c->ndpi, (u_int16_t)i);
+			if (s)
+				consider(name, s, &best, suggest, len);
+		}
+	}
+	return 0;
+}
+
+static const char download_alias[] = "Download-FileTransfer-FileSharing";
+
+int zl_category_known(const struct zl_classifier *c, const char *name,
+		      char *suggest, size_t len)
+{
+	unsigned best = ~0u;
+	int i;
+
+	if (zl_category_by_name(c, name) >= 0)
+		return 1;
+	if (suggest && len) {
+		suggest[0] = 0;
+		consider(name, download_alias, &best, suggest, len);
+		for (i = 0; i < NDPI_PROTOCOL_NUM_CATEGORIES; i++) {
+			const char *s = ndpi_category_get_name(c->ndpi, (ndpi_protocol_category_t)i);
+			if (s && strncmp(s, "User custom", 11))
+				consider(name, s, &best, suggest, len);
+		}
+	}
+	return 0;
+}
+
 int zl_category_by_name(const struct zl_classifier *c, const char *name)
 {
 	int i;
 
+	if (!strcasecmp(name, download_alias))
+		return NDPI_PROTOCOL_CATEGORY_DOWNLOAD_FT;
 	for (i = 0; i < NDPI_PROTOCOL_NUM_CATEGORIES; i++) {
 		const char *s = ndpi_category_get_name(c->ndpi, (ndpi_protocol_category_t)i);
 		if (s && !strcasecmp(s, name))

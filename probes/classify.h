@@ -68,6 +68,17 @@ int zl_proto_by_name(const struct zl_classifier *c, const char *name);
 /* Category id of a category name, or -1. */
 int zl_category_by_name(const struct zl_classifier *c, const char *name);
 
+/*
+ * Whether 'name' is an application (or category) the classifier knows;
+ * when not, the closest known name goes to suggest ("" if none is close).
+ * Category names also take nDPI's newer spelling
+ * "Download-FileTransfer-FileSharing" for nDPI 4.2's "Download".
+ */
+int zl_app_known(const struct zl_classifier *c, const char *name,
+		 char *suggest, size_t len);
+int zl_category_known(const struct zl_classifier *c, const char *name,
+		      char *suggest, size_t len);
+
 /* Bytes of nDPI state one running flow holds. */
 size_t zl_classify_state_size(void);
 

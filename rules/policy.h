@@ -204,6 +204,14 @@ struct zl_policy *zl_policy_parse_string(const char *name, const char *text, siz
 					 struct zl_diag *diags);
 void zl_policy_free(struct zl_policy *p);
 
+/*
+ * Check 'path' as `zhulanctl policy check` does: diagnostics to err, a
+ * summary of what the policy holds to out. Returns the exit status: 0 no
+ * errors (warnings allowed), 1 errors.
+ */
+int zl_policy_check_report(const char *path, const struct zl_policy_hooks *hooks,
+			   FILE *out, FILE *err);
+
 const char *zl_action_name(enum zl_action a);
 const char *zl_hook_name(enum zl_hook h);
 const char *zl_bh_action_name(enum zl_bh_action a);

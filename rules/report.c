@@ -1,7 +1,6 @@
 /*
- * policycheck-main.c - `policycheck FILE`: parse and check a policy, print
- * its diagnostics and what it holds. Exits 0 if it has no errors (warnings
- * allowed), 1 otherwise. The core of `zhulanctl policy check FILE`.
+ * report.c - `zhulanctl policy check FILE`: parse and check a policy, print
+ * its diagnostics and what it holds.
  */
 #include <stdio.h>
 #include <string.h>
@@ -13,21 +12,18 @@ static const char *plural(size_t n, const char *one, const char *many)
 	return n == 1 ? one : many;
 }
 
-int main(int argc, char **argv)
+int zl_policy_check_report(const char *path, const struct zl_policy_hooks *hooks,
+			   FILE *out, FILE *err)
 {
 	struct zl_diag d;
 	struct zl_policy *p;
 	size_t v4 = 0, v6 = 0, rules = 0;
 
-	if (argc != 2 || argv[1][0] == '-') {
-		fprintf(stderr, "usage: policycheck FILE\n");
-		return 1;
-	}
 	zl_diag_init(&d);
-	p = zl_policy_parse_file(argv[1], &d);
-	zl_diag_print(&d, stderr);
+	p = zl_policy_parse(path, hooks, &d);
+	zl_diag_print(&d, err);
 	if (!p) {
-		fprintf(stderr, "%s: %d %s, %d %s\n", argv[1], d.errors,
+		fprintf(err, "%s: %d %s, %d %s\n", path, d.errors,
 			plural((size_t)d.errors, "error", "errors"), d.warnings,
 			plural((size_t)d.warnings, "warning", "warnings"));
 		zl_diag_free(&d);
@@ -39,7 +35,7 @@ int main(int argc, char **argv)
 	}
 	for (size_t i = 0; i < p->n_filters; i++)
 		rules += p->filters[i].n_rules;
-	printf("%zu %s, %zu %s (%zu IPv4 + %zu IPv6 %s), %zu %s, %zu %s with %zu %s, "
+	fprintf(out, "%zu %s, %zu %s (%zu IPv4 + %zu IPv6 %s), %zu %s, %zu %s with %zu %s, "
 	       "%zu behaviour %s\n",
 	       p->n_zones, plural(p->n_zones, "zone", "zones"),
 	       p->n_sets, plural(p->n_sets, "set", "sets"),
