@@ -252,51 +252,42 @@ int main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *sock = "/run/zhulan/control.sock", *host = NULL, *app = NULL,
-		   *cat = NULL, *since = NULL, *limit = NULL, *live = NULL, *cmd, *pos;
+		   *cat = NULL, *since = NULL, *limit = NULL, *live = NULL, *cmd = NULL, *pos;
 	char q[2048], since_arg[64];
-	int c, json = 0, rc;
+	int c, json = 0, rc, pass;
 	long code = 0;
 	json_t *j;
 
 	if (getenv("ZHULAN_SOCKET"))
 		sock = getenv("ZHULAN_SOCKET");
-	while ((c = getopt_long(argc, argv, "+s:jh", lo, NULL)) != -1) {
-		switch (c) {
-		case 's': sock = optarg; break;
-		case 'j': json = 1; break;
-		case 'L': live = "1"; break;
-		case 'S': live = "0"; break;
-		case 'H': host = optarg; break;
-		case 'a': app = optarg; break;
-		case 'C': cat = optarg; break;
-		case 'i': since = optarg; break;
-		case 'l': limit = optarg; break;
-		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return 2;
+	/* Options before the command ("+": stop at it), then the command's
+	 * own options and subject, parsed as an argument vector of their own
+	 * (argv[0] = the command) from the start. */
+	for (pass = 0; pass < 2; pass++) {
+		while ((c = getopt_long(argc, argv, pass ? "s:jh" : "+s:jh", lo, NULL)) != -1) {
+			switch (c) {
+			case 's': sock = optarg; break;
+			case 'j': json = 1; break;
+			case 'L': live = "1"; break;
+			case 'S': live = "0"; break;
+			case 'H': host = optarg; break;
+			case 'a': app = optarg; break;
+			case 'C': cat = optarg; break;
+			case 'i': since = optarg; break;
+			case 'l': limit = optarg; break;
+			case 'h': usage(stdout); return 0;
+			default: usage(stderr); return 2;
+			}
 		}
-	}
-	if (optind >= argc) {
-		usage(stderr);
-		return 2;
-	}
-	cmd = argv[optind];
-	/* Options may also follow the command: parse what follows it as its
-	 * own argument vector (argv[0] = the command), from the start. */
-	argc -= optind;
-	argv += optind;
-	optind = 0;
-	while ((c = getopt_long(argc, argv, "s:jh", lo, NULL)) != -1) {
-		switch (c) {
-		case 's': sock = optarg; break;
-		case 'j': json = 1; break;
-		case 'L': live = "1"; break;
-		case 'S': live = "0"; break;
-		case 'H': host = optarg; break;
-		case 'a': app = optarg; break;
-		case 'C': cat = optarg; break;
-		case 'i': since = optarg; break;
-		case 'l': limit = optarg; break;
-		default: usage(stderr); return 2;
+		if (pass == 0) {
+			if (optind >= argc) {
+				usage(stderr);
+				return 2;
+			}
+			cmd = argv[optind];
+			argc -= optind;
+			argv += optind;
+			optind = 0;
 		}
 	}
 	if (since)
