@@ -51,4 +51,4 @@ t0=$(date +%s.%N); read _ _ w0 < <(stat)
 kill -TERM $DPID; wait $DPID; DPID=
 t1=$(date +%s.%N)
 rows=$(sqlite3 "$W/db/zhulan.db" "select count(*) from flows")
-echo "store: $rows flow rows written; shutdown flush of $((rows - w0)) rows took $(/usr/bin/python3 -c "print(f'{$t1-$t0:.2f}')") s"
+echo "store: $rows flow rows written; the shutdown flush wrote $((rows - w0)) rows in $(/usr/bin/python3 -c "print(f'{$t1-$t0:.2f} s: {($rows-$w0)/($t1-$t0):.0f} rows/s')") (capture stop and aggregates included)"
