@@ -22,6 +22,7 @@
 #include <jansson.h>
 
 #include "classify.h"
+#include "flat.h"
 #include "policy.h"
 
 struct buf {
@@ -184,7 +185,8 @@ static void usage(FILE *o)
 "                 [--category NAME] [--since 1h] [--limit N]\n"
 "       zhulanctl [-s SOCKET] [--json] top [hosts|apps|categories] [--since 1h] [--limit N]\n"
 "       zhulanctl [-s SOCKET] reload\n"
-"       zhulanctl policy check FILE\n");
+"       zhulanctl policy check FILE\n"
+"       zhulanctl policy compile FILE       (the table inet zhulan, in nft syntax)\n");
 }
 
 static int hook_app(const char *name, char *suggest, size_t n, void *ud)
@@ -226,6 +228,26 @@ static int policy_check(const char *path)
 	h.ud = c;
 	rc = zl_policy_check_report(path, &h, stdout, stderr);
 	zl_classifier_free(c);
+	return rc;
+}
+
+/* `policy compile FILE`: the nft script Zhulan makes of a policy. */
+static int policy_compile(const char *path)
+{
+	struct zl_diag d;
+	struct zl_policy *p;
+	struct zl_flat *f;
+	int rc = 1;
+
+	zl_diag_init(&d);
+	p = zl_policy_parse(path, NULL, &d);
+	zl_diag_print(&d, stderr);
+	if (p && (f = zl_flat_new(p))) {
+		rc = zl_flat_write_nft(f, stdout) < 0 ? 1 : 0;
+		zl_flat_free(f);
+	}
+	zl_policy_free(p);
+	zl_diag_free(&d);
 	return rc;
 }
 
@@ -295,7 +317,9 @@ int main(int argc, char **argv)
 	if (!strcmp(cmd, "policy")) {
 		if (argc - optind == 2 && !strcmp(argv[optind], "check"))
 			return policy_check(argv[optind + 1]);
-		fprintf(stderr, "usage: zhulanctl policy check FILE\n");
+		if (argc - optind == 2 && !strcmp(argv[optind], "compile"))
+			return policy_compile(argv[optind + 1]);
+		fprintf(stderr, "usage: zhulanctl policy check|compile FILE\n");
 		return 2;
 	}
 	pos = optind < argc ? argv[optind++] : NULL;

@@ -1,0 +1,142 @@
+/*
+ * flat.c - expand policy rules into nftables-shaped rules (see flat.h).
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "flat.h"
+
+struct ep_alt {
+	struct zl_flat_ep ep;
+	int family;
+};
+
+/* The nftables alternatives of one policy endpoint (at most two). */
+static size_t expand_ep(const struct zl_endpoint *e, struct ep_alt out[2])
+{
+	memset(out, 0, 2 * sizeof(*out));
+	if (!e)
+		return 1;                       /* any */
+	switch (e->type) {
+	case ZL_EP_ZONE:
+		out[0].ep.zone = e->zone;
+		return 1;
+	case ZL_EP_SET: {
+		size_t n = 0;
+		if (e->set->n_v4) {
+			out[n].ep.set = e->set;
+			out[n++].family = AF_INET;
+		}
+		if (e->set->n_v6) {
+			out[n].ep.set = e->set;
+			out[n++].family = AF_INET6;
+		}
+		return n;                       /* an empty set matches nothing */
+	}
+	case ZL_EP_PREFIX:
+		out[0].ep.prefix = &e->prefix;
+		out[0].family = e->prefix.family;
+		return 1;
+	case ZL_EP_SELF:
+		return 1;                       /* the chain's hook says it */
+	}
+	return 0;
+}
+
+static int push(struct zl_flat_chain *c, size_t *cap, const struct zl_flat_rule *r)
+{
+	if (c->n == *cap) {
+		size_t n = *cap ? *cap * 2 : 16;
+		struct zl_flat_rule *v = realloc(c->rules, n * sizeof(*v));
+		if (!v)
+			return -1;
+		c->rules = v;
+		*cap = n;
+	}
+	c->rules[c->n++] = *r;
+	return 0;
+}
+
+static int has_proto(const struct zl_rule *r, unsigned proto)
+{
+	size_t i;
+
+	if (!r->n_protos)
+		return 1;
+	for (i = 0; i < r->n_protos; i++)
+		if (r->protos[i] == proto)
+			return 1;
+	return 0;
+}
+
+static int flatten_rule(struct zl_flat_chain *c, size_t *cap, const struct zl_rule *r)
+{
+	size_t nf = r->from.n ? r->from.n : 1, nt = r->to.n ? r->to.n : 1;
+	size_t ns = r->schedule ? r->schedule->n_spans : 1;
+	size_t i, j, a, b, s, k;
+
+	for (i = 0; i < nf; i++) {
+		struct ep_alt fa[2];
+		size_t nfa = expand_ep(r->from.n ? &r->from.v[i] : NULL, fa);
+		for (j = 0; j < nt; j++) {
+			struct ep_alt ta[2];
+			size_t nta = expand_ep(r->to.n ? &r->to.v[j] : NULL, ta);
+			for (a = 0; a < nfa; a++)
+				for (b = 0; b < nta; b++) {
+					struct zl_flat_rule fr = { r, 0, fa[a].ep, ta[b].ep, NULL, 0 };
+					if (fa[a].family && ta[b].family && fa[a].family != ta[b].family)
+						continue;
+					fr.family = fa[a].family ? fa[a].family : ta[b].family;
+					for (s = 0; s < ns; s++) {
+						fr.span = r->schedule ? &r->schedule->spans[s] : NULL;
+						/* reject: TCP gets a reset, the rest ICMP */
+						for (k = 0; k < (r->action == ZL_REJECT && has_proto(r, 6) ? 2 : 1); k++) {
+							fr.tcp_reset = r->action == ZL_REJECT && has_proto(r, 6) && k == 0;
+							if (push(c, cap, &fr) < 0)
+								return -1;
+						}
+					}
+				}
+		}
+	}
+	return 0;
+}
+
+struct zl_flat *zl_flat_new(const struct zl_policy *p)
+{
+	struct zl_flat *f = calloc(1, sizeof(*f));
+	size_t i, j;
+
+	if (!f)
+		return NULL;
+	f->policy = p;
+	f->chains = calloc(p->n_filters ? p->n_filters : 1, sizeof(*f->chains));
+	if (!f->chains) {
+		free(f);
+		return NULL;
+	}
+	f->n_chains = p->n_filters;
+	for (i = 0; i < p->n_filters; i++) {
+		size_t cap = 0;
+		f->chains[i].filter = &p->filters[i];
+		for (j = 0; j < p->filters[i].n_rules; j++)
+			if (flatten_rule(&f->chains[i], &cap, &p->filters[i].rules[j]) < 0) {
+				zl_flat_free(f);
+				return NULL;
+			}
+	}
+	return f;
+}
+
+void zl_flat_free(struct zl_flat *f)
+{
+	size_t i;
+
+	if (!f)
+		return;
+	for (i = 0; i < f->n_chains; i++)
+		free(f->chains[i].rules);
+	free(f->chains);
+	free(f);
+}
