@@ -79,9 +79,7 @@ static void to_record(const struct zl_classifier *c, const struct zl_flow *f,
 	for (i = 0; i < n && off < sizeof(r->risks); i++)
 		off += (size_t)snprintf(r->risks + off, sizeof(r->risks) - off,
 					"%s%s", i ? "," : "", risks[i]);
-	if (f->host)
-		for (i = 0; f->host[i] && i < sizeof(r->host) - 1; i++)
-			r->host[i] = (f->host[i] >= 0x20 && f->host[i] < 0x7f) ? f->host[i] : '?';
+	zl_printable(f->host, r->host, sizeof(r->host));
 	snprintf(r->end_reason, sizeof(r->end_reason), "%s", zl_end_name(f->end_reason));
 	snprintf(r->confidence, sizeof(r->confidence), "%s", zl_confidence_name(f->confidence));
 	r->src2dst_packets = f->packets[0];

@@ -50,18 +50,24 @@ const char *zl_l4_name(uint8_t proto, char *buf, size_t len)
 	return buf;
 }
 
-/* Host names come from packets: keep printable ASCII, '?' for the rest,
- * as ndpiReader prints them (jansson refuses invalid UTF-8). */
+void zl_printable(const char *in, char *out, size_t len)
+{
+	size_t i;
+
+	if (!len)
+		return;
+	for (i = 0; in && in[i] && i < len - 1; i++)
+		out[i] = (in[i] >= 0x20 && in[i] < 0x7f) ? in[i] : '?';
+	out[i] = 0;
+}
+
 static json_t *host_json(const char *h)
 {
 	char buf[256];
-	size_t i;
 
 	if (!h)
 		return json_null();
-	for (i = 0; h[i] && i < sizeof(buf) - 1; i++)
-		buf[i] = (h[i] >= 0x20 && h[i] < 0x7f) ? h[i] : '?';
-	buf[i] = 0;
+	zl_printable(h, buf, sizeof(buf));
 	return json_string(buf);
 }
 

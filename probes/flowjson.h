@@ -27,6 +27,10 @@ void zl_rfc3339(uint64_t ts_us, char *buf, size_t len);
 void zl_flow_endpoints(const struct zl_flow *f, char *src, char *dst,
 		       size_t len, uint16_t *sport, uint16_t *dport);
 
+/* Names come from packets: keep printable ASCII and write '?' for the rest,
+ * as ndpiReader prints them (jansson and SQLite text want valid UTF-8). */
+void zl_printable(const char *in, char *out, size_t len);
+
 /* L4 protocol name as used in flow records: TCP, UDP, ICMP, ICMPV6... */
 const char *zl_l4_name(uint8_t proto, char *buf, size_t len);
 

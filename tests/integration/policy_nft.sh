@@ -14,17 +14,11 @@ LAB="$top_srcdir/packaging/lab"
 P=zlp$$
 trap '"$LAB" down --prefix $P >/dev/null 2>&1; rm -rf "$WORK"' EXIT
 "$LAB" up --prefix $P > "$WORK/lab.log" 2>&1
-ok $? "lab up" || { sed 's/^/# /' "$WORK/lab.log" | tail; # The same policy with the schedule on another day: education passes.
-other=$(date -d "+1 day" +%a | tr A-Z a-z)
-sed "s/^schedule now { .* }/schedule now { $other 00:00-24:00 }/" "$WORK/policy.conf" > "$WORK/policy2.conf"
-"$ZHULANCTL" policy compile "$WORK/policy2.conf" > "$WORK/zhulan2.nft" && inns gw nft -f "$WORK/zhulan2.nft"
-ok $? "the policy with the schedule on $other replaces the table"
-get edu1 -4 https://198.51.100.10/; ok $? "outside the schedule education passes"
-[ "$(inns gw nft list tables)" = "table inet zhulan" ]; ok $? "still only inet zhulan"
-done_testing; exit 1; }
+ok $? "lab up" || { sed 's/^/# /' "$WORK/lab.log" | tail; done_testing; exit 1; }
 inns() { local h=$1; shift; "$LAB" exec --prefix $P "$h" "$@"; }
 
 # A schedule around now (local time), within today.
+export LC_ALL=C   # English day names from date
 now=$(date +%H:%M); day=$(date +%a | tr A-Z a-z)
 from=$(date -d "-1 hour" +%H:%M); to=$(date -d "+1 hour" +%H:%M)
 [ "$from" \> "$now" ] && from=00:00
