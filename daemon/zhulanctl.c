@@ -210,7 +210,7 @@ static int policy_check(const char *path)
 	char pp[1024], cp[1024], err[512];
 	const char *protos[3] = { pp, NULL, NULL }, *cats[3] = { cp, NULL, NULL };
 	struct zl_classifier_opts o = { protos, cats, 0, 0, 0 };
-	struct zl_policy_hooks h = { hook_app, hook_category, NULL };
+	struct zl_policy_hooks h = { hook_app, hook_category, NULL, NULL };
 	struct zl_classifier *c;
 	int rc;
 

@@ -24,11 +24,33 @@ struct zl_flat_ep {
 	const struct zl_prefix *prefix;  /* a single address or prefix */
 };
 
+/*
+ * A schedule as the kernel matches it. `meta hour` is seconds of the UTC
+ * day and `meta day` the weekday in the kernel's own time zone (sys_tz,
+ * usually UTC), while schedules are written in local time: a local span
+ * becomes one or more of these, split where either day changes. nft does
+ * the hour conversion in userspace; libnftnl leaves it to us.
+ */
+struct zl_ktime {
+	unsigned days;                   /* bit d: nft day d (0 Sunday .. 6 Saturday) */
+	unsigned start_s, end_s;         /* inclusive; 0 and 86399: the whole day */
+};
+
+/*
+ * The kernel times of a schedule's spans, for a zone 'gmtoff_s' seconds
+ * east of UTC and a kernel time zone 'sys_minuteswest' minutes west (as
+ * settimeofday's struct timezone). At most 'max' are written; returns how
+ * many are needed (never more than 14 * (n + 1)).
+ */
+size_t zl_ktime_from_spans(const struct zl_timespan *spans, size_t n, long gmtoff_s,
+			   int sys_minuteswest, struct zl_ktime *out, size_t max);
+
 struct zl_flat_rule {
 	const struct zl_rule *src;       /* the policy rule it comes from */
 	int family;                      /* 0: both, AF_INET or AF_INET6 */
 	struct zl_flat_ep from, to;
-	const struct zl_timespan *span;  /* NULL: always */
+	int timed;                       /* 0: always */
+	struct zl_ktime time;
 	int tcp_reset;                   /* reject: this one answers TCP with RST */
 };
 
@@ -44,14 +66,21 @@ struct zl_flat {
 	size_t n_chains;
 };
 
-/* Flatten p (which must outlive the result). NULL when out of memory. */
+/*
+ * Flatten p (which must outlive the result). NULL when out of memory.
+ * Schedules are read in the process's local time zone now (TZ), and the
+ * kernel's zone is read with gettimeofday: apply again when either changes.
+ */
 struct zl_flat *zl_flat_new(const struct zl_policy *p);
+/* The same for a given zone offset and kernel zone (tests, tools). */
+struct zl_flat *zl_flat_new_tz(const struct zl_policy *p, long gmtoff_s, int sys_minuteswest);
 void zl_flat_free(struct zl_flat *f);
 
 /*
  * Write the whole table as an `nft -f` script that replaces `inet zhulan`
- * (and touches nothing else). Schedules are written in the local time zone
- * of the process, as nft itself reads `meta hour`.
+ * (and touches nothing else). Hours are written back in local time, which
+ * nft converts to UTC when it reads them, so the kernel gets the same rules
+ * from either back end.
  */
 int zl_flat_write_nft(const struct zl_flat *f, FILE *out);
 

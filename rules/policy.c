@@ -250,7 +250,8 @@ int zl_column(const char *line, const char *at)
  */
 int zl_read_set_file(struct zl_pctx *c, const char *path, struct zl_vec *addrs)
 {
-	FILE *fp = fopen(path, "r");
+	FILE *fp = c->hooks && c->hooks->open_file ? c->hooks->open_file(path, c->hooks->ud) :
+						      fopen(path, "r");
 	char *buf = NULL, err[200];
 	size_t cap = 0;
 	int lineno = 0, errors = 0, rc = 0;

@@ -187,6 +187,9 @@ struct zl_policy {
 struct zl_policy_hooks {
 	int (*known_app)(const char *name, char *suggest, size_t n, void *ud);
 	int (*known_category)(const char *name, char *suggest, size_t n, void *ud);
+	/* Open a set file for reading (NULL: fopen). The daemon serves the
+	 * files that came with a policy from memory. NULL with errno set. */
+	FILE *(*open_file)(const char *path, void *ud);
 	void *ud;
 };
 

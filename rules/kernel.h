@@ -1,0 +1,69 @@
+/*
+ * kernel.h - Zhulan's table, `inet zhulan`, in the kernel: built as
+ * libnftnl objects and sent with libmnl as one nfnetlink batch.
+ *
+ * An apply replaces the whole table in one transaction (declare it,
+ * delete it, define it again): the kernel takes all of it or none of it,
+ * so a refusal leaves the previous ruleset in force. Every message of the
+ * batch remembers the policy line it comes from, and the kernel's error
+ * is reported against that line. No other table is ever named.
+ *
+ * A handle is one netlink socket; calls on it must not overlap (the
+ * caller holds a lock). This module is the only includer of libnftnl.
+ */
+#ifndef ZL_KERNEL_H
+#define ZL_KERNEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "flat.h"
+
+#define ZL_KERNEL_TABLE "zhulan"
+
+struct zl_kernel;
+
+/* Open a netfilter netlink socket in the caller's network namespace. */
+struct zl_kernel *zl_kernel_open(char *err, size_t errlen);
+void zl_kernel_close(struct zl_kernel *k);
+
+/*
+ * Replace `inet zhulan` by the flattened policy, atomically. 0, or -1 with
+ * err: "FILE:LINE:COL: the kernel refused this rule: REASON" (or the set,
+ * chain or table it refused), and the kernel's previous table untouched.
+ */
+int zl_kernel_apply(struct zl_kernel *k, const struct zl_flat *f, char *err, size_t errlen);
+
+/* What the kernel holds for one rule of the table, in chain order. */
+struct zl_kernel_rule {
+	const char *chain;
+	uint64_t handle;
+	const char *comment;          /* "policy.conf:12", or NULL */
+	int has_counter;
+	uint64_t packets, bytes;
+};
+
+/*
+ * Read every rule of `inet zhulan` back from the kernel and call cb for
+ * each, chain by chain in the kernel's order. Returns the number of rules,
+ * 0 when the table does not exist, -1 with err on failure.
+ */
+int zl_kernel_rules(struct zl_kernel *k,
+		    void (*cb)(const struct zl_kernel_rule *r, void *ud), void *ud,
+		    char *err, size_t errlen);
+
+/* 1 if `inet zhulan` exists, 0 if not, -1 with err. */
+int zl_kernel_table_exists(struct zl_kernel *k, char *err, size_t errlen);
+
+/* Delete `inet zhulan` (tests and `zhulan --flush`): 0, or -1 with err. */
+int zl_kernel_delete_table(struct zl_kernel *k, char *err, size_t errlen);
+
+/*
+ * Add one element to a named set of the table (a key of the set's length,
+ * in network order), with a timeout in milliseconds if the set has them
+ * (0: none). Waits for the kernel's answer. 0 or -1 with err.
+ */
+int zl_kernel_set_add(struct zl_kernel *k, const char *set, const void *key, size_t len,
+		      uint64_t timeout_ms, char *err, size_t errlen);
+
+#endif
