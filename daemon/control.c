@@ -217,6 +217,7 @@ static enum MHD_Result get_status(struct zl_control *c, struct MHD_Connection *c
 		      "writable", st.writable,
 		      "last_error", st.last_error,
 		      "records_dropped", (json_int_t)st.dropped);
+	json_object_set_new(o, "policy", c->ctx.fw ? zl_fw_status(c->ctx.fw) : json_null());
 	return reply(conn, MHD_HTTP_OK, o);
 }
 
@@ -328,23 +329,166 @@ static enum MHD_Result post_reload(struct zl_control *c, struct MHD_Connection *
 	return reply(conn, MHD_HTTP_OK, json_pack("{s:s}", "result", "reloaded"));
 }
 
+/* A request body, gathered over the calls libmicrohttpd makes. */
+struct body {
+	char *buf;
+	size_t len, cap;
+	int too_big;
+};
+
+#define MAX_BODY (64u << 20)       /* a policy with a large blocklist */
+
+static enum MHD_Result body_add(struct body *b, const char *data, size_t n)
+{
+	if (b->too_big || b->len + n + 1 > MAX_BODY) {
+		b->too_big = 1;
+		return MHD_YES;
+	}
+	if (b->len + n + 1 > b->cap) {
+		size_t cap = (b->len + n + 1) * 2;
+		char *v = realloc(b->buf, cap);
+		if (!v)
+			return MHD_NO;
+		b->buf = v;
+		b->cap = cap;
+	}
+	memcpy(b->buf + b->len, data, n);
+	b->len += n;
+	b->buf[b->len] = 0;
+	return MHD_YES;
+}
+
+/* The body as a JSON object; NULL and an answer already queued if not. */
+static json_t *body_json(struct MHD_Connection *conn, const struct body *b,
+			 enum MHD_Result *rc)
+{
+	json_error_t je;
+	json_t *j;
+	char msg[300];
+
+	if (b->too_big) {
+		*rc = fail(conn, MHD_HTTP_CONTENT_TOO_LARGE, "request body over 64 MiB");
+		return NULL;
+	}
+	j = json_loadb(b->buf ? b->buf : "{}", b->buf ? b->len : 2, 0, &je);
+	if (!j || !json_is_object(j)) {
+		snprintf(msg, sizeof(msg), "request body: expected a JSON object%s%s",
+			 j ? "" : ": ", j ? "" : je.text);
+		json_decref(j);
+		*rc = fail(conn, MHD_HTTP_BAD_REQUEST, msg);
+		return NULL;
+	}
+	return j;
+}
+
+static enum MHD_Result fw_reply(struct MHD_Connection *conn, unsigned status, json_t *out)
+{
+	return reply(conn, status, out ? out : json_pack("{s:s}", "error", "out of memory"));
+}
+
+/* POST /v1/policy/{apply,diff,confirm,rollback} */
+static enum MHD_Result post_policy(struct zl_control *c, struct MHD_Connection *conn,
+				   const char *what, const struct body *b)
+{
+	char who[200];
+	enum MHD_Result rc = MHD_NO;
+	json_t *in, *out = NULL, *bundle;
+	unsigned status;
+
+	if (!c->ctx.fw)
+		return fail(conn, MHD_HTTP_SERVICE_UNAVAILABLE, "the policy engine is not running");
+	if (!(in = body_json(conn, b, &rc)))
+		return rc;
+	peer_name(conn, who, sizeof(who));
+	bundle = json_object_get(in, "policy");
+	if (!strcmp(what, "apply") || !strcmp(what, "diff")) {
+		if (!json_is_object(bundle)) {
+			json_decref(in);
+			return fail(conn, MHD_HTTP_BAD_REQUEST,
+				    "expected {\"policy\": {\"name\", \"text\", \"files\"}}");
+		}
+		if (!strcmp(what, "apply")) {
+			json_int_t confirm = json_integer_value(json_object_get(in, "confirm"));
+			if (confirm < 0 || confirm > 86400) {
+				json_decref(in);
+				return fail(conn, MHD_HTTP_BAD_REQUEST, "confirm: 1 to 86400 seconds");
+			}
+			status = zl_fw_apply(c->ctx.fw, bundle, who,
+					     json_string_value(json_object_get(in, "comment")),
+					     (unsigned)confirm, &out);
+		} else {
+			status = zl_fw_diff(c->ctx.fw, bundle, &out);
+		}
+	} else if (!strcmp(what, "confirm")) {
+		status = zl_fw_confirm(c->ctx.fw, who, &out);
+	} else {
+		status = zl_fw_rollback(c->ctx.fw, json_integer_value(json_object_get(in, "version")),
+					who, &out);
+	}
+	json_decref(in);
+	return fw_reply(conn, status, out);
+}
+
+static enum MHD_Result get_policy(struct zl_control *c, struct MHD_Connection *conn,
+				  const char *what)
+{
+	json_t *out = NULL;
+	unsigned status;
+
+	if (!c->ctx.fw)
+		return fail(conn, MHD_HTTP_SERVICE_UNAVAILABLE, "the policy engine is not running");
+	if (!strcmp(what, ""))
+		status = zl_fw_show(c->ctx.fw, &out);
+	else if (!strcmp(what, "/history"))
+		status = zl_fw_history(c->ctx.fw, arg_uint(conn, "limit", 100, 10000), &out);
+	else if (!strncmp(what, "/versions/", 10) && what[10])
+		status = zl_fw_version(c->ctx.fw, strtoll(what + 10, NULL, 10), &out);
+	else
+		return fail(conn, MHD_HTTP_NOT_FOUND, "no such endpoint (see docs/API.md)");
+	return fw_reply(conn, status, out);
+}
+
+static void completed(void *cls, struct MHD_Connection *conn, void **state,
+		      enum MHD_RequestTerminationCode toe)
+{
+	struct body *b = *state;
+
+	(void)cls; (void)conn; (void)toe;
+	if (b) {
+		free(b->buf);
+		free(b);
+		*state = NULL;
+	}
+}
+
 static enum MHD_Result handle(void *cls, struct MHD_Connection *conn,
 			      const char *url, const char *method,
 			      const char *version, const char *upload,
 			      size_t *upload_size, void **state)
 {
 	struct zl_control *c = cls;
-	static int first;
+	struct body *b = *state;
 
-	(void)version; (void)upload;
-	/* The first call only announces the request; answer on the second. */
-	if (!*state) {
-		*state = &first;
+	(void)version;
+	/* The first call only announces the request; answer on the last. */
+	if (!b) {
+		if (!(b = calloc(1, sizeof(*b))))
+			return MHD_NO;
+		*state = b;
 		return MHD_YES;
 	}
 	if (*upload_size) {
-		*upload_size = 0;  /* bodies are not used yet */
-		return MHD_YES;
+		enum MHD_Result r = body_add(b, upload, *upload_size);
+		*upload_size = 0;
+		return r;
+	}
+	if (!strncmp(url, "/v1/policy", 10) && (url[10] == 0 || url[10] == '/')) {
+		if (!strcmp(method, "GET"))
+			return get_policy(c, conn, url + 10);
+		if (!strcmp(method, "POST") && (!strcmp(url + 10, "/apply") ||
+		    !strcmp(url + 10, "/diff") || !strcmp(url + 10, "/confirm") ||
+		    !strcmp(url + 10, "/rollback")))
+			return post_policy(c, conn, url + 11, b);
 	}
 	if (!strcmp(method, "GET")) {
 		if (!strcmp(url, "/v1/status"))
@@ -385,6 +529,7 @@ struct zl_control *zl_control_start(int fd, const struct zl_control_ctx *ctx,
 	c->mhd = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG,
 				  0, NULL, NULL, handle, c,
 				  MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+				  MHD_OPTION_NOTIFY_COMPLETED, completed, NULL,
 				  MHD_OPTION_LISTEN_SOCKET, fd,
 				  MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
 				  MHD_OPTION_CONNECTION_LIMIT, (unsigned)64,

@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "firewall.h"
 #include "sensor.h"
 #include "store.h"
 
@@ -24,6 +25,7 @@ struct zl_control_ctx {
 	/* asks the daemon to reload its configuration; returns 0 or -1 + msg */
 	int (*reload)(void *ud, char *msg, size_t len);
 	void *ud;
+	struct zl_fw *fw;             /* the policy engine; NULL: none */
 };
 
 /*

@@ -25,7 +25,10 @@
 
 #include "conf.h"
 #include "control.h"
+#include "bundle.h"
+#include "classify.h"
 #include "daemon.h"
+#include "firewall.h"
 #include "log.h"
 #include "sensor.h"
 #include "store.h"
@@ -37,6 +40,8 @@ struct daemon {
 	int n_sensors;
 	struct zl_store *store;
 	struct zl_control *control;
+	struct zl_fw *fw;
+	struct zl_classifier *names;   /* application names for policy checks */
 	uid_t uid;
 	gid_t gid;
 	char *proto_files[3], *cat_files[3];
@@ -160,8 +165,56 @@ static void engine_opts(struct daemon *d, struct zl_engine_opts *eo)
 	eo->classify.category_files = (const char *const *)d->cat_files;
 }
 
+static int hook_app(const char *name, char *suggest, size_t n, void *ud)
+{
+	return zl_app_known(ud, name, suggest, n);
+}
+
+static int hook_category(const char *name, char *suggest, size_t n, void *ud)
+{
+	return zl_category_known(ud, name, suggest, n);
+}
+
+/*
+ * The policy engine: the kernel socket and, read as root, the configured
+ * policy file (used only when the database holds no version yet).
+ */
+static json_t *open_policy(struct daemon *d, const struct zl_engine_opts *eo)
+{
+	struct zl_classifier_opts co = { eo->classify.protocol_files,
+					 eo->classify.category_files, 0, 0, 0 };
+	struct zl_policy_hooks h = { hook_app, hook_category, NULL, NULL };
+	struct zl_diag diag;
+	json_t *initial = NULL;
+	char err[512];
+
+	d->names = zl_classifier_new(&co, err, sizeof(err));
+	if (!d->names)
+		zl_log_warnx("policy: %s; application names are not checked", err);
+	h.ud = d->names;
+	d->fw = zl_fw_new(NULL, d->names ? &h : NULL, err, sizeof(err));
+	if (!d->fw) {
+		zl_log_warnx("policy: %s; the firewall is not managed", err);
+		return NULL;
+	}
+	if (access(d->conf.policy, F_OK) < 0)
+		return NULL;
+	zl_diag_init(&diag);
+	initial = zl_bundle_read(d->conf.policy, d->names ? &h : NULL, &diag);
+	if (!initial) {
+		char msg[1024] = "";
+		if (diag.n)
+			zl_diag_format(&diag.msgs[0], msg, sizeof(msg));
+		zl_log_warnx("policy: %s: not used (%d errors): %s", d->conf.policy,
+			     diag.errors, msg);
+	}
+	zl_diag_free(&diag);
+	return initial;
+}
+
 static int start(struct daemon *d, sigset_t *sigs)
 {
+	json_t *initial = NULL;
 	struct zl_live_opts lo = { (int)d->conf.snaplen, (int)d->conf.capture_buffer_mb,
 				   d->conf.promiscuous, 100 };
 	struct zl_store_opts so = { d->conf.database, d->conf.retention_days, 65536, 500 };
@@ -179,6 +232,8 @@ static int start(struct daemon *d, sigset_t *sigs)
 			goto fail;
 		d->n_sensors++;
 	}
+	engine_opts(d, &eo);
+	initial = open_policy(d, &eo);
 	fd = zl_control_socket(d->conf.control_socket, d->gid, err, sizeof(err));
 	if (fd < 0)
 		goto fail;
@@ -199,14 +254,19 @@ static int start(struct daemon *d, sigset_t *sigs)
 		close(fd);
 		goto fail;
 	}
-	engine_opts(d, &eo);
+	if (d->fw) {
+		zl_fw_set_store(d->fw, d->store);
+		zl_fw_start(d->fw, initial);
+	}
+	json_decref(initial);
+	initial = NULL;
 	for (i = 0; i < d->n_sensors; i++)
 		if (zl_sensor_start(d->sensors[i], &eo, d->store, err, sizeof(err)) < 0) {
 			close(fd);
 			goto fail;
 		}
 	cc = (struct zl_control_ctx){ d->sensors, d->n_sensors, d->store, PACKAGE_VERSION,
-				      now_us(), d->conf.database, reload, d };
+				      now_us(), d->conf.database, reload, d, d->fw };
 	d->control = zl_control_start(fd, &cc, err, sizeof(err));
 	if (!d->control)
 		goto fail;
@@ -214,6 +274,7 @@ static int start(struct daemon *d, sigset_t *sigs)
 		    d->n_sensors, d->conf.database, d->conf.control_socket, d->conf.user);
 	return 0;
 fail:
+	json_decref(initial);
 	zl_log_warnx("%s", err);
 	return -1;
 }
@@ -226,6 +287,10 @@ static void stop(struct daemon *d)
 	d->control = NULL;
 	for (i = 0; i < d->n_sensors; i++)
 		zl_sensor_stop(d->sensors[i]);  /* live flows go to the store */
+	zl_fw_free(d->fw);                   /* the rules stay in the kernel */
+	d->fw = NULL;
+	zl_classifier_free(d->names);
+	d->names = NULL;
 	zl_store_close(d->store);            /* drains and writes aggregates */
 	d->store = NULL;
 	for (i = 0; i < d->n_sensors; i++)

@@ -1274,3 +1274,128 @@ json_t *zl_store_audit_list(struct zl_store *s, int64_t from_us, int64_t to_us,
 	pthread_mutex_unlock(&s->rlock);
 	return out;
 }
+
+/* ---- policy versions ---- */
+
+static const char *const policy_states[] = { "reverted", "pending", "confirmed" };
+
+static const char *policy_state_name(int64_t v)
+{
+	return v >= -1 && v <= 1 ? policy_states[v + 1] : "?";
+}
+
+int64_t zl_store_policy_add(struct zl_store *s, const char *who, const char *comment,
+			    const char *text, int state, char *err, size_t errlen)
+{
+	sqlite3_stmt *st = NULL;
+	int64_t version = -1;
+	int rc;
+
+	pthread_mutex_lock(&s->wlock);
+	rc = sqlite3_prepare_v2(s->wdb, "INSERT INTO policy_versions (ts, who, comment, text, "
+				"confirmed) VALUES (?, ?, ?, ?, ?)", -1, &st, NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_int64(st, 1, now_us());
+		sqlite3_bind_text(st, 2, who ? who : "", -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, comment ? comment : "", -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 4, text, -1, SQLITE_STATIC);
+		sqlite3_bind_int(st, 5, state);
+		rc = sqlite3_step(st);
+		if (rc == SQLITE_DONE)
+			version = sqlite3_last_insert_rowid(s->wdb);
+	}
+	if (version < 0)
+		snprintf(err, errlen, "%s: cannot store the policy version: %s", s->path,
+			 sqlite3_errmsg(s->wdb));
+	sqlite3_finalize(st);
+	pthread_mutex_unlock(&s->wlock);
+	return version;
+}
+
+int zl_store_policy_set_state(struct zl_store *s, int64_t version, int state)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	pthread_mutex_lock(&s->wlock);
+	rc = sqlite3_prepare_v2(s->wdb, "UPDATE policy_versions SET confirmed = ? WHERE version = ?",
+				-1, &st, NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_int(st, 1, state);
+		sqlite3_bind_int64(st, 2, version);
+		rc = sqlite3_step(st);
+	}
+	if (rc != SQLITE_DONE)
+		zl_log_warnx("store: %s: policy version %lld not marked %s: %s", s->path,
+			     (long long)version, policy_state_name(state), sqlite3_errmsg(s->wdb));
+	sqlite3_finalize(st);
+	pthread_mutex_unlock(&s->wlock);
+	return rc == SQLITE_DONE ? 0 : sql_errno(rc);
+}
+
+char *zl_store_policy_text(struct zl_store *s, int64_t version, int64_t *found, int *state,
+			   char *err, size_t errlen)
+{
+	sqlite3_stmt *st;
+	char *text = NULL;
+	int rc;
+
+	pthread_mutex_lock(&s->rlock);
+	st = rprepare(s, version > 0 ?
+		      "SELECT version, text, confirmed FROM policy_versions WHERE version = :v" :
+		      "SELECT version, text, confirmed FROM policy_versions WHERE confirmed = 1 "
+		      "ORDER BY version DESC LIMIT 1", err, errlen);
+	if (!st) {
+		pthread_mutex_unlock(&s->rlock);
+		return NULL;
+	}
+	if (version > 0)
+		bind_int(st, ":v", version);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		const char *t = (const char *)sqlite3_column_text(st, 1);
+		text = strdup(t ? t : "");
+		if (found)
+			*found = sqlite3_column_int64(st, 0);
+		if (state)
+			*state = sqlite3_column_int(st, 2);
+	} else if (rc == SQLITE_DONE) {
+		if (version > 0)
+			snprintf(err, errlen, "no policy version %lld", (long long)version);
+		else
+			err[0] = 0;
+	} else {
+		snprintf(err, errlen, "%s: %s", s->path, sqlite3_errmsg(s->rdb));
+	}
+	sqlite3_finalize(st);
+	pthread_mutex_unlock(&s->rlock);
+	return text;
+}
+
+json_t *zl_store_policy_list(struct zl_store *s, unsigned limit, char *err, size_t errlen)
+{
+	sqlite3_stmt *st;
+	json_t *out;
+	int rc;
+
+	pthread_mutex_lock(&s->rlock);
+	st = rprepare(s, "SELECT version, ts, who, comment, confirmed, length(text) "
+		      "FROM policy_versions ORDER BY version DESC LIMIT :limit", err, errlen);
+	if (!st) {
+		pthread_mutex_unlock(&s->rlock);
+		return NULL;
+	}
+	bind_int(st, ":limit", limit ? (limit < 10000 ? limit : 10000) : 100);
+	out = json_array();
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		json_array_append_new(out, json_pack("{s:I, s:o, s:o, s:o, s:s, s:I}",
+			"version", (json_int_t)sqlite3_column_int64(st, 0),
+			"ts", jtime(sqlite3_column_int64(st, 1), 0),
+			"who", jtext(sqlite3_column_text(st, 2)),
+			"comment", jtext(sqlite3_column_text(st, 3)),
+			"state", policy_state_name(sqlite3_column_int64(st, 4)),
+			"bytes", (json_int_t)sqlite3_column_int64(st, 5)));
+	out = rdone(s, st, rc, out, err, errlen);
+	pthread_mutex_unlock(&s->rlock);
+	return out;
+}

@@ -112,6 +112,24 @@ json_t *zl_store_series(struct zl_store *s, int64_t from_us, int64_t to_us, unsi
 json_t *zl_store_audit_list(struct zl_store *s, int64_t from_us, int64_t to_us,
 			    unsigned limit, char *err, size_t errlen);
 
+/*
+ * Policy versions: the text applied (zhulanctl's bundle: the policy file
+ * and the set files it reads, as JSON), who applied it, when and why.
+ * State: 1 confirmed (in force, or was), 0 awaiting confirmation, -1
+ * reverted by the confirm timer.
+ */
+/* The new version's number, or -1 with err. */
+int64_t zl_store_policy_add(struct zl_store *s, const char *who, const char *comment,
+			    const char *text, int state, char *err, size_t errlen);
+int zl_store_policy_set_state(struct zl_store *s, int64_t version, int state);
+/* A version's text (malloc'd) with its number and state; version 0 is the
+ * newest confirmed one. NULL with err, or with err "" when there is none. */
+char *zl_store_policy_text(struct zl_store *s, int64_t version, int64_t *found, int *state,
+			   char *err, size_t errlen);
+/* [{"version","ts","who","comment","state":"confirmed|pending|reverted","bytes"}]
+ * newest first */
+json_t *zl_store_policy_list(struct zl_store *s, unsigned limit, char *err, size_t errlen);
+
 /* The schema this build writes, and its steps: step i takes a database
  * from version i to i + 1 (for tests and tools). */
 unsigned zl_store_schema_version(void);

@@ -7,6 +7,10 @@
  *   zhulanctl [-s SOCKET] [--json] top [hosts|apps|categories] [--since 1h] [--limit N]
  *   zhulanctl [-s SOCKET] reload
  *   zhulanctl policy check FILE        (needs neither the daemon nor root)
+ *   zhulanctl policy compile FILE      (the nft script of the table)
+ *   zhulanctl policy apply FILE [--confirm SECONDS] [--comment TEXT]
+ *   zhulanctl policy diff FILE | confirm | rollback [VERSION] | history
+ *   zhulanctl policy show [--counters]
  *
  * Exit status: 0 ok, 1 the daemon refused the request, 2 usage error or
  * the daemon is not running.
@@ -21,6 +25,7 @@
 #include <curl/curl.h>
 #include <jansson.h>
 
+#include "bundle.h"
 #include "classify.h"
 #include "flat.h"
 #include "policy.h"
@@ -44,9 +49,12 @@ static size_t collect(char *d, size_t sz, size_t nm, void *ud)
 	return sz * nm;
 }
 
-/* Request 'path'; returns the JSON body, exits 2 when nobody answers. */
-static json_t *call(const char *sock, const char *method, const char *path, long *code)
+/* Request 'path' (with a JSON body for POST, or none); returns the JSON
+ * answer, exits 2 when nobody answers. */
+static json_t *call_body(const char *sock, const char *method, const char *path,
+			 const char *body, long *code)
 {
+	struct curl_slist *hdr = NULL;
 	CURL *c = curl_easy_init();
 	struct buf b = { NULL, 0 };
 	char url[2048], errbuf[CURL_ERROR_SIZE] = "";
@@ -58,8 +66,11 @@ static json_t *call(const char *sock, const char *method, const char *path, long
 	curl_easy_setopt(c, CURLOPT_UNIX_SOCKET_PATH, sock);
 	curl_easy_setopt(c, CURLOPT_URL, url);
 	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
-	if (!strcmp(method, "POST"))
-		curl_easy_setopt(c, CURLOPT_POSTFIELDS, "");
+	if (!strcmp(method, "POST")) {
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body ? body : "");
+		hdr = curl_slist_append(hdr, "Content-Type: application/json");
+		curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdr);
+	}
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
 	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
@@ -72,6 +83,7 @@ static json_t *call(const char *sock, const char *method, const char *path, long
 	}
 	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, code);
 	curl_easy_cleanup(c);
+	curl_slist_free_all(hdr);
 	j = b.p ? json_loads(b.p, 0, &je) : NULL;
 	free(b.p);
 	if (!j) {
@@ -79,6 +91,11 @@ static json_t *call(const char *sock, const char *method, const char *path, long
 		exit(1);
 	}
 	return j;
+}
+
+static json_t *call(const char *sock, const char *method, const char *path, long *code)
+{
+	return call_body(sock, method, path, NULL, code);
 }
 
 static void human_bytes(double v, char *buf, size_t len)
@@ -106,7 +123,7 @@ static long long jint(json_t *o, const char *k)
 
 static void print_status(json_t *j)
 {
-	json_t *ifs = json_object_get(j, "interfaces"), *i, *db = json_object_get(j, "database");
+	json_t *ifs = json_object_get(j, "interfaces"), *i, *db = json_object_get(j, "database"), *pol;
 	char b[32];
 	size_t k;
 
@@ -131,6 +148,15 @@ static void print_status(json_t *j)
 	       jstr(db, "path"), b, jint(db, "written"), jint(db, "dropped"),
 	       jint(db, "purged"), json_is_true(json_object_get(db, "writable")) ? "" : ", NOT WRITABLE: ",
 	       json_is_true(json_object_get(db, "writable")) ? "" : jstr(db, "last_error"));
+	pol = json_object_get(j, "policy");
+	if (json_is_object(pol)) {
+		printf("policy: version %lld (%s)", jint(pol, "version"), jstr(pol, "state"));
+		if (json_is_string(json_object_get(pol, "confirm_by")))
+			printf(", reverts at %s unless confirmed", jstr(pol, "confirm_by"));
+		if (json_is_string(json_object_get(pol, "last_error")))
+			printf("; last error: %s", jstr(pol, "last_error"));
+		printf("\n");
+	}
 }
 
 static void flow_row(json_t *f, int live)
@@ -186,7 +212,11 @@ static void usage(FILE *o)
 "       zhulanctl [-s SOCKET] [--json] top [hosts|apps|categories] [--since 1h] [--limit N]\n"
 "       zhulanctl [-s SOCKET] reload\n"
 "       zhulanctl policy check FILE\n"
-"       zhulanctl policy compile FILE       (the table inet zhulan, in nft syntax)\n");
+"       zhulanctl policy compile FILE       (the table inet zhulan, in nft syntax)\n"
+"       zhulanctl [-s SOCKET] [--json] policy apply FILE [--confirm SECONDS] [--comment TEXT]\n"
+"       zhulanctl [-s SOCKET] [--json] policy diff FILE\n"
+"       zhulanctl [-s SOCKET] [--json] policy confirm | rollback [VERSION] | history\n"
+"       zhulanctl [-s SOCKET] [--json] policy show [--counters]\n");
 }
 
 static int hook_app(const char *name, char *suggest, size_t n, void *ud)
@@ -199,20 +229,15 @@ static int hook_category(const char *name, char *suggest, size_t n, void *ud)
 	return zl_category_known(ud, name, suggest, n);
 }
 
-/*
- * `policy check FILE`: the policy's grammar and names, with application
- * and category names checked against nDPI and the application pack (the
- * same files the daemon loads). No daemon, no root.
- */
-static int policy_check(const char *path)
+/* nDPI's and the pack's names (the same files the daemon loads), or NULL
+ * with a warning: names are then not checked here. */
+static struct zl_classifier *names(struct zl_policy_hooks *h)
 {
 	const char *dir = getenv("ZHULAN_DATADIR") ? getenv("ZHULAN_DATADIR") : ZL_DATADIR;
 	char pp[1024], cp[1024], err[512];
 	const char *protos[3] = { pp, NULL, NULL }, *cats[3] = { cp, NULL, NULL };
 	struct zl_classifier_opts o = { protos, cats, 0, 0, 0 };
-	struct zl_policy_hooks h = { hook_app, hook_category, NULL, NULL };
 	struct zl_classifier *c;
-	int rc;
 
 	snprintf(pp, sizeof(pp), "%s/zhulan-protos.txt", dir);
 	snprintf(cp, sizeof(cp), "%s/zhulan-categories.txt", dir);
@@ -221,13 +246,205 @@ static int policy_check(const char *path)
 	if (access(ZL_SYSCONFDIR "/zhulan/categories.txt", R_OK) == 0)
 		cats[1] = ZL_SYSCONFDIR "/zhulan/categories.txt";
 	c = zl_classifier_new(&o, err, sizeof(err));
-	if (!c) {
+	if (!c)
 		fprintf(stderr, "zhulanctl: %s (application names are not checked)\n", err);
-		return zl_policy_check_report(path, NULL, stdout, stderr);
-	}
-	h.ud = c;
-	rc = zl_policy_check_report(path, &h, stdout, stderr);
+	*h = (struct zl_policy_hooks){ hook_app, hook_category, NULL, c };
+	return c;
+}
+
+/*
+ * `policy check FILE`: the policy's grammar and names, with application
+ * and category names checked against nDPI and the application pack. No
+ * daemon, no root.
+ */
+static int policy_check(const char *path)
+{
+	struct zl_policy_hooks h;
+	struct zl_classifier *c = names(&h);
+	int rc = zl_policy_check_report(path, c ? &h : NULL, stdout, stderr);
+
 	zl_classifier_free(c);
+	return rc;
+}
+
+/* FILE and its set files as the daemon takes them, checked here first:
+ * NULL (errors printed) if the policy has errors. */
+static json_t *read_bundle(const char *path)
+{
+	struct zl_policy_hooks h;
+	struct zl_classifier *c = names(&h);
+	struct zl_diag d;
+	json_t *b;
+
+	zl_diag_init(&d);
+	b = zl_bundle_read(path, c ? &h : NULL, &d);
+	zl_diag_print(&d, stderr);
+	zl_diag_free(&d);
+	zl_classifier_free(c);
+	return b;
+}
+
+static void print_lines(json_t *a, FILE *o)
+{
+	json_t *v;
+	size_t k;
+
+	json_array_foreach(a, k, v)
+		fprintf(o, "%s\n", json_string_value(v));
+}
+
+static void print_diff(json_t *j)
+{
+	json_t *v, *e;
+	size_t k, m;
+	int any = 0;
+
+	json_array_foreach(json_object_get(j, "chains"), k, v) {
+		printf("~ filter %s: default %s -> %s\n", jstr(v, "chain"), jstr(v, "from"), jstr(v, "to"));
+		any = 1;
+	}
+	json_array_foreach(json_object_get(j, "rules"), k, v) {
+		printf("%s %-8s %-24s %s\n", jstr(v, "op"), jstr(v, "chain"), jstr(v, "line"),
+		       jstr(v, "rule"));
+		any = 1;
+	}
+	json_array_foreach(json_object_get(j, "sets"), k, v) {
+		printf("~ set %s (%s): %lld added, %lld removed\n", jstr(v, "set"), jstr(v, "change"),
+		       jint(v, "added"), jint(v, "removed"));
+		json_array_foreach(json_object_get(v, "add"), m, e)
+			printf("+   %s\n", json_string_value(e));
+		json_array_foreach(json_object_get(v, "remove"), m, e)
+			printf("-   %s\n", json_string_value(e));
+		any = 1;
+	}
+	if (!any)
+		printf("no change against version %lld\n", jint(j, "against"));
+}
+
+static void print_history(json_t *j)
+{
+	json_t *v;
+	size_t k;
+
+	printf("%7s  %-9s  %-20s  %-28s %s\n", "version", "state", "applied (UTC)", "by", "comment");
+	json_array_foreach(json_object_get(j, "versions"), k, v)
+		printf("%7lld  %-9s  %-20s  %-28s %s\n", jint(v, "version"), jstr(v, "state"),
+		       jstr(v, "ts"), jstr(v, "who"), jstr(v, "comment"));
+}
+
+static void print_show(json_t *j, int counters)
+{
+	json_t *v;
+	size_t k;
+
+	printf("policy version %lld (%s)", jint(j, "version"), jstr(j, "state"));
+	if (json_is_string(json_object_get(j, "applied")))
+		printf(", applied %s", jstr(j, "applied"));
+	if (json_is_string(json_object_get(j, "name")))
+		printf(", from %s", jstr(j, "name"));
+	printf("\n");
+	if (json_is_string(json_object_get(j, "confirm_by")))
+		printf("awaiting confirmation: reverts at %s unless `zhulanctl policy confirm`\n",
+		       jstr(j, "confirm_by"));
+	if (json_is_string(json_object_get(j, "last_error")))
+		printf("last error: %s\n", jstr(j, "last_error"));
+	if (!json_is_true(json_object_get(j, "table")))
+		printf("table inet zhulan is not in the kernel\n");
+	if (!counters) {
+		printf("\n%s", json_is_string(json_object_get(j, "text")) ? jstr(j, "text") : "");
+		return;
+	}
+	printf("\n%-8s %-22s %12s %12s  %s\n", "chain", "line", "packets", "bytes", "rule");
+	json_array_foreach(json_object_get(j, "rules"), k, v) {
+		char b[32];
+		if (!json_is_string(json_object_get(v, "line")))
+			continue;       /* the built-in head of each chain */
+		human_bytes((double)jint(v, "bytes"), b, sizeof(b));
+		printf("%-8s %-22s %12lld %12s  %s\n", jstr(v, "chain"), jstr(v, "line"),
+		       jint(v, "packets"), b, jstr(v, "source"));
+	}
+}
+
+/* `policy apply|diff|confirm|rollback|history|show` through the daemon. */
+static int policy_remote(const char *sock, int json, int argc, char **argv,
+			 const char *confirm, const char *comment, int counters)
+{
+	const char *sub = argv[0];
+	json_t *j = NULL, *req;
+	long code = 0;
+	char *body, path[64];
+	int rc;
+
+	if ((!strcmp(sub, "apply") || !strcmp(sub, "diff")) && argc == 2) {
+		json_t *b = read_bundle(argv[1]);
+		if (!b)
+			return 1;
+		req = json_pack("{s:o}", "policy", b);
+		if (comment)
+			json_object_set_new(req, "comment", json_string(comment));
+		if (confirm) {
+			char *end;
+			long s = strtol(confirm, &end, 10);
+			if (*end || s < 1 || s > 86400) {
+				fprintf(stderr, "zhulanctl: --confirm: expected 1 to 86400 seconds\n");
+				json_decref(req);
+				return 2;
+			}
+			json_object_set_new(req, "confirm", json_integer(s));
+		}
+		snprintf(path, sizeof(path), "/v1/policy/%s", sub);
+	} else if (!strcmp(sub, "rollback") && argc <= 2) {
+		req = json_object();
+		if (argc == 2)
+			json_object_set_new(req, "version", json_integer(strtoll(argv[1], NULL, 10)));
+		snprintf(path, sizeof(path), "/v1/policy/rollback");
+	} else if (!strcmp(sub, "confirm") && argc == 1) {
+		req = json_object();
+		snprintf(path, sizeof(path), "/v1/policy/confirm");
+	} else if ((!strcmp(sub, "history") || !strcmp(sub, "show")) && argc == 1) {
+		req = NULL;
+		snprintf(path, sizeof(path), "/v1/policy%s", !strcmp(sub, "history") ? "/history" : "");
+	} else {
+		fprintf(stderr, "usage: zhulanctl policy check|compile|apply|diff FILE, "
+			"policy confirm|history|show, policy rollback [VERSION]\n");
+		return 2;
+	}
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	if (req) {
+		body = json_dumps(req, JSON_COMPACT);
+		json_decref(req);
+		j = call_body(sock, "POST", path, body, &code);
+		free(body);
+	} else {
+		j = call(sock, "GET", path, &code);
+	}
+	rc = code == 200 ? 0 : 1;
+	if (json) {
+		json_dumpf(j, stdout, JSON_INDENT(2));
+		putchar('\n');
+	} else if (rc) {
+		fprintf(stderr, "zhulanctl: %s\n", jstr(j, "error"));
+		if (json_array_size(json_object_get(j, "diagnostics")) > 1)
+			print_lines(json_object_get(j, "diagnostics"), stderr);
+		if (code == 409 && json_is_integer(json_object_get(j, "in_force")))
+			fprintf(stderr, "zhulanctl: version %lld stays in force\n", jint(j, "in_force"));
+	} else if (!strcmp(sub, "apply") || !strcmp(sub, "rollback")) {
+		printf("version %lld in force: %lld rules, applied in %.1f ms\n", jint(j, "version"),
+		       jint(j, "rules"), json_real_value(json_object_get(j, "apply_ms")));
+		if (json_is_string(json_object_get(j, "confirm_by")))
+			printf("confirm with `zhulanctl policy confirm` by %s, or the previous "
+			       "version comes back\n", jstr(j, "confirm_by"));
+	} else if (!strcmp(sub, "confirm")) {
+		printf("version %lld confirmed\n", jint(j, "version"));
+	} else if (!strcmp(sub, "diff")) {
+		print_diff(j);
+	} else if (!strcmp(sub, "history")) {
+		print_history(j);
+	} else {
+		print_show(j, counters);
+	}
+	json_decref(j);
+	curl_global_cleanup();
 	return rc;
 }
 
@@ -271,12 +488,15 @@ int main(int argc, char **argv)
 		{ "host", required_argument, NULL, 'H' }, { "app", required_argument, NULL, 'a' },
 		{ "category", required_argument, NULL, 'C' }, { "since", required_argument, NULL, 'i' },
 		{ "limit", required_argument, NULL, 'l' }, { "help", no_argument, NULL, 'h' },
+		{ "confirm", required_argument, NULL, 'c' }, { "comment", required_argument, NULL, 'm' },
+		{ "counters", no_argument, NULL, 'k' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *sock = "/run/zhulan/control.sock", *host = NULL, *app = NULL,
-		   *cat = NULL, *since = NULL, *limit = NULL, *live = NULL, *cmd = NULL, *pos;
+		   *cat = NULL, *since = NULL, *limit = NULL, *live = NULL, *cmd = NULL, *pos,
+		   *confirm = NULL, *comment = NULL;
 	char q[2048], since_arg[64];
-	int c, json = 0, rc, pass;
+	int c, json = 0, rc, pass, counters = 0;
 	long code = 0;
 	json_t *j;
 
@@ -297,6 +517,9 @@ int main(int argc, char **argv)
 			case 'C': cat = optarg; break;
 			case 'i': since = optarg; break;
 			case 'l': limit = optarg; break;
+			case 'c': confirm = optarg; break;
+			case 'm': comment = optarg; break;
+			case 'k': counters = 1; break;
 			case 'h': usage(stdout); return 0;
 			default: usage(stderr); return 2;
 			}
@@ -319,7 +542,11 @@ int main(int argc, char **argv)
 			return policy_check(argv[optind + 1]);
 		if (argc - optind == 2 && !strcmp(argv[optind], "compile"))
 			return policy_compile(argv[optind + 1]);
-		fprintf(stderr, "usage: zhulanctl policy check|compile FILE\n");
+		if (argc - optind >= 1)
+			return policy_remote(sock, json, argc - optind, argv + optind, confirm,
+					     comment, counters);
+		fprintf(stderr, "usage: zhulanctl policy check|compile|apply|diff FILE, "
+			"policy confirm|history|show, policy rollback [VERSION]\n");
 		return 2;
 	}
 	pos = optind < argc ? argv[optind++] : NULL;

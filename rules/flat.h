@@ -83,5 +83,8 @@ void zl_flat_free(struct zl_flat *f);
  * from either back end.
  */
 int zl_flat_write_nft(const struct zl_flat *f, FILE *out);
+/* One rule in nft syntax without the comment and log prefix that name its
+ * line, for diffs (malloc'd; NULL: no memory). */
+char *zl_flat_rule_nft(const struct zl_flat_rule *fr);
 
 #endif

@@ -35,7 +35,7 @@
 
 /* nft's datatype numbers and byte orders, which `nft list` reads back */
 enum { T_IPADDR = 7, T_IP6ADDR = 8, T_INET_PROTO = 12, T_INET_SERVICE = 13,
-       T_IFNAME = 41, T_DAY = 45 };
+       T_ICMP6_TYPE = 29, T_IFNAME = 41, T_DAY = 45 };
 enum { BO_HOST = 1, BO_BIG = 2 };
 #define TYPE_BITS 6
 
@@ -743,6 +743,30 @@ static void chain_head(struct batch *bt, const char *chain, enum zl_hook hook)
 		ct_state(bt, r, NF_CT_STATE_BIT(IP_CT_ESTABLISHED) | NF_CT_STATE_BIT(IP_CT_RELATED));
 		e_verdict(bt, r, NF_ACCEPT);
 		rule_send(bt, r, NULL);
+	}
+	if (hook == ZL_INPUT || hook == ZL_OUTPUT) {
+		/* IPv6 neighbour discovery before the invalid-state drop: the
+		 * kernel can mark solicitations invalid (seen with a packet
+		 * socket on the bridge), and a router without ND is no router */
+		static const uint8_t in[] = { 133, 135, 136 }, out[] = { 134, 135, 136 };
+		const uint8_t *types = hook == ZL_INPUT ? in : out;
+		struct range v[3];
+		int i;
+
+		memset(v, 0, sizeof(v));
+		for (i = 0; i < 3; i++)
+			v[i].lo[0] = v[i].hi[0] = types[i];
+		r = rule_new(chain);
+		if (r) {
+			uint8_t l4 = IPPROTO_ICMPV6;
+			nfproto(bt, r, AF_INET6);
+			e_meta(bt, r, NFT_META_L4PROTO);
+			e_cmp(bt, r, NFT_CMP_EQ, &l4, 1);
+			e_payload(bt, r, NFT_PAYLOAD_TRANSPORT_HEADER, 0, 1);
+			match_list(bt, r, NULL, T_ICMP6_TYPE, 1, BO_HOST, v, 3);
+			e_verdict(bt, r, NF_ACCEPT);
+			rule_send(bt, r, NULL);
+		}
 	}
 	r = rule_new(chain);
 	if (r) {

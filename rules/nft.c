@@ -5,6 +5,7 @@
  * benchmark's peer input; the kernel gets the same rules from libnftnl.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -108,7 +109,7 @@ static void write_time(const struct zl_ktime *t, long gmtoff_s, FILE *out)
 	fputc(' ', out);
 }
 
-static void write_rule(const struct zl_flat_rule *fr, long gmtoff_s, FILE *out)
+static void write_rule(const struct zl_flat_rule *fr, long gmtoff_s, int with_comment, FILE *out)
 {
 	const struct zl_rule *r = fr->src;
 	const char *base = strrchr(r->loc.file, '/');
@@ -140,8 +141,10 @@ static void write_rule(const struct zl_flat_rule *fr, long gmtoff_s, FILE *out)
 	if (fr->timed)
 		write_time(&fr->time, gmtoff_s, out);
 	fprintf(out, "counter ");
-	if (r->log)
+	if (r->log && with_comment)
 		fprintf(out, "log prefix \"zhulan %s:%d \" ", base, r->loc.line);
+	else if (r->log)
+		fprintf(out, "log ");
 	switch (r->action) {
 	case ZL_PASS: fprintf(out, "accept "); break;
 	case ZL_BLOCK: fprintf(out, "drop "); break;
@@ -150,7 +153,33 @@ static void write_rule(const struct zl_flat_rule *fr, long gmtoff_s, FILE *out)
 					     "reject with icmpx type admin-prohibited ");
 		break;
 	}
-	fprintf(out, "comment \"%s:%d\"\n", base, r->loc.line);
+	if (with_comment)
+		fprintf(out, "comment \"%s:%d\"\n", base, r->loc.line);
+}
+
+char *zl_flat_rule_nft(const struct zl_flat_rule *fr)
+{
+	time_t now = time(NULL);
+	struct tm tm;
+	char *buf = NULL, *s, *e;
+	size_t len = 0;
+	FILE *fp = open_memstream(&buf, &len);
+
+	if (!fp)
+		return NULL;
+	localtime_r(&now, &tm);
+	write_rule(fr, tm.tm_gmtoff, 0, fp);
+	if (fclose(fp) != 0) {
+		free(buf);
+		return NULL;
+	}
+	/* without the leading tabs and the trailing blank */
+	for (s = buf; *s == '\t'; s++)
+		;
+	memmove(buf, s, strlen(s) + 1);
+	for (e = buf + strlen(buf); e > buf && (e[-1] == ' ' || e[-1] == '\n'); e--)
+		e[-1] = 0;
+	return buf;
 }
 
 int zl_flat_write_nft(const struct zl_flat *f, FILE *out)
@@ -171,14 +200,21 @@ int zl_flat_write_nft(const struct zl_flat *f, FILE *out)
 			hook, hook, c->filter->policy == ZL_PASS ? "accept" : "drop");
 		/* Replies and related traffic pass, broken packets never do; the
 		 * gateway talks to itself over loopback whatever the policy. */
-		fprintf(out, "\t\tct state established,related accept\n"
-			"\t\tct state invalid drop\n");
+		fprintf(out, "\t\tct state established,related accept\n");
+		/* neighbour discovery first: see kernel.c */
+		if (c->filter->hook == ZL_INPUT)
+			fprintf(out, "\t\ticmpv6 type { nd-router-solicit, nd-neighbor-solicit, "
+				"nd-neighbor-advert } accept\n");
+		if (c->filter->hook == ZL_OUTPUT)
+			fprintf(out, "\t\ticmpv6 type { nd-router-advert, nd-neighbor-solicit, "
+				"nd-neighbor-advert } accept\n");
+		fprintf(out, "\t\tct state invalid drop\n");
 		if (c->filter->hook == ZL_INPUT)
 			fprintf(out, "\t\tiif \"lo\" accept\n");
 		if (c->filter->hook == ZL_OUTPUT)
 			fprintf(out, "\t\toif \"lo\" accept\n");
 		for (j = 0; j < c->n; j++)
-			write_rule(&c->rules[j], tm.tm_gmtoff, out);
+			write_rule(&c->rules[j], tm.tm_gmtoff, 1, out);
 		fprintf(out, "\t}\n");
 	}
 	fprintf(out, "}\n");
