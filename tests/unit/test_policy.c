@@ -12,6 +12,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "flat.h"
 #include "policy.h"
 #include "tap.h"
 
@@ -52,7 +53,7 @@ static int known_category(const char *name, char *suggest, size_t n, void *ud)
 }
 
 static int hook_calls;
-static const struct zl_policy_hooks hooks = { known_app, known_category, &hook_calls };
+static const struct zl_policy_hooks hooks = { known_app, known_category, NULL, &hook_calls };
 
 static char *slurp(const char *path)
 {
@@ -408,6 +409,54 @@ static void test_api(void)
 	is_str(zl_bh_action_name(ZL_BH_LIMIT), "limit", "behaviour action names");
 }
 
+/* Local schedules as the kernel's UTC hours and sys_tz days. */
+static void test_ktime(void)
+{
+	struct zl_timespan work[2] = { { 0x1f, 8 * 60 + 30, 12 * 60 }, { 0x1f, 14 * 60, 17 * 60 + 30 } };
+	struct zl_timespan early = { 0x1f, 7 * 60, 9 * 60 };
+	struct zl_timespan whole = { 0x7f, 0, 1440 };
+	struct zl_timespan sunday = { ZL_SUN, 0, 1440 };
+	struct zl_ktime t[16];
+	size_t n;
+
+	n = zl_ktime_from_spans(work, 2, 0, 0, t, 16);
+	is_int(n, 2, "UTC: working hours are two windows");
+	is_int(t[0].days, 0x3e, "... Monday to Friday (nft bits 1-5)");
+	is_int(t[0].start_s, 8 * 3600 + 30 * 60, "... from 08:30:00");
+	is_int(t[0].end_s, 12 * 3600 - 1, "... to 11:59:59");
+	is_int(t[1].start_s, 14 * 3600, "... and from 14:00:00");
+
+	n = zl_ktime_from_spans(work, 2, 8 * 3600, 0, t, 16);
+	is_int(n, 2, "Asia/Shanghai (UTC+8): still two windows");
+	is_int(t[0].start_s, 30 * 60, "... 08:30 local is 00:30 UTC");
+	is_int(t[0].days, 0x3e, "... on the same days");
+	is_int(t[1].end_s, 9 * 3600 + 30 * 60 - 1, "... 17:30 local is 09:30 UTC");
+
+	n = zl_ktime_from_spans(&early, 1, 8 * 3600, 0, t, 16);
+	is_int(n, 2, "07:00-09:00 in UTC+8 crosses UTC midnight: two windows");
+	is_int(t[0].days, 0x3e, "... 00:00-00:59 UTC Monday to Friday");
+	is_int(t[0].end_s, 3599, "... to 00:59:59");
+	is_int(t[1].days, 0x1f, "... 23:00-23:59 UTC Sunday to Thursday");
+	is_int(t[1].start_s, 23 * 3600, "... from 23:00:00");
+	is_int(t[1].end_s, 86399, "... to the end of the UTC day");
+
+	n = zl_ktime_from_spans(&early, 1, 8 * 3600, -8 * 60, t, 16);
+	is_int(n, 2, "with the kernel's zone at UTC+8 too (sys_tz)");
+	is_int(t[1].days, 0x3e, "... the days are local again: Monday to Friday");
+
+	n = zl_ktime_from_spans(&whole, 1, 8 * 3600, 0, t, 16);
+	is_int(n, 1, "every minute of the week is one window");
+	ok(t[0].days == 0x7f && t[0].start_s == 0 && t[0].end_s == 86399, "... every day, all day");
+
+	n = zl_ktime_from_spans(&sunday, 1, 8 * 3600, 0, t, 16);
+	is_int(n, 2, "Sunday in UTC+8 is Saturday 16:00 to Sunday 16:00 UTC");
+	ok(t[1].days == 0x01 && t[1].start_s == 0 && t[1].end_s == 16 * 3600 - 1,
+	   "... Sunday until 15:59:59");
+	ok(t[0].days == 0x40 && t[0].start_s == 16 * 3600 && t[0].end_s == 86399,
+	   "... Saturday from 16:00");
+	is_int(zl_ktime_from_spans(&sunday, 1, 0, 0, t, 0), 1, "with no room it still says how many");
+}
+
 int main(void)
 {
 	const char *top = getenv("top_srcdir");
@@ -422,5 +471,6 @@ int main(void)
 	test_features();
 	test_bad_files();
 	test_api();
+	test_ktime();
 	return done_testing();
 }
