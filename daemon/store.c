@@ -97,6 +97,21 @@ static const char *const schema[] = {
 	" version INTEGER PRIMARY KEY, ts INTEGER NOT NULL, who TEXT NOT NULL,"
 	" comment TEXT NOT NULL DEFAULT '', text TEXT NOT NULL,"
 	" confirmed INTEGER NOT NULL DEFAULT 0);",
+
+	/* 3: behaviour management: the person in each access-log row, the
+	 * address book, and the kernel's behaviour-set entries (restored at
+	 * start) */
+	"ALTER TABLE access_log ADD COLUMN owner TEXT NOT NULL DEFAULT '';"
+	"CREATE TABLE hosts ("
+	" id INTEGER PRIMARY KEY, address TEXT NOT NULL DEFAULT '', mac TEXT NOT NULL DEFAULT '',"
+	" name TEXT NOT NULL DEFAULT '', owner TEXT NOT NULL DEFAULT '',"
+	" department TEXT NOT NULL DEFAULT '', imported INTEGER NOT NULL);"
+	"CREATE TABLE bh_entries ("
+	" client TEXT NOT NULL, server TEXT NOT NULL, port INTEGER NOT NULL,"
+	" expires_us INTEGER NOT NULL, rule TEXT NOT NULL DEFAULT '',"
+	" app TEXT NOT NULL DEFAULT '', category TEXT NOT NULL DEFAULT '',"
+	" domain TEXT NOT NULL DEFAULT '',"
+	" PRIMARY KEY (client, server, port)) WITHOUT ROWID;",
 };
 
 /* Tables the retention applies to (not audit, not policy_versions). */
