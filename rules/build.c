@@ -228,7 +228,7 @@ void zl_b_endpoint(struct zl_pctx *c, struct zl_vec *v, int type, char *text,
 
 	e->type = type;
 	e->loc = zl_at(c, l);
-	if (type == ZL_EP_ZONE || type == ZL_EP_SET)
+	if (type != ZL_EP_PREFIX && type != ZL_EP_SELF)
 		e->name = text;
 	else if (type == ZL_EP_PREFIX && zl_prefix_parse(text, &e->prefix, err, sizeof(err)) < 0)
 		zl_err(c, &e->loc, "%s", err);
@@ -485,7 +485,10 @@ static void check_sides(struct zl_pctx *c, int hook, const struct zl_vec *from,
 	const struct zl_endpoint *e = from->v;
 
 	for (size_t i = 0; i < from->n; i++) {
-		if (e[i].type == ZL_EP_SELF && hook != ZL_OUTPUT)
+		if (e[i].type >= ZL_EP_HOST)
+			zl_err(c, &e[i].loc, "address-book names (host, person, department) are "
+			       "for behaviour rules; a filter rule takes a zone, $set or address");
+		else if (e[i].type == ZL_EP_SELF && hook != ZL_OUTPUT)
 			zl_err(c, &e[i].loc, "'from self' matches only in filter output: "
 			       "'self' is the gateway itself");
 		else if (e[i].type == ZL_EP_ZONE && hook == ZL_OUTPUT)
@@ -494,7 +497,10 @@ static void check_sides(struct zl_pctx *c, int hook, const struct zl_vec *from,
 	}
 	e = to->v;
 	for (size_t i = 0; i < to->n; i++) {
-		if (e[i].type == ZL_EP_SELF && hook != ZL_INPUT)
+		if (e[i].type >= ZL_EP_HOST)
+			zl_err(c, &e[i].loc, "address-book names (host, person, department) are "
+			       "for behaviour rules; a filter rule takes a zone, $set or address");
+		else if (e[i].type == ZL_EP_SELF && hook != ZL_INPUT)
 			zl_err(c, &e[i].loc, "'to self' matches only in filter input: "
 			       "'self' is the gateway itself");
 		else if (e[i].type == ZL_EP_ZONE && hook == ZL_INPUT)
@@ -541,8 +547,8 @@ static void bh_rule_end(struct zl_pctx *c)
 		zl_err(c, &o->rate_loc, "'rate' is only for limit rules");
 	for (size_t i = 0; i < o->from.n; i++)
 		if (e[i].type == ZL_EP_SELF)
-			zl_err(c, &e[i].loc, "a behaviour rule's subject is a zone, $set or address, "
-			       "not 'self'");
+			zl_err(c, &e[i].loc, "a behaviour rule's subject is a zone, $set, address or "
+			       "address-book name, not 'self'");
 	r = ZL_PUSH(c, &c->bh, struct zl_bh_rule);
 	r->action = o->action;
 	r->object = o->object;

@@ -255,6 +255,10 @@ static int ep_covers(const struct zl_endpoint *a, const struct zl_endpoint *b)
 		if (b->type == ZL_EP_PREFIX)
 			return set_covers_prefix(a->set, &b->prefix);
 		return b->type == ZL_EP_SET && (a->set == b->set || covers_set(a->set, NULL, b->set));
+	case ZL_EP_HOST:
+	case ZL_EP_PERSON:
+	case ZL_EP_DEPARTMENT:
+		return b->type == a->type && !strcmp(a->name, b->name);
 	}
 	return 0;
 }

@@ -101,6 +101,10 @@ static size_t expand_ep(const struct zl_endpoint *e, struct ep_alt out[2])
 		return 1;
 	case ZL_EP_SELF:
 		return 1;                       /* the chain's hook says it */
+	case ZL_EP_HOST:
+	case ZL_EP_PERSON:
+	case ZL_EP_DEPARTMENT:
+		return 0;                       /* refused in filter rules */
 	}
 	return 0;
 }

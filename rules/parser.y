@@ -48,6 +48,7 @@ static void yyerror(struct zl_yyltype *l, void *scanner, struct zl_pctx *ctx, co
 %token T_RATE "rate" T_LOG "log" T_KBIT "kbit" T_MBIT "mbit" T_GBIT "gbit"
 %token T_APP "app" T_CATEGORY "category" T_DOMAIN "domain" T_ALL "all"
 %token T_ANY "any" T_SELF "self" T_BEHAVIOUR "behaviour"
+%token T_HOST "host" T_PERSON "person" T_DEPARTMENT "department"
 
 %type <num> hook verdict days day unit
 %type <vec> zone_items addrs addrs_opt spans side ep eps
@@ -174,6 +175,9 @@ ep:	  T_NAME	{ $$ = zl_vec_new(ctx); zl_b_endpoint(ctx, $$, ZL_EP_ZONE, $1, &@1)
 	| T_SETREF	{ $$ = zl_vec_new(ctx); zl_b_endpoint(ctx, $$, ZL_EP_SET, $1, &@1); }
 	| T_ADDR	{ $$ = zl_vec_new(ctx); zl_b_endpoint(ctx, $$, ZL_EP_PREFIX, $1, &@1); }
 	| T_SELF	{ $$ = zl_vec_new(ctx); zl_b_endpoint(ctx, $$, ZL_EP_SELF, NULL, &@1); }
+	| T_HOST T_STRING	{ $$ = zl_vec_new(ctx); zl_b_endpoint(ctx, $$, ZL_EP_HOST, $2, &@1); }
+	| T_PERSON T_STRING	{ $$ = zl_vec_new(ctx); zl_b_endpoint(ctx, $$, ZL_EP_PERSON, $2, &@1); }
+	| T_DEPARTMENT T_STRING	{ $$ = zl_vec_new(ctx); zl_b_endpoint(ctx, $$, ZL_EP_DEPARTMENT, $2, &@1); }
 	;
 
 protos:	  proto

@@ -100,12 +100,14 @@ struct zl_schedule {
 	size_t n_spans;
 };
 
-/* One element of 'from' or 'to'. */
-enum zl_ep_type { ZL_EP_ZONE, ZL_EP_SET, ZL_EP_PREFIX, ZL_EP_SELF };
+/* One element of 'from' or 'to'. HOST, PERSON and DEPARTMENT name
+ * address-book entries (behaviour rules only: `from department "财政局"`). */
+enum zl_ep_type { ZL_EP_ZONE, ZL_EP_SET, ZL_EP_PREFIX, ZL_EP_SELF,
+		  ZL_EP_HOST, ZL_EP_PERSON, ZL_EP_DEPARTMENT };
 
 struct zl_endpoint {
 	enum zl_ep_type type;
-	const char *name;                 /* zone or set name as written */
+	const char *name;                 /* zone, set or address-book name as written */
 	const struct zl_zone *zone;       /* ZL_EP_ZONE */
 	const struct zl_set *set;         /* ZL_EP_SET */
 	struct zl_prefix prefix;          /* ZL_EP_PREFIX */
