@@ -130,7 +130,7 @@ static int kernel_put(struct zl_fw *fw, const json_t *bundle, size_t *n_rules, c
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	rc = zl_kernel_apply(fw->k, f, err, errlen);
+	rc = zl_kernel_apply(fw->k, f, NULL, 0, err, errlen);
 	if (n_rules)
 		for (*n_rules = 0, i = 0; i < f->n_chains; i++)
 			*n_rules += f->chains[i].n;

@@ -121,7 +121,7 @@ int zl_read_file(const struct zl_read_opts *ro, const struct zl_engine_opts *eo)
 {
 	char err[512];
 	struct read_ctx r = { 0 };
-	struct zl_engine_events ev = { NULL, on_end, &r };
+	struct zl_engine_events ev = { .flow_end = on_end, .ud = &r };
 	struct zl_capture *cap;
 	struct zl_engine *e;
 	struct zl_frame fr;

@@ -131,7 +131,7 @@ static void *run(void *arg)
 int zl_sensor_start(struct zl_sensor *s, const struct zl_engine_opts *eo,
 		    struct zl_store *store, char *err, size_t errlen)
 {
-	struct zl_engine_events ev = { NULL, on_end, s };
+	struct zl_engine_events ev = { .flow_end = on_end, .ud = s };
 
 	s->store = store;
 	s->eng = zl_engine_new(eo, &ev, err, errlen);

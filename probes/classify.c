@@ -478,8 +478,15 @@ int zl_classify_packet(struct zl_classifier *c, struct zl_flow *f,
 			(unsigned short)(p->ip_caplen > 65535 ? 65535 : p->ip_caplen), ms);
 	if (!enough && r.app_protocol == NDPI_PROTOCOL_UNKNOWN)
 		return 0;
-	if (!enough && ndpi_extra_dissection_possible(c->ndpi, f->dpi))
-		return 0;
+	if (!enough && ndpi_extra_dissection_possible(c->ndpi, f->dpi)) {
+		/* named already (TLS SNI, HTTP Host, QUIC) while nDPI looks
+		 * further: say so once, so that policy acts at the first packet */
+		if (f->named)
+			return 0;
+		take_result(c, f, r);
+		f->named = 1;
+		return 2;
+	}
 	finish(c, f, r);
 	return 1;
 }

@@ -41,7 +41,8 @@ void zl_classifier_free(struct zl_classifier *c);
 /*
  * Give one packet of flow f to the classifier (p must belong to f; later
  * fragments must not be given). Returns 1 when this packet made the result
- * final, 0 otherwise.
+ * final; 2 when it named the flow (application, SNI/Host) while nDPI goes
+ * on looking (once per flow: f->named); 0 otherwise.
  */
 int zl_classify_packet(struct zl_classifier *c, struct zl_flow *f,
 		       const struct zl_pkt *p);

@@ -178,7 +178,13 @@ void zl_engine_frame(struct zl_engine *e, int link, const uint8_t *frame,
 	if (f->class_state == ZL_CLASS_DONE)
 		return;
 	had_state = f->dpi != NULL;
-	if (zl_classify_packet(e->cls, f, &p)) {
+	rc = zl_classify_packet(e->cls, f, &p);
+	if (rc == 2) {
+		if (!had_state && ++e->st.dpi_live > e->st.dpi_peak)
+			e->st.dpi_peak = e->st.dpi_live;
+		if (e->ev.flow_named)
+			e->ev.flow_named(f, e->ev.ud);
+	} else if (rc == 1) {
 		e->st.flows_classified++;
 		if (had_state)
 			e->st.dpi_live--;

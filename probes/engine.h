@@ -18,9 +18,13 @@ struct zl_engine;
 struct zl_engine_events {
 	/* A flow's application became final (not called for flows that end
 	 * before that: flow_end sees them, already finished). */
-	void (*flow_classified)(const struct zl_flow *f, void *ud);
+	void (*flow_classified)(struct zl_flow *f, void *ud);
 	/* A flow left the table; its classification is final. */
 	void (*flow_end)(const struct zl_flow *f, void *ud);
+	/* The flow got its application and name (TLS SNI, HTTP Host) before
+	 * the result is final: what policy needs, at the first such packet.
+	 * f->verdict and f->verdict_rule are the handler's to set. */
+	void (*flow_named)(struct zl_flow *f, void *ud);
 	void *ud;
 };
 

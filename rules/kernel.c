@@ -168,8 +168,8 @@ static void e_cmp(struct batch *bt, struct nftnl_rule *r, uint32_t op, const voi
 	}
 }
 
-static void e_payload(struct batch *bt, struct nftnl_rule *r, uint32_t base, uint32_t off,
-		      uint32_t len)
+static void e_payload_to(struct batch *bt, struct nftnl_rule *r, uint32_t base, uint32_t off,
+			 uint32_t len, uint32_t reg)
 {
 	struct nftnl_expr *e = expr(bt, r, "payload");
 
@@ -177,8 +177,14 @@ static void e_payload(struct batch *bt, struct nftnl_rule *r, uint32_t base, uin
 		nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_BASE, base);
 		nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_OFFSET, off);
 		nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_LEN, len);
-		nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_DREG, NFT_REG_1);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_DREG, reg);
 	}
+}
+
+static void e_payload(struct batch *bt, struct nftnl_rule *r, uint32_t base, uint32_t off,
+		      uint32_t len)
+{
+	e_payload_to(bt, r, base, off, len, NFT_REG_1);
 }
 
 static void e_bitwise(struct batch *bt, struct nftnl_rule *r, const void *mask, uint32_t len)
@@ -473,24 +479,60 @@ static void named_sets(struct batch *bt, const struct zl_policy *p)
 /* The behaviour sets (client address . server address . port, with
  * timeouts), present in every table so that entries can be added the
  * moment a flow is named. */
-static void behaviour_sets(struct batch *bt)
+static size_t pair_key(const struct zl_kernel_pair *p, uint8_t key[40])
+{
+	size_t a = p->family == AF_INET ? 4 : 16;
+
+	memset(key, 0, 40);
+	memcpy(key, p->client, a);
+	memcpy(key + a, p->server, a);
+	key[2 * a] = (uint8_t)(p->port >> 8);
+	key[2 * a + 1] = (uint8_t)p->port;
+	return 2 * a + 4;       /* the port takes a 4-byte register */
+}
+
+static void pair_elems(struct batch *bt, struct nftnl_set *s, int family,
+		       const struct zl_kernel_pair *pairs, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		struct nftnl_set_elem *e;
+		uint8_t key[40];
+		size_t len;
+
+		if (pairs[i].family != family)
+			continue;
+		if (!(e = nftnl_set_elem_alloc())) {
+			bt->oom = 1;
+			return;
+		}
+		len = pair_key(&pairs[i], key);
+		nftnl_set_elem_set(e, NFTNL_SET_ELEM_KEY, key, (uint32_t)len);
+		if (pairs[i].timeout_ms)
+			nftnl_set_elem_set_u64(e, NFTNL_SET_ELEM_TIMEOUT, pairs[i].timeout_ms);
+		nftnl_set_elem_add(s, e);
+	}
+}
+
+static void behaviour_sets(struct batch *bt, const struct zl_kernel_pair *pairs, size_t n)
 {
 	uint32_t t4 = ((uint32_t)T_IPADDR << TYPE_BITS * 2) | (T_IPADDR << TYPE_BITS) | T_INET_SERVICE;
 	uint32_t t6 = ((uint32_t)T_IP6ADDR << TYPE_BITS * 2) | (T_IP6ADDR << TYPE_BITS) | T_INET_SERVICE;
 	struct nftnl_set *s;
+	int fam;
 
-	s = new_set(BH_PAIR_V4, NFT_SET_TIMEOUT, t4, 4 + 4 + 4, BO_BIG, ++bt->set_id, 0);
-	if (s) {
-		send_set(bt, s, NULL, "set \"" BH_PAIR_V4 "\"");
+	for (fam = 0; fam < 2; fam++) {
+		s = new_set(fam ? BH_PAIR_V6 : BH_PAIR_V4, NFT_SET_TIMEOUT, fam ? t6 : t4,
+			    fam ? 16 + 16 + 4 : 4 + 4 + 4, BO_BIG, ++bt->set_id, 0);
+		if (!s) {
+			bt->oom = 1;
+			return;
+		}
+		pair_elems(bt, s, fam ? AF_INET6 : AF_INET, pairs, n);
+		send_set(bt, s, NULL, fam ? "set \"" BH_PAIR_V6 "\"" : "set \"" BH_PAIR_V4 "\"");
 		nftnl_set_free(s);
 	}
-	s = new_set(BH_PAIR_V6, NFT_SET_TIMEOUT, t6, 16 + 16 + 4, BO_BIG, ++bt->set_id, 0);
-	if (s) {
-		send_set(bt, s, NULL, "set \"" BH_PAIR_V6 "\"");
-		nftnl_set_free(s);
-	}
-	if (!s)
-		bt->oom = 1;
 }
 
 /* ---- rules ---- */
@@ -787,6 +829,74 @@ static void chain_head(struct batch *bt, const char *chain, enum zl_hook hook)
 	}
 }
 
+/*
+ * The behaviour chain: before the filter chains (priority filter - 5) and
+ * before their established-connections rule, a blocked client/server pair
+ * is refused both ways, TCP with a reset so applications fail at once.
+ */
+static void behaviour_chain(struct batch *bt)
+{
+	struct nftnl_chain *c = nftnl_chain_alloc();
+	struct nlmsghdr *nlh;
+	int fam, rev, tcp;
+
+	if (!c) {
+		bt->oom = 1;
+		return;
+	}
+	nftnl_chain_set_str(c, NFTNL_CHAIN_TABLE, ZL_KERNEL_TABLE);
+	nftnl_chain_set_str(c, NFTNL_CHAIN_NAME, "behaviour");
+	nftnl_chain_set_u32(c, NFTNL_CHAIN_FAMILY, NFPROTO_INET);
+	nftnl_chain_set_str(c, NFTNL_CHAIN_TYPE, "filter");
+	nftnl_chain_set_u32(c, NFTNL_CHAIN_HOOKNUM, NF_INET_FORWARD);
+	nftnl_chain_set_s32(c, NFTNL_CHAIN_PRIO, -5);
+	nftnl_chain_set_u32(c, NFTNL_CHAIN_POLICY, NF_ACCEPT);
+	nlh = msg(bt, NFT_MSG_NEWCHAIN, NLM_F_CREATE, NULL, "chain behaviour");
+	if (nlh) {
+		nftnl_chain_nlmsg_build_payload(nlh, c);
+		next(bt);
+	}
+	nftnl_chain_free(c);
+	for (fam = 0; fam < 2; fam++)
+		for (rev = 0; rev < 2; rev++)
+			for (tcp = 1; tcp >= 0; tcp--) {
+				struct nftnl_rule *r = rule_new("behaviour");
+				uint32_t alen = fam ? 16 : 4, src = fam ? 8 : 12, dst = fam ? 24 : 16;
+				uint8_t l4 = IPPROTO_TCP;
+
+				if (!r) {
+					bt->oom = 1;
+					return;
+				}
+				if (tcp) {
+					e_meta(bt, r, NFT_META_L4PROTO);
+					e_cmp(bt, r, NFT_CMP_EQ, &l4, 1);
+				}
+				nfproto(bt, r, fam ? AF_INET6 : AF_INET);
+				/* client . server . port: the client is the source
+				 * going out, the destination coming back */
+				e_payload_to(bt, r, NFT_PAYLOAD_NETWORK_HEADER, rev ? dst : src, alen,
+					     NFT_REG_1);
+				e_payload_to(bt, r, NFT_PAYLOAD_NETWORK_HEADER, rev ? src : dst, alen,
+					     fam ? NFT_REG_2 : NFT_REG32_01);
+				e_payload_to(bt, r, NFT_PAYLOAD_TRANSPORT_HEADER, rev ? 0 : 2, 2,
+					     fam ? NFT_REG_3 : NFT_REG32_02);
+				e_lookup(bt, r, fam ? BH_PAIR_V6 : BH_PAIR_V4, 0);
+				expr(bt, r, "counter");
+				if (tcp) {
+					struct nftnl_expr *e = expr(bt, r, "reject");
+					if (e) {
+						nftnl_expr_set_u32(e, NFTNL_EXPR_REJECT_TYPE, NFT_REJECT_TCP_RST);
+						nftnl_expr_set_u8(e, NFTNL_EXPR_REJECT_CODE, 0);
+					}
+				} else {
+					e_verdict(bt, r, NF_DROP);
+				}
+				comment(r, "behaviour");
+				rule_send(bt, r, NULL);
+			}
+}
+
 static void table_msg(struct batch *bt, uint16_t type, uint16_t flags)
 {
 	struct nftnl_table *t = nftnl_table_alloc();
@@ -1005,7 +1115,8 @@ static int batch_send(struct zl_kernel *k, struct batch *bt, char *err, size_t e
 	return rc;
 }
 
-int zl_kernel_apply(struct zl_kernel *k, const struct zl_flat *f, char *err, size_t errlen)
+int zl_kernel_apply(struct zl_kernel *k, const struct zl_flat *f,
+		    const struct zl_kernel_pair *pairs, size_t n, char *err, size_t errlen)
 {
 	struct batch bt;
 	int rc;
@@ -1019,7 +1130,8 @@ int zl_kernel_apply(struct zl_kernel *k, const struct zl_flat *f, char *err, siz
 	table_msg(&bt, NFT_MSG_DELTABLE, 0);
 	table_msg(&bt, NFT_MSG_NEWTABLE, NLM_F_CREATE);
 	named_sets(&bt, f->policy);
-	behaviour_sets(&bt);
+	behaviour_sets(&bt, pairs, n);
+	behaviour_chain(&bt);
 	chains(&bt, f);
 	rc = batch_send(k, &bt, err, errlen);
 	batch_free(&bt);
@@ -1075,6 +1187,16 @@ int zl_kernel_set_add(struct zl_kernel *k, const char *set, const void *key, siz
 	batch_free(&bt);
 	nftnl_set_free(s);
 	return rc;
+}
+
+int zl_kernel_pair_add(struct zl_kernel *k, const struct zl_kernel_pair *p, char *err,
+		       size_t errlen)
+{
+	uint8_t key[40];
+	size_t len = pair_key(p, key);
+
+	return zl_kernel_set_add(k, p->family == AF_INET ? BH_PAIR_V4 : BH_PAIR_V6, key, len,
+				 p->timeout_ms, err, errlen);
 }
 
 /* ---- reading back ---- */

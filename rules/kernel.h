@@ -28,11 +28,31 @@ struct zl_kernel *zl_kernel_open(char *err, size_t errlen);
 void zl_kernel_close(struct zl_kernel *k);
 
 /*
- * Replace `inet zhulan` by the flattened policy, atomically. 0, or -1 with
- * err: "FILE:LINE:COL: the kernel refused this rule: REASON" (or the set,
- * chain or table it refused), and the kernel's previous table untouched.
+ * A behaviour block: traffic between client and server:port (either way)
+ * is refused for timeout_ms, TCP with a reset. The table's chain
+ * `behaviour` (hook forward, before the filter chains and before the
+ * established-connections rule) matches the sets bh_pair_v4/_v6.
  */
-int zl_kernel_apply(struct zl_kernel *k, const struct zl_flat *f, char *err, size_t errlen);
+struct zl_kernel_pair {
+	int family;                   /* AF_INET or AF_INET6 */
+	uint8_t client[16], server[16];
+	uint16_t port;                /* host order */
+	uint64_t timeout_ms;          /* 0: until the table is replaced */
+};
+
+/*
+ * Replace `inet zhulan` by the flattened policy, atomically, with the
+ * behaviour blocks in 'pairs' (n of them) already in their sets. 0, or -1
+ * with err: "FILE:LINE:COL: the kernel refused this rule: REASON" (or the
+ * set, chain or table it refused), and the kernel's previous table
+ * untouched.
+ */
+int zl_kernel_apply(struct zl_kernel *k, const struct zl_flat *f,
+		    const struct zl_kernel_pair *pairs, size_t n, char *err, size_t errlen);
+
+/* Add one behaviour block now (a netlink round trip, ~10 us). 0 or -1. */
+int zl_kernel_pair_add(struct zl_kernel *k, const struct zl_kernel_pair *p, char *err,
+		       size_t errlen);
 
 /* What the kernel holds for one rule of the table, in chain order. */
 struct zl_kernel_rule {

@@ -193,6 +193,20 @@ int zl_flat_write_nft(const struct zl_flat *f, FILE *out)
 		"table inet zhulan\ndelete table inet zhulan\n"
 		"table inet zhulan {\n", f->policy->file);
 	write_sets(f->policy, out);
+	/* blocked client/server pairs, both ways (kernel.c) */
+	fprintf(out, "\tchain behaviour {\n\t\ttype filter hook forward priority filter - 5; "
+		"policy accept;\n");
+	for (i = 0; i < 4; i++) {
+		const char *ip = i < 2 ? "ip" : "ip6", *set = i < 2 ? "bh_pair_v4" : "bh_pair_v6";
+		int rev = i % 2;
+		fprintf(out, "\t\t%s %s . %s %s . tcp %s @%s counter reject with tcp reset "
+			"comment \"behaviour\"\n", ip, rev ? "daddr" : "saddr", ip,
+			rev ? "saddr" : "daddr", rev ? "sport" : "dport", set);
+		fprintf(out, "\t\t%s %s . %s %s . th %s @%s counter drop comment \"behaviour\"\n",
+			ip, rev ? "daddr" : "saddr", ip, rev ? "saddr" : "daddr",
+			rev ? "sport" : "dport", set);
+	}
+	fprintf(out, "\t}\n");
 	for (i = 0; i < f->n_chains; i++) {
 		const struct zl_flat_chain *c = &f->chains[i];
 		const char *hook = zl_hook_name(c->filter->hook);

@@ -58,7 +58,7 @@ int main(int argc, char **argv)
 		t1 = now();
 		if (!f) {
 			rc = 1;
-		} else if (zl_kernel_apply(k, f, err, sizeof(err)) < 0) {
+		} else if (zl_kernel_apply(k, f, NULL, 0, err, sizeof(err)) < 0) {
 			fprintf(stderr, "nlbench: %s\n", err);
 			rc = 1;
 		} else {

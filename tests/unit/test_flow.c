@@ -171,7 +171,7 @@ static void eng_end(const struct zl_flow *f, void *ud)
 
 static void test_engine(void)
 {
-	struct zl_engine_events ev = { NULL, eng_end, NULL };
+	struct zl_engine_events ev = { .flow_end = eng_end };
 	struct zl_engine_opts o;
 	struct zl_engine_stats s;
 	struct zl_engine *e;

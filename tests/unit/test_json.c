@@ -46,7 +46,7 @@ static size_t dns_msg(uint8_t *b, int answer)
 
 int main(void)
 {
-	struct zl_engine_events ev = { NULL, on_end, NULL };
+	struct zl_engine_events ev = { .flow_end = on_end };
 	struct zl_engine_opts o;
 	struct zl_engine *e;
 	uint8_t d[256], l4[300], ip[400];
