@@ -21,6 +21,8 @@ void zl_conf_defaults(struct zl_conf *c)
 	c->app_dir = strdup(ZL_DATADIR);
 	c->max_flows = 1u << 20;
 	c->retention_days = 180;
+	c->block_hold = 600;
+	c->capture_immediate = 1;
 	c->snaplen = 65535;
 	c->capture_buffer_mb = 32;
 	c->promiscuous = 1;
@@ -133,7 +135,7 @@ static const char *const keys[] = {
 	"interfaces", "database", "control_socket", "policy", "user", "app_dir",
 	"max_flows", "retention_days", "snaplen", "capture_buffer_mb",
 	"promiscuous", "flow_timeout_tcp", "flow_timeout_tcp_closed",
-	"flow_timeout_udp", "flow_timeout_other", NULL,
+	"flow_timeout_udp", "flow_timeout_other", "block_hold", "capture_immediate", NULL,
 };
 
 /* Apply one key; returns 0 or -1 with msg. */
@@ -181,6 +183,14 @@ static int apply(struct zl_conf *c, const char *k, char *v, char *msg, size_t le
 		c->retention_days = (unsigned)n;
 		return 0;
 	}
+	if (!strcmp(k, "block_hold")) {
+		if (parse_uint(v, 1, 86400, &n) < 0) {
+			snprintf(msg, len, "block_hold: expected seconds from 1 to 86400, got \"%s\"", v);
+			return -1;
+		}
+		c->block_hold = (unsigned)n;
+		return 0;
+	}
 	if (!strcmp(k, "snaplen")) {
 		if (parse_uint(v, 64, 262144, &n) < 0) {
 			snprintf(msg, len, "snaplen: expected a number from 64 to 262144, got \"%s\"", v);
@@ -210,6 +220,13 @@ static int apply(struct zl_conf *c, const char *k, char *v, char *msg, size_t le
 			*t = (unsigned)n;
 			return 0;
 		}
+	}
+	if (!strcmp(k, "capture_immediate")) {
+		if (parse_bool(v, &c->capture_immediate) < 0) {
+			snprintf(msg, len, "capture_immediate: expected yes or no, got \"%s\"", v);
+			return -1;
+		}
+		return 0;
 	}
 	if (!strcmp(k, "promiscuous")) {
 		if (parse_bool(v, &c->promiscuous) < 0) {

@@ -20,9 +20,11 @@ struct zl_conf {
 	char *app_dir;            /* the application pack's directory */
 	uint32_t max_flows;
 	unsigned retention_days;
+	unsigned block_hold;      /* seconds a blocked client/server pair stays blocked */
 	unsigned snaplen;
 	unsigned capture_buffer_mb;
 	int promiscuous;
+	int capture_immediate;    /* packets one by one (behaviour enforcement) */
 	unsigned timeout_tcp, timeout_tcp_closed, timeout_udp, timeout_other;
 };
 

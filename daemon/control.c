@@ -218,6 +218,7 @@ static enum MHD_Result get_status(struct zl_control *c, struct MHD_Connection *c
 		      "last_error", st.last_error,
 		      "records_dropped", (json_int_t)st.dropped);
 	json_object_set_new(o, "policy", c->ctx.fw ? zl_fw_status(c->ctx.fw) : json_null());
+	json_object_set_new(o, "behaviour", c->ctx.bh ? zl_bh_status(c->ctx.bh) : json_null());
 	return reply(conn, MHD_HTTP_OK, o);
 }
 

@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "behaviour.h"
 #include "firewall.h"
 #include "sensor.h"
 #include "store.h"
@@ -26,6 +27,7 @@ struct zl_control_ctx {
 	int (*reload)(void *ud, char *msg, size_t len);
 	void *ud;
 	struct zl_fw *fw;             /* the policy engine; NULL: none */
+	struct zl_bh *bh;             /* the behaviour engine; NULL: none */
 };
 
 /*

@@ -25,6 +25,7 @@
 
 #include "conf.h"
 #include "control.h"
+#include "behaviour.h"
 #include "bundle.h"
 #include "classify.h"
 #include "daemon.h"
@@ -41,6 +42,7 @@ struct daemon {
 	struct zl_store *store;
 	struct zl_control *control;
 	struct zl_fw *fw;
+	struct zl_bh *bh;
 	struct zl_classifier *names;   /* application names for policy checks */
 	uid_t uid;
 	gid_t gid;
@@ -197,6 +199,11 @@ static json_t *open_policy(struct daemon *d, const struct zl_engine_opts *eo)
 		zl_log_warnx("policy: %s; the firewall is not managed", err);
 		return NULL;
 	}
+	d->bh = zl_bh_new(NULL, d->conf.block_hold, err, sizeof(err));
+	if (!d->bh)
+		zl_log_warnx("behaviour: %s; behaviour rules are not enforced", err);
+	zl_bh_set_ifaces(d->bh, (const char *const *)d->conf.interfaces, d->conf.n_interfaces);
+	zl_fw_set_behaviour(d->fw, d->bh);
 	if (access(d->conf.policy, F_OK) < 0)
 		return NULL;
 	zl_diag_init(&diag);
@@ -216,7 +223,7 @@ static int start(struct daemon *d, sigset_t *sigs)
 {
 	json_t *initial = NULL;
 	struct zl_live_opts lo = { (int)d->conf.snaplen, (int)d->conf.capture_buffer_mb,
-				   d->conf.promiscuous, 100 };
+				   d->conf.promiscuous, 100, d->conf.capture_immediate };
 	struct zl_store_opts so = { d->conf.database, d->conf.retention_days, 65536, 500 };
 	struct zl_control_ctx cc;
 	struct zl_engine_opts eo;
@@ -254,19 +261,25 @@ static int start(struct daemon *d, sigset_t *sigs)
 		close(fd);
 		goto fail;
 	}
+	if (d->bh) {
+		zl_bh_set_store(d->bh, d->store);
+		zl_bh_restore(d->bh);
+	}
 	if (d->fw) {
 		zl_fw_set_store(d->fw, d->store);
 		zl_fw_start(d->fw, initial);
 	}
 	json_decref(initial);
 	initial = NULL;
-	for (i = 0; i < d->n_sensors; i++)
+	for (i = 0; i < d->n_sensors; i++) {
+		zl_sensor_set_behaviour(d->sensors[i], d->bh);
 		if (zl_sensor_start(d->sensors[i], &eo, d->store, err, sizeof(err)) < 0) {
 			close(fd);
 			goto fail;
 		}
+	}
 	cc = (struct zl_control_ctx){ d->sensors, d->n_sensors, d->store, PACKAGE_VERSION,
-				      now_us(), d->conf.database, reload, d, d->fw };
+				      now_us(), d->conf.database, reload, d, d->fw, d->bh };
 	d->control = zl_control_start(fd, &cc, err, sizeof(err));
 	if (!d->control)
 		goto fail;
@@ -289,6 +302,8 @@ static void stop(struct daemon *d)
 		zl_sensor_stop(d->sensors[i]);  /* live flows go to the store */
 	zl_fw_free(d->fw);                   /* the rules stay in the kernel */
 	d->fw = NULL;
+	zl_bh_free(d->bh);
+	d->bh = NULL;
 	zl_classifier_free(d->names);
 	d->names = NULL;
 	zl_store_close(d->store);            /* drains and writes aggregates */

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "behaviour.h"
 #include "bundle.h"
 #include "firewall.h"
 #include "flat.h"
@@ -25,6 +26,8 @@ struct zl_fw {
 	struct zl_store *store;
 	struct zl_policy_hooks hooks;
 	int has_hooks;
+	struct zl_bh *bh;             /* the behaviour engine, or NULL */
+	struct zl_policy *policy;     /* parsed, in force (the engine reads it) */
 	/* in force */
 	long long version;            /* 0: none applied by us */
 	int state;
@@ -100,42 +103,53 @@ static struct zl_policy *parse(struct zl_fw *fw, const json_t *bundle, json_t **
 	return p;
 }
 
-/* Put a bundle in the kernel (NULL: remove the table). 0, or -1 with the
- * reason in err; the kernel keeps its previous table on failure. */
+/* Put a bundle in the kernel (NULL: remove the table), with the behaviour
+ * blocks it still justifies. 0, or -1 with the reason in err; the kernel
+ * keeps its previous table on failure. */
 static int kernel_put(struct zl_fw *fw, const json_t *bundle, size_t *n_rules, char *err,
 		      size_t errlen)
 {
+	struct zl_kernel_pair *pairs;
+	struct zl_policy *p = NULL;
+	struct zl_flat *f = NULL;
 	struct zl_diag d;
-	struct zl_policy *p;
-	struct zl_flat *f;
-	size_t i;
+	size_t i, np = 0;
 	int rc;
 
-	if (!bundle)
-		return zl_kernel_delete_table(fw->k, err, errlen);
-	zl_diag_init(&d);
-	p = zl_bundle_parse(bundle, fw->has_hooks ? &fw->hooks : NULL, &d);
-	if (!p) {
-		if (d.n)
-			zl_diag_format(&d.msgs[0], err, errlen);
-		else
-			snprintf(err, errlen, "the policy does not parse");
+	if (bundle) {
+		zl_diag_init(&d);
+		p = zl_bundle_parse(bundle, fw->has_hooks ? &fw->hooks : NULL, &d);
+		if (!p) {
+			if (d.n)
+				zl_diag_format(&d.msgs[0], err, errlen);
+			else
+				snprintf(err, errlen, "the policy does not parse");
+			zl_diag_free(&d);
+			return -1;
+		}
 		zl_diag_free(&d);
-		return -1;
+		f = zl_flat_new(p);
+		if (!f) {
+			zl_policy_free(p);
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
 	}
-	zl_diag_free(&d);
-	f = zl_flat_new(p);
-	if (!f) {
-		zl_policy_free(p);
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
-	rc = zl_kernel_apply(fw->k, f, NULL, 0, err, errlen);
-	if (n_rules)
+	pairs = zl_bh_prepare(fw->bh, p, &np);
+	rc = f ? zl_kernel_apply(fw->k, f, pairs, np, err, errlen) :
+		 zl_kernel_delete_table(fw->k, err, errlen);
+	zl_bh_commit(fw->bh, p, rc == 0);
+	free(pairs);
+	if (n_rules && f)
 		for (*n_rules = 0, i = 0; i < f->n_chains; i++)
 			*n_rules += f->chains[i].n;
 	zl_flat_free(f);
-	zl_policy_free(p);
+	if (rc == 0) {
+		zl_policy_free(fw->policy);
+		fw->policy = p;
+	} else {
+		zl_policy_free(p);
+	}
 	return rc;
 }
 
@@ -254,6 +268,11 @@ void zl_fw_set_store(struct zl_fw *fw, struct zl_store *store)
 	fw->store = store;
 }
 
+void zl_fw_set_behaviour(struct zl_fw *fw, struct zl_bh *bh)
+{
+	fw->bh = bh;
+}
+
 void zl_fw_start(struct zl_fw *fw, const json_t *initial)
 {
 	char err[512] = "", detail[700];
@@ -335,6 +354,7 @@ void zl_fw_free(struct zl_fw *fw)
 	if (fw->timer_started)
 		pthread_join(fw->timer, NULL);
 	zl_kernel_close(fw->k);
+	zl_policy_free(fw->policy);
 	json_decref(fw->bundle);
 	json_decref(fw->good_bundle);
 	pthread_cond_destroy(&fw->cond);

@@ -26,6 +26,10 @@ struct zl_fw *zl_fw_new(struct zl_store *store, const struct zl_policy_hooks *ho
 			char *err, size_t errlen);
 /* The store opens after privileges are dropped, the socket before. */
 void zl_fw_set_store(struct zl_fw *fw, struct zl_store *store);
+/* The behaviour engine that follows the policy in force (may be NULL);
+ * zl_fw_free must come before zl_bh_free. */
+struct zl_bh;
+void zl_fw_set_behaviour(struct zl_fw *fw, struct zl_bh *bh);
 /*
  * Put the newest confirmed version back in force, marking any version
  * still awaiting confirmation as reverted; with none stored, apply

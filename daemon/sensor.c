@@ -9,6 +9,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "behaviour.h"
 #include "flowjson.h"
 #include "log.h"
 #include "sensor.h"
@@ -19,6 +20,7 @@ struct zl_sensor {
 	struct zl_capture *cap;
 	struct zl_engine *eng;
 	struct zl_store *store;
+	struct zl_bh *bh;
 	pthread_mutex_t lock;
 	pthread_t thread;
 	int started;
@@ -88,10 +90,25 @@ static void to_record(const struct zl_classifier *c, const struct zl_flow *f,
 	r->dst2src_bytes = f->bytes[1];
 }
 
+static void on_named(struct zl_flow *f, void *ud)
+{
+	struct zl_sensor *s = ud;
+
+	zl_bh_flow(s->bh, zl_engine_classifier(s->eng), f);
+}
+
+void zl_sensor_set_behaviour(struct zl_sensor *s, struct zl_bh *bh)
+{
+	s->bh = bh;
+}
+
 static void on_end(const struct zl_flow *f, void *ud)
 {
 	struct zl_sensor *s = ud;
 	struct zl_flow_record r;
+
+	if (f->verdict)
+		zl_bh_flow_end(s->bh, zl_engine_classifier(s->eng), f);
 
 	to_record(zl_engine_classifier(s->eng), f, &r);
 	if (zl_store_put_flow(s->store, &r) < 0)
@@ -132,6 +149,11 @@ int zl_sensor_start(struct zl_sensor *s, const struct zl_engine_opts *eo,
 		    struct zl_store *store, char *err, size_t errlen)
 {
 	struct zl_engine_events ev = { .flow_end = on_end, .ud = s };
+
+	if (s->bh) {
+		ev.flow_classified = on_named;
+		ev.flow_named = on_named;
+	}
 
 	s->store = store;
 	s->eng = zl_engine_new(eo, &ev, err, errlen);

@@ -21,6 +21,9 @@ struct zl_sensor;
 struct zl_sensor *zl_sensor_open(const char *ifname, uint8_t index,
 				 const struct zl_live_opts *lo,
 				 char *err, size_t errlen);
+/* Flows named or classified go to the behaviour engine (before start). */
+struct zl_bh;
+void zl_sensor_set_behaviour(struct zl_sensor *s, struct zl_bh *bh);
 /* Create the engine and start the thread; ended flows go to 'store'. */
 int zl_sensor_start(struct zl_sensor *s, const struct zl_engine_opts *eo,
 		    struct zl_store *store, char *err, size_t errlen);

@@ -35,6 +35,20 @@
 #define US 1000000LL
 
 /*
+ * Two expressions the access log is indexed on, for its searches by an
+ * application's last part and by domain suffix. Built-in functions only, so
+ * any connection (the sqlite3 shell too) keeps the indexes right; a query
+ * must spell the expression exactly as the index does to use it, so these
+ * never change. rtrim(x, replace(x, '.', '')) is x up to its last dot.
+ */
+#define ACCESS_APP_NAME \
+	"substr(app, length(rtrim(app, replace(app, '.', ''))) + 1)"
+/* The last two labels of the domain ("example.com" of "a.b.example.com"). */
+#define ACCESS_DOMAIN_TAIL \
+	"substr(domain, length(rtrim(rtrim(rtrim(domain, replace(domain, '.', '')), '.'), " \
+	"replace(rtrim(rtrim(domain, replace(domain, '.', '')), '.'), '.', ''))) + 1)"
+
+/*
  * The schema, one entry per version: entry i takes a database from
  * user_version i to i + 1. Never edit an entry that has shipped; append.
  */
@@ -110,8 +124,42 @@ static const char *const schema[] = {
 	" client TEXT NOT NULL, server TEXT NOT NULL, port INTEGER NOT NULL,"
 	" expires_us INTEGER NOT NULL, rule TEXT NOT NULL DEFAULT '',"
 	" app TEXT NOT NULL DEFAULT '', category TEXT NOT NULL DEFAULT '',"
-	" domain TEXT NOT NULL DEFAULT '',"
+	" domain TEXT NOT NULL DEFAULT '', iface TEXT NOT NULL DEFAULT '',"
 	" PRIMARY KEY (client, server, port)) WITHOUT ROWID;",
+
+	/*
+	 * 4: searching the access log. A search shows the newest rows first,
+	 * 100 at a time: an index (column, ts) serves "column = ? [AND ts in
+	 * a range] ORDER BY ts DESC" by walking back from the newest row,
+	 * whatever the table's size; the rowid is its last column, so id
+	 * breaks ties in the same walk. SQLite uses one index per search, and
+	 * without statistics it cannot tell department (tens of values, a
+	 * large share each) from owner (thousands): the sqlite_stat1 rows
+	 * below say the usual proportions (N rows; rows per value), so a
+	 * search with several filters walks the most selective one. Their
+	 * count is large so that PRAGMA optimize does not re-analyse (a full
+	 * read of the table) at every close; a real ANALYZE replaces them.
+	 */
+	"CREATE INDEX access_log_department ON access_log(department, ts);"
+	"CREATE INDEX access_log_host_name ON access_log(host_name, ts);"
+	"CREATE INDEX access_log_owner ON access_log(owner, ts);"
+	"CREATE INDEX access_log_app_name ON access_log(" ACCESS_APP_NAME ", ts);"
+	"CREATE INDEX access_log_domain ON access_log(domain, ts);"
+	"CREATE INDEX access_log_domain_tail ON access_log(" ACCESS_DOMAIN_TAIL ", ts);"
+	"CREATE INDEX access_log_action ON access_log(action, ts);"
+	"ANALYZE sqlite_schema;"      /* creates sqlite_stat1, analyses nothing */
+	"DELETE FROM sqlite_stat1 WHERE tbl = 'access_log';"
+	"INSERT INTO sqlite_stat1 (tbl, idx, stat) VALUES"
+	" ('access_log', 'access_log_ts', '100000000 1'),"
+	" ('access_log', 'access_log_client', '100000000 30000 1'),"
+	" ('access_log', 'access_log_department', '100000000 2000000 1'),"
+	" ('access_log', 'access_log_host_name', '100000000 30000 1'),"
+	" ('access_log', 'access_log_owner', '100000000 30000 1'),"
+	" ('access_log', 'access_log_app_name', '100000000 300000 1'),"
+	" ('access_log', 'access_log_domain', '100000000 10000 1'),"
+	" ('access_log', 'access_log_domain_tail', '100000000 30000 1'),"
+	" ('access_log', 'access_log_action', '100000000 30000000 1');"
+	"ANALYZE sqlite_schema;",     /* this connection loads them now */
 };
 
 /* Tables the retention applies to (not audit, not policy_versions). */
@@ -122,6 +170,17 @@ static const struct {
 	{ "flows", "last_us", 0 }, { "agg5m", "bucket", 1 }, { "access_log", "ts", 0 },
 };
 
+/* A queue slot: the writer writes either kind in the same transactions. */
+enum record_kind { RECORD_FLOW, RECORD_ACCESS };
+
+struct record {
+	enum record_kind kind;
+	union {
+		struct zl_flow_record flow;
+		struct zl_access_record access;
+	} u;
+};
+
 struct zl_store {
 	char *path, *wal_path;
 	unsigned batch_ms;
@@ -130,6 +189,7 @@ struct zl_store {
 	pthread_mutex_t wlock;
 	sqlite3 *wdb;
 	sqlite3_stmt *begin, *commit, *rollback, *ins_flow, *ins_agg, *ins_audit;
+	sqlite3_stmt *ins_access;
 	sqlite3_stmt *purge[ARRAY_SIZE(purged_tables)];
 
 	pthread_mutex_t rlock;
@@ -139,7 +199,7 @@ struct zl_store {
 	 * 'busy' of them while it writes them, producers fill the slot after. */
 	pthread_mutex_t qlock;
 	pthread_cond_t qcond;
-	struct zl_flow_record *ring;
+	struct record *ring;
 	int64_t *ring_ms;               /* when each record was queued (monotonic) */
 	unsigned cap, head, count, busy, batch_max;
 	int stop, started, purging;
@@ -359,6 +419,10 @@ static int setup_writer(sqlite3 *db, char *why, size_t len)
 	"end_reason, confidence, src2dst_packets, dst2src_packets, " \
 	"src2dst_bytes, dst2src_bytes"
 
+#define ACCESS_COLUMNS \
+	"ts, client_ip, host_name, department, owner, app, category, domain, " \
+	"server_ip, server_port, bytes_up, bytes_down, action, rule"
+
 static int prepare_writer(struct zl_store *s, char *why, size_t len)
 {
 	const struct { sqlite3_stmt **st; const char *sql; } w[] = {
@@ -375,6 +439,8 @@ static int prepare_writer(struct zl_store *s, char *why, size_t len)
 		  "bytes_up = bytes_up + excluded.bytes_up, "
 		  "bytes_down = bytes_down + excluded.bytes_down, flows = flows + 1" },
 		{ &s->ins_audit, "INSERT INTO audit (ts, who, action, detail) VALUES (?, ?, ?, ?)" },
+		{ &s->ins_access, "INSERT INTO access_log (" ACCESS_COLUMNS ") VALUES (?, ?, ?, "
+		  "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)" },
 	};
 	char sql[256];
 	size_t i;
@@ -400,7 +466,7 @@ fail:
 static void finalize_writer(struct zl_store *s)
 {
 	sqlite3_stmt **all[] = { &s->begin, &s->commit, &s->rollback, &s->ins_flow,
-				 &s->ins_agg, &s->ins_audit };
+				 &s->ins_agg, &s->ins_audit, &s->ins_access };
 	size_t i;
 
 	for (i = 0; i < ARRAY_SIZE(all); i++) {
@@ -578,8 +644,30 @@ static void bind_agg(sqlite3_stmt *st, const struct zl_flow_record *r)
 	sqlite3_bind_int64(st, 8, i64(r->dst2src_bytes));
 }
 
-/* Write n queued records from slot 'first' and fold them into agg5m, in
- * one transaction: either all of them count or none. */
+/* Not inlined: inlined into write_batch, GCC 12 takes the union's other
+ * member for this one (flow's end_reason[12] for rule[64]) and warns
+ * falsely (-Wstringop-overread). */
+__attribute__((noinline))
+static void bind_access(sqlite3_stmt *st, const struct zl_access_record *r)
+{
+	sqlite3_bind_int64(st, 1, r->ts);
+	BIND_FIELD(st, 2, r->client_ip);
+	BIND_FIELD(st, 3, r->host_name);
+	BIND_FIELD(st, 4, r->department);
+	BIND_FIELD(st, 5, r->owner);
+	BIND_FIELD(st, 6, r->app);
+	BIND_FIELD(st, 7, r->category);
+	BIND_FIELD(st, 8, r->domain);
+	BIND_FIELD(st, 9, r->server_ip);
+	sqlite3_bind_int(st, 10, r->server_port);
+	sqlite3_bind_int64(st, 11, i64(r->bytes_up));
+	sqlite3_bind_int64(st, 12, i64(r->bytes_down));
+	BIND_FIELD(st, 13, r->action);
+	BIND_FIELD(st, 14, r->rule);
+}
+
+/* Write n queued records from slot 'first' (flows folded into agg5m too),
+ * in one transaction: either all of them count or none. */
 static int write_batch(struct zl_store *s, unsigned first, unsigned n, char *why, size_t len)
 {
 	unsigned i;
@@ -588,12 +676,17 @@ static int write_batch(struct zl_store *s, unsigned first, unsigned n, char *why
 	pthread_mutex_lock(&s->wlock);
 	rc = step_reset(s->begin, why, len);
 	for (i = 0; rc == SQLITE_DONE && i < n; i++) {
-		const struct zl_flow_record *r = &s->ring[(first + i) % s->cap];
+		const struct record *r = &s->ring[(first + i) % s->cap];
 
-		bind_flow(s->ins_flow, r);
+		if (r->kind == RECORD_ACCESS) {
+			bind_access(s->ins_access, &r->u.access);
+			rc = step_reset(s->ins_access, why, len);
+			continue;
+		}
+		bind_flow(s->ins_flow, &r->u.flow);
 		rc = step_reset(s->ins_flow, why, len);
 		if (rc == SQLITE_DONE) {
-			bind_agg(s->ins_agg, r);
+			bind_agg(s->ins_agg, &r->u.flow);
 			rc = step_reset(s->ins_agg, why, len);
 		}
 	}
@@ -604,6 +697,7 @@ static int write_batch(struct zl_store *s, unsigned first, unsigned n, char *why
 		step_reset(s->rollback, NULL, 0);
 	sqlite3_clear_bindings(s->ins_flow);
 	sqlite3_clear_bindings(s->ins_agg);
+	sqlite3_clear_bindings(s->ins_access);
 	pthread_mutex_unlock(&s->wlock);
 	return rc == SQLITE_DONE ? 0 : rc;
 }
@@ -805,21 +899,24 @@ void zl_store_close(struct zl_store *s)
 	store_free(s);
 }
 
-int zl_store_put_flow(struct zl_store *s, const struct zl_flow_record *r)
+/* Copy a record of either kind into the next slot. */
+static int enqueue(struct zl_store *s, enum record_kind kind, const void *r)
 {
 	int64_t t = mono_ms();
 	unsigned slot;
 	int rc = 0;
 
-	if (!s || !r)
-		return -EINVAL;
 	pthread_mutex_lock(&s->qlock);
 	if (s->count == s->cap || s->stop) {
 		s->dropped++;
 		rc = s->stop ? -ESHUTDOWN : -ENOSPC;
 	} else {
 		slot = (s->head + s->count) % s->cap;
-		s->ring[slot] = *r;
+		s->ring[slot].kind = kind;
+		if (kind == RECORD_FLOW)
+			s->ring[slot].u.flow = *(const struct zl_flow_record *)r;
+		else
+			s->ring[slot].u.access = *(const struct zl_access_record *)r;
 		s->ring_ms[slot] = t;
 		s->count++;
 		s->queued++;
@@ -829,6 +926,16 @@ int zl_store_put_flow(struct zl_store *s, const struct zl_flow_record *r)
 	}
 	pthread_mutex_unlock(&s->qlock);
 	return rc;
+}
+
+int zl_store_put_flow(struct zl_store *s, const struct zl_flow_record *r)
+{
+	return s && r ? enqueue(s, RECORD_FLOW, r) : -EINVAL;
+}
+
+int zl_store_put_access(struct zl_store *s, const struct zl_access_record *r)
+{
+	return s && r ? enqueue(s, RECORD_ACCESS, r) : -EINVAL;
 }
 
 /*
@@ -1290,6 +1397,224 @@ json_t *zl_store_audit_list(struct zl_store *s, int64_t from_us, int64_t to_us,
 	return out;
 }
 
+/* ---- the access log ---- */
+
+/* A search holds the read connection, and libmicrohttpd answers one
+ * request at a time: one that would read most of a big table is stopped. */
+#define ACCESS_QUERY_MS 10000
+
+/* The SELECT lists these columns in this order. */
+static const struct {
+	const char *name;
+	enum col_kind kind;
+} access_json[] = {
+	{ "id", C_INT }, { "ts", C_TIME }, { "client_ip", C_TEXT }, { "host_name", C_TEXT },
+	{ "owner", C_TEXT }, { "department", C_TEXT }, { "app", C_TEXT },
+	{ "category", C_TEXT }, { "domain", C_TEXT }, { "server_ip", C_TEXT },
+	{ "server_port", C_INT }, { "bytes_up", C_INT }, { "bytes_down", C_INT },
+	{ "action", C_TEXT }, { "rule", C_TEXT },
+};
+
+#define ACCESS_SELECT \
+	"SELECT id, ts, client_ip, host_name, owner, department, app, category, domain, " \
+	"server_ip, server_port, bytes_up, bytes_down, action, rule FROM access_log"
+
+static json_t *access_row(sqlite3_stmt *st)
+{
+	json_t *o = json_object(), *v;
+	int i;
+
+	for (i = 0; i < (int)ARRAY_SIZE(access_json); i++) {
+		if (access_json[i].kind == C_INT)
+			v = json_integer(sqlite3_column_int64(st, i));
+		else if (access_json[i].kind == C_TIME)
+			v = jtime(sqlite3_column_int64(st, i), 1);
+		else
+			v = jtext(sqlite3_column_text(st, i));
+		json_object_set_new(o, access_json[i].name, v);
+	}
+	return o;
+}
+
+/*
+ * The filters but the host, as " WHERE ... AND ...", or "". Each filter is
+ * written so that an index of step 4 can serve it: the application by its
+ * last part (the full name then only narrows), a domain suffix by its last
+ * two labels. 'after' is 1 when the row before_id was found (its ts is
+ * bound as :bts): the page goes on after it in (ts, id) order.
+ */
+static void access_where(char *w, size_t len, const struct zl_access_query *q, int after)
+{
+	const char *c[10];
+	size_t n = 0, i, used = 0;
+
+	if (q->from_us)
+		c[n++] = "ts >= :from";
+	if (q->to_us)
+		c[n++] = "ts < :to";
+	if (q->department)
+		c[n++] = "department = :department";
+	if (q->owner)
+		c[n++] = "owner = :owner";
+	if (q->app)
+		/* "+": without it SQLite 3.40 walks the ts index instead */
+		c[n++] = strchr(q->app, '.') ? ACCESS_APP_NAME " = :app_name AND +app = :app" :
+			ACCESS_APP_NAME " = :app_name";
+	if (q->domain && !strncmp(q->domain, "*.", 2))
+		c[n++] = strchr(q->domain + 2, '.') ?
+			ACCESS_DOMAIN_TAIL " = :domain_tail AND (domain = :domain OR "
+			"substr(domain, -length(:dot_domain)) = :dot_domain)" :
+			"(domain = :domain OR substr(domain, -length(:dot_domain)) = :dot_domain)";
+	else if (q->domain)
+		c[n++] = "domain = :domain";
+	if (q->action)
+		c[n++] = "action = :action";
+	if (q->before_id > 0)
+		c[n++] = after ? "ts <= :bts AND (ts < :bts OR id < :before)" : "id < :before";
+	w[0] = 0;
+	for (i = 0; i < n && used < len; i++)
+		used += (size_t)snprintf(w + used, len - used, " %s %s", i ? "AND" : "WHERE", c[i]);
+}
+
+/* The last two labels of a name: "qq.com" of "news.qq.com". */
+static const char *domain_tail(const char *d)
+{
+	const char *p = d + strlen(d), *last = NULL;
+
+	while (p > d) {
+		if (*--p == '.') {
+			if (last)
+				return p + 1;
+			last = p;
+		}
+	}
+	return d;
+}
+
+static void access_bind(sqlite3_stmt *st, const struct zl_access_query *q, int64_t bts,
+			unsigned limit, char *dot, size_t dotlen)
+{
+	const char *app_name = q->app && strrchr(q->app, '.') ? strrchr(q->app, '.') + 1 : q->app;
+	const char *domain = q->domain;
+
+	if (domain && !strncmp(domain, "*.", 2)) {
+		domain += 2;
+		snprintf(dot, dotlen, ".%s", domain);
+		bind_str(st, ":dot_domain", dot);
+		bind_str(st, ":domain_tail", domain_tail(domain));
+	}
+	bind_int(st, ":from", q->from_us);
+	bind_int(st, ":to", q->to_us);
+	bind_str(st, ":department", q->department);
+	bind_str(st, ":owner", q->owner);
+	bind_str(st, ":host", q->host);
+	bind_str(st, ":app", q->app);
+	bind_str(st, ":app_name", app_name);
+	bind_str(st, ":domain", domain);
+	bind_str(st, ":action", q->action);
+	bind_int(st, ":before", q->before_id);
+	bind_int(st, ":bts", bts);
+	bind_int(st, ":limit", limit);
+}
+
+static int past_deadline(void *arg)
+{
+	return mono_ms() > *(const int64_t *)arg;
+}
+
+/* The ts of row 'id' into *ts: 1, 0 when there is none, -1 on error. */
+static int access_ts(struct zl_store *s, int64_t id, int64_t *ts, char *err, size_t errlen)
+{
+	sqlite3_stmt *st = rprepare(s, "SELECT ts FROM access_log WHERE id = :id", err, errlen);
+	int rc;
+
+	if (!st)
+		return -1;
+	bind_int(st, ":id", id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*ts = sqlite3_column_int64(st, 0);
+	else if (rc != SQLITE_DONE)
+		snprintf(err, errlen, "%s: %s", s->path, sqlite3_errmsg(s->rdb));
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+}
+
+/*
+ * With a host, two searches (by client_ip, by host_name) each read at most
+ * a page through their own index and UNION merges them: an OR would make
+ * SQLite collect and sort every row of the host before the first page.
+ */
+static int access_sql(char *sql, size_t len, const struct zl_access_query *q, int after)
+{
+	char w[2048];
+	int n;
+
+	access_where(w, sizeof(w), q, after);
+	if (!q->host)
+		n = snprintf(sql, len, ACCESS_SELECT "%s ORDER BY ts DESC, id DESC LIMIT :limit", w);
+	else
+		n = snprintf(sql, len, "SELECT * FROM (" ACCESS_SELECT "%s%sclient_ip = :host "
+			     "ORDER BY ts DESC, id DESC LIMIT :limit) UNION "
+			     "SELECT * FROM (" ACCESS_SELECT "%s%shost_name = :host "
+			     "ORDER BY ts DESC, id DESC LIMIT :limit) "
+			     "ORDER BY ts DESC, id DESC LIMIT :limit",
+			     w, *w ? " AND " : " WHERE ", w, *w ? " AND " : " WHERE ");
+	return n > 0 && (size_t)n < len ? 0 : -1;
+}
+
+json_t *zl_store_access_query(struct zl_store *s, const struct zl_access_query *q,
+			      char *err, size_t errlen)
+{
+	unsigned limit = !q || !q->limit ? 100 : q->limit < 10000 ? q->limit : 10000;
+	int64_t bts = 0, deadline = mono_ms() + ACCESS_QUERY_MS, last = 0;
+	json_t *rows, *out = NULL;
+	char sql[6144], dot[512];
+	sqlite3_stmt *st;
+	unsigned n = 0;
+	int after = 0, rc;
+
+	if (!s || !q) {
+		snprintf(err, errlen, "no store or query");
+		return NULL;
+	}
+	pthread_mutex_lock(&s->rlock);
+	/* One read transaction: the row before_id names and the page agree. */
+	exec(s->rdb, "BEGIN", NULL, 0);
+	if (q->before_id > 0 && (after = access_ts(s, q->before_id, &bts, err, errlen)) < 0)
+		goto done;
+	if (access_sql(sql, sizeof(sql), q, after) < 0) {
+		snprintf(err, errlen, "access log: search too long");
+		goto done;
+	}
+	if (!(st = rprepare(s, sql, err, errlen)))
+		goto done;
+	/* one row more than asked says whether there is a next page */
+	access_bind(st, q, bts, limit + 1, dot, sizeof(dot));
+	sqlite3_progress_handler(s->rdb, 10000, past_deadline, &deadline);
+	rows = json_array();
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW && n < limit) {
+		json_array_append_new(rows, access_row(st));
+		last = sqlite3_column_int64(st, 0);
+		n++;
+	}
+	sqlite3_progress_handler(s->rdb, 0, NULL, NULL);
+	if (rc == SQLITE_INTERRUPT) {
+		snprintf(err, errlen, "the search read for over %d s and was stopped: narrow it "
+			 "(a time range, a host, an owner, a department)", ACCESS_QUERY_MS / 1000);
+		json_decref(rows);
+		sqlite3_finalize(st);
+		goto done;
+	}
+	if ((rows = rdone(s, st, rc == SQLITE_ROW ? SQLITE_DONE : rc, rows, err, errlen)))
+		out = json_pack("{s:o, s:o}", "rows", rows,
+				"next_before_id", rc == SQLITE_ROW ? json_integer(last) : json_null());
+done:
+	exec(s->rdb, "COMMIT", NULL, 0);
+	pthread_mutex_unlock(&s->rlock);
+	return out;
+}
+
 /* ---- policy versions ---- */
 
 static const char *const policy_states[] = { "reverted", "pending", "confirmed" };
@@ -1413,4 +1738,112 @@ json_t *zl_store_policy_list(struct zl_store *s, unsigned limit, char *err, size
 	out = rdone(s, st, rc, out, err, errlen);
 	pthread_mutex_unlock(&s->rlock);
 	return out;
+}
+
+/* ---- behaviour blocks ---- */
+
+static int bh_insert(struct zl_store *s, sqlite3_stmt *st, const struct zl_bh_record *r)
+{
+	sqlite3_bind_text(st, 1, r->client, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, r->server, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 3, r->port);
+	sqlite3_bind_int64(st, 4, r->expires_us);
+	sqlite3_bind_text(st, 5, r->rule, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, r->app, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 7, r->category, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 8, r->domain, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 9, r->iface, -1, SQLITE_STATIC);
+	(void)s;
+	return sqlite3_step(st) == SQLITE_DONE ? (sqlite3_reset(st), 0) : (sqlite3_reset(st), -1);
+}
+
+static const char bh_insert_sql[] =
+	"INSERT OR REPLACE INTO bh_entries (client, server, port, expires_us, rule, app, "
+	"category, domain, iface) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)";
+
+int zl_store_bh_put(struct zl_store *s, const struct zl_bh_record *r)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = -1;
+
+	if (!s)
+		return -1;
+	pthread_mutex_lock(&s->wlock);
+	if (sqlite3_prepare_v2(s->wdb, bh_insert_sql, -1, &st, NULL) == SQLITE_OK)
+		rc = bh_insert(s, st, r);
+	if (rc < 0)
+		zl_log_warnx("store: %s: behaviour block not saved: %s", s->path, sqlite3_errmsg(s->wdb));
+	sqlite3_finalize(st);
+	pthread_mutex_unlock(&s->wlock);
+	return rc;
+}
+
+int zl_store_bh_replace(struct zl_store *s, const struct zl_bh_record *v, size_t n)
+{
+	sqlite3_stmt *st = NULL;
+	size_t i;
+	int rc = 0;
+
+	if (!s)
+		return -1;
+	pthread_mutex_lock(&s->wlock);
+	if (exec(s->wdb, "BEGIN; DELETE FROM bh_entries", NULL, 0) != SQLITE_OK ||
+	    sqlite3_prepare_v2(s->wdb, bh_insert_sql, -1, &st, NULL) != SQLITE_OK)
+		rc = -1;
+	for (i = 0; !rc && i < n; i++)
+		rc = bh_insert(s, st, &v[i]);
+	sqlite3_finalize(st);
+	if (exec(s->wdb, rc ? "ROLLBACK" : "COMMIT", NULL, 0) != SQLITE_OK)
+		rc = -1;
+	if (rc < 0)
+		zl_log_warnx("store: %s: behaviour blocks not saved: %s", s->path, sqlite3_errmsg(s->wdb));
+	pthread_mutex_unlock(&s->wlock);
+	return rc;
+}
+
+size_t zl_store_bh_load(struct zl_store *s, int64_t now, struct zl_bh_record **out)
+{
+	char err[256];
+	sqlite3_stmt *st;
+	struct zl_bh_record *v = NULL;
+	size_t n = 0, cap = 0;
+
+	*out = NULL;
+	if (!s)
+		return 0;
+	pthread_mutex_lock(&s->rlock);
+	st = rprepare(s, "SELECT client, server, port, expires_us, rule, app, category, domain, "
+		      "iface FROM bh_entries WHERE expires_us > :now", err, sizeof(err));
+	if (!st) {
+		pthread_mutex_unlock(&s->rlock);
+		zl_log_warnx("store: %s", err);
+		return 0;
+	}
+	bind_int(st, ":now", now);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		struct zl_bh_record *r;
+		if (n == cap) {
+			struct zl_bh_record *w = realloc(v, (cap = cap ? cap * 2 : 64) * sizeof(*w));
+			if (!w)
+				break;
+			v = w;
+		}
+		r = &v[n++];
+		memset(r, 0, sizeof(*r));
+#define COL(i, f) snprintf(r->f, sizeof(r->f), "%s", (const char *)sqlite3_column_text(st, i) ?: "")
+		COL(0, client);
+		COL(1, server);
+		r->port = (uint16_t)sqlite3_column_int(st, 2);
+		r->expires_us = sqlite3_column_int64(st, 3);
+		COL(4, rule);
+		COL(5, app);
+		COL(6, category);
+		COL(7, domain);
+		COL(8, iface);
+#undef COL
+	}
+	sqlite3_finalize(st);
+	pthread_mutex_unlock(&s->rlock);
+	*out = v;
+	return n;
 }

@@ -48,7 +48,8 @@ struct zl_flow_record {
 };
 
 struct zl_store_stats {
-	uint64_t queued, written, dropped, purged;  /* flow records since open */
+	uint64_t queued, written, dropped, purged;  /* records since open (flows and
+						     * access-log rows; purged: flows) */
 	uint64_t db_bytes;                  /* main db + WAL file size */
 	int writable;                       /* 0 while writes fail (disk full...) */
 	char last_error[256];               /* the last write error, kept after recovery */
@@ -67,9 +68,32 @@ int zl_store_start(struct zl_store *s);
 /* Drain the queue (also when the writer was never started), stop, close, free. */
 void zl_store_close(struct zl_store *s);
 
+/*
+ * One row of the access audit log (上网行为审计日志): who reached what, and
+ * what the policy did. Kept for the retention (the law asks for 60 days at
+ * least). Strings are copied in; too long ones are cut.
+ */
+struct zl_access_record {
+	int64_t ts;                         /* microseconds since epoch, UTC */
+	char client_ip[46], server_ip[46];
+	uint16_t server_port;
+	char host_name[64];                 /* the client's name in the address book */
+	char department[64];
+	char owner[64];                     /* the person the client belongs to */
+	char app[48];                       /* "TLS.Douyin" */
+	char category[32];
+	char domain[128];
+	uint64_t bytes_up, bytes_down;
+	char action[8];                     /* "block", "audit", "limit" */
+	char rule[64];                      /* "policy.conf:12" */
+};
+
 /* Copy r into the queue. Any thread; never blocks: -ENOSPC (and counts a
  * drop) when the queue is full, -ESHUTDOWN once zl_store_close has begun. */
 int zl_store_put_flow(struct zl_store *s, const struct zl_flow_record *r);
+/* The same for an access-log row: same queue, same writer, same counters
+ * (queued, written, dropped count both kinds). */
+int zl_store_put_access(struct zl_store *s, const struct zl_access_record *r);
 /* Insert into the audit table now (who/detail may be NULL). 0 or -errno. */
 int zl_store_audit(struct zl_store *s, const char *who, const char *action, const char *detail);
 void zl_store_stats(struct zl_store *s, struct zl_store_stats *st);
@@ -113,6 +137,32 @@ json_t *zl_store_audit_list(struct zl_store *s, int64_t from_us, int64_t to_us,
 			    unsigned limit, char *err, size_t errlen);
 
 /*
+ * A search of the access log. Every filter is optional (NULL or 0) and
+ * they combine with AND. Rows come newest first (by ts, then id).
+ */
+struct zl_access_query {
+	int64_t from_us, to_us;   /* from inclusive, to exclusive */
+	const char *department;
+	const char *host;         /* client_ip or host_name, exactly */
+	const char *owner;
+	const char *app;          /* "TLS.Douyin", or its last part "Douyin" */
+	const char *domain;       /* exactly, or "*.example.com": it and its subdomains */
+	const char *action;
+	unsigned limit;           /* 0: 100; at most 10000 */
+	int64_t before_id;        /* > 0: the page after row before_id (keyset paging) */
+};
+
+/*
+ * {"rows":[{"id","ts","client_ip","host_name","owner","department","app",
+ * "category","domain","server_ip","server_port","bytes_up","bytes_down",
+ * "action","rule"}], "next_before_id": N or null}; next_before_id is the
+ * last row's id when older rows match, for the next page's before_id.
+ * A search that runs longer than 10 s is stopped with an error.
+ */
+json_t *zl_store_access_query(struct zl_store *s, const struct zl_access_query *q,
+			      char *err, size_t errlen);
+
+/*
  * Policy versions: the text applied (zhulanctl's bundle: the policy file
  * and the set files it reads, as JSON), who applied it, when and why.
  * State: 1 confirmed (in force, or was), 0 awaiting confirmation, -1
@@ -129,6 +179,22 @@ char *zl_store_policy_text(struct zl_store *s, int64_t version, int64_t *found, 
 /* [{"version","ts","who","comment","state":"confirmed|pending|reverted","bytes"}]
  * newest first */
 json_t *zl_store_policy_list(struct zl_store *s, unsigned limit, char *err, size_t errlen);
+
+/*
+ * Behaviour blocks (client -> server:port pairs held blocked in the
+ * kernel), kept so that a restart puts them back. Written synchronously
+ * (they are few); replace swaps the whole set after a policy change.
+ */
+struct zl_bh_record {
+	char client[46], server[46];
+	uint16_t port;
+	int64_t expires_us;
+	char rule[64], app[48], category[32], domain[128], iface[16];
+};
+int zl_store_bh_put(struct zl_store *s, const struct zl_bh_record *r);
+int zl_store_bh_replace(struct zl_store *s, const struct zl_bh_record *v, size_t n);
+/* The blocks not yet expired at 'now' (malloc'd array in *out); how many. */
+size_t zl_store_bh_load(struct zl_store *s, int64_t now, struct zl_bh_record **out);
 
 /* The schema this build writes, and its steps: step i takes a database
  * from version i to i + 1 (for tests and tools). */

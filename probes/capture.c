@@ -127,7 +127,7 @@ struct zl_capture *zl_capture_open_live(const char *ifname,
 	pcap_set_buffer_size(c->p, (o && o->buffer_mb ? o->buffer_mb : 32) << 20);
 	pcap_set_promisc(c->p, o ? o->promisc : 1);
 	pcap_set_timeout(c->p, o && o->timeout_ms ? o->timeout_ms : 100);
-	pcap_set_immediate_mode(c->p, 0);
+	pcap_set_immediate_mode(c->p, o && o->immediate);
 	rc = pcap_activate(c->p);
 	if (rc < 0) {
 		snprintf(err, errlen, "%s: %s", ifname, pcap_geterr(c->p));

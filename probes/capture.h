@@ -22,6 +22,9 @@ struct zl_live_opts {
 	int buffer_mb;          /* kernel ring size, default 32 */
 	int promisc;            /* default 1 */
 	int timeout_ms;         /* read timeout, default 100 */
+	int immediate;          /* hand each packet over at once rather than in
+				 * ring blocks (policy acts on the first packets
+				 * of a flow; costs more wake-ups under load) */
 };
 
 enum zl_capture_rc {

@@ -335,6 +335,13 @@ struct zl_flow *zl_flowtab_packet(struct zl_flowtab *t, const struct zl_pkt *p,
 			f->tcp_fin |= (uint8_t)(1 << d);
 		if ((p->tcp_flags & 0x02) && !f->tcp_isn[d])
 			f->tcp_isn[d] = p->tcp_seq;
+		/* the sequence number this side sends next (SYN and FIN count
+		 * one), for resets that the peer accepts (RFC 5961: exactly) */
+		if (!(p->tcp_flags & 0x04)) {
+			uint32_t next = p->tcp_seq + p->payload_len + !!(p->tcp_flags & 0x03);
+			if (!f->tcp_next[d] || (int32_t)(next - f->tcp_next[d]) > 0)
+				f->tcp_next[d] = next;
+		}
 	}
 	list_append(t, n, pick_list(n));
 	*dir = d;

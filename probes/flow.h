@@ -60,6 +60,7 @@ struct zl_flow {
 	uint16_t dpi_packets;    /* packets given to the classifier */
 	uint16_t master_id, app_id, category;
 	uint32_t tcp_isn[2];     /* initial sequence numbers seen in SYNs */
+	uint32_t tcp_next[2];    /* next sequence number of each side (0: none yet) */
 	uint64_t first_us, last_us;
 	uint64_t packets[2], bytes[2];
 	uint64_t risk;           /* nDPI risk bitmap */

@@ -1,0 +1,677 @@
+/*
+ * behaviour.c - behaviour rules applied to named flows (see behaviour.h).
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/ip.h>
+#include <netinet/ip6.h>
+#include <netinet/tcp.h>
+#include <pthread.h>
+#include <unistd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include "behaviour.h"
+#include "flowjson.h"
+#include "log.h"
+
+#define LAT_RING 4096
+
+/* What a block was decided on, so a new policy can decide again. */
+struct block {
+	struct zl_kernel_pair pair;
+	int64_t expires_us;
+	char rule[64], app[48], category[32], domain[128], iface[16];
+};
+
+struct zl_bh {
+	pthread_mutex_t lock;
+	struct zl_kernel *k;
+	int raw4, raw6;                   /* for resets to both ends (CAP_NET_RAW) */
+	uint64_t resets_sent;
+	struct zl_store *store;
+	unsigned hold_s;
+	const struct zl_policy *p;        /* in force; NULL: no rules */
+	char ifaces[ZL_BH_MAX_IFACES][16];
+	int n_ifaces;
+	zl_bh_lookup_fn lookup;
+	void *lookup_ud;
+	struct block *blocks;
+	size_t n_blocks, cap_blocks;
+	uint64_t decided[4], kernel_errors;
+	uint32_t lat[LAT_RING];
+	uint64_t n_lat;
+	char last_error[256];
+};
+
+static int64_t now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+struct zl_bh *zl_bh_new(struct zl_store *store, unsigned hold_s, char *err, size_t errlen)
+{
+	struct zl_bh *b = calloc(1, sizeof(*b));
+
+	if (!b) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	b->k = zl_kernel_open(err, errlen);
+	if (!b->k) {
+		free(b);
+		return NULL;
+	}
+	b->store = store;
+	b->hold_s = hold_s ? hold_s : 600;
+	b->raw4 = socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_RAW);
+	b->raw6 = socket(AF_INET6, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_RAW);
+	if (b->raw4 < 0 || b->raw6 < 0)
+		zl_log_warnx("behaviour: raw sockets: %s; blocked TCP flows will time out "
+			     "instead of being reset", strerror(errno));
+	pthread_mutex_init(&b->lock, NULL);
+	return b;
+}
+
+void zl_bh_free(struct zl_bh *b)
+{
+	if (!b)
+		return;
+	zl_kernel_close(b->k);
+	if (b->raw4 >= 0)
+		close(b->raw4);
+	if (b->raw6 >= 0)
+		close(b->raw6);
+	pthread_mutex_destroy(&b->lock);
+	free(b->blocks);
+	free(b);
+}
+
+void zl_bh_set_store(struct zl_bh *b, struct zl_store *store)
+{
+	if (b)
+		b->store = store;
+}
+
+void zl_bh_set_ifaces(struct zl_bh *b, const char *const *names, int n)
+{
+	int i;
+
+	if (!b)
+		return;
+	for (i = 0; i < n && i < ZL_BH_MAX_IFACES; i++)
+		snprintf(b->ifaces[i], sizeof(b->ifaces[i]), "%s", names[i]);
+	b->n_ifaces = i;
+}
+
+void zl_bh_set_lookup(struct zl_bh *b, zl_bh_lookup_fn fn, void *ud)
+{
+	if (!b)
+		return;
+	pthread_mutex_lock(&b->lock);
+	b->lookup = fn;
+	b->lookup_ud = ud;
+	pthread_mutex_unlock(&b->lock);
+}
+
+/* ---- matching ---- */
+
+/* What a rule is matched against: the flow, or a stored block. */
+struct subject {
+	int family;
+	uint8_t client[16];
+	const char *iface;            /* capture interface, "" if unknown */
+	const char *app;              /* "TLS.Douyin" */
+	const char *category;
+	const char *domain;           /* "" if none */
+	struct zl_bh_who who;
+	int known;                    /* the address book knows the client */
+};
+
+static int prefix_has(const struct zl_prefix *p, int family, const uint8_t *a)
+{
+	unsigned bits = p->len, i;
+
+	if (p->family != family)
+		return 0;
+	for (i = 0; bits >= 8; i++, bits -= 8)
+		if (p->addr[i] != a[i])
+			return 0;
+	return !bits || !((p->addr[i] ^ a[i]) & (uint8_t)(0xff << (8 - bits)));
+}
+
+static int ep_match(const struct zl_endpoint *e, const struct subject *s)
+{
+	size_t i;
+
+	switch (e->type) {
+	case ZL_EP_ZONE:
+		for (i = 0; i < e->zone->n_ifaces; i++)
+			if (!strcmp(e->zone->ifaces[i].s, s->iface))
+				return 1;
+		return 0;
+	case ZL_EP_SET: {
+		const struct zl_prefix *v = s->family == AF_INET ? e->set->v4 : e->set->v6;
+		size_t n = s->family == AF_INET ? e->set->n_v4 : e->set->n_v6;
+		for (i = 0; i < n; i++)
+			if (prefix_has(&v[i], s->family, s->client))
+				return 1;
+		return 0;
+	}
+	case ZL_EP_PREFIX:
+		return prefix_has(&e->prefix, s->family, s->client);
+	case ZL_EP_HOST:
+		return s->known && !strcasecmp(e->name, s->who.host);
+	case ZL_EP_PERSON:
+		return s->known && !strcmp(e->name, s->who.owner);
+	case ZL_EP_DEPARTMENT:
+		return s->known && !strcmp(e->name, s->who.department);
+	case ZL_EP_SELF:
+		return 0;
+	}
+	return 0;
+}
+
+/* nDPI's names for applications the pack names otherwise, and the
+ * category the issue calls by its long name. */
+static const char *const aliases[][2] = {
+	{ "Weibo", "Sina(Weibo)" }, { "Xunlei", "Thunder" }, { "Genshin", "GenshinImpact" },
+	{ "Download-FileTransfer-FileSharing", "Download" },
+};
+
+static int same_name(const char *rule, const char *have)
+{
+	size_t i;
+
+	if (!strcasecmp(rule, have))
+		return 1;
+	for (i = 0; i < sizeof(aliases) / sizeof(aliases[0]); i++)
+		if (!strcasecmp(rule, aliases[i][0]) && !strcasecmp(have, aliases[i][1]))
+			return 1;
+	return 0;
+}
+
+/* "TLS.Douyin" holds "Douyin" and "TLS". */
+static int app_has(const char *app, const char *name)
+{
+	char buf[64], *part, *save = NULL;
+
+	snprintf(buf, sizeof(buf), "%s", app);
+	if (same_name(name, buf))
+		return 1;
+	for (part = strtok_r(buf, ".", &save); part; part = strtok_r(NULL, ".", &save))
+		if (same_name(name, part))
+			return 1;
+	return 0;
+}
+
+/* "*.casino.example" takes casino.example and every name under it. */
+static int domain_has(const char *pattern, const char *host)
+{
+	size_t lp, lh = strlen(host);
+
+	if (!*host)
+		return 0;
+	if (strncmp(pattern, "*.", 2))
+		return !strcasecmp(pattern, host);
+	pattern += 2;
+	lp = strlen(pattern);
+	if (lh == lp)
+		return !strcasecmp(pattern, host);
+	return lh > lp && host[lh - lp - 1] == '.' && !strcasecmp(host + lh - lp, pattern);
+}
+
+static int object_match(const struct zl_bh_rule *r, const struct subject *s)
+{
+	size_t i;
+
+	if (r->object == ZL_BH_ALL)
+		return 1;
+	for (i = 0; i < r->n_names; i++) {
+		const char *n = r->names[i].s;
+		if (r->object == ZL_BH_APP && app_has(s->app, n))
+			return 1;
+		if (r->object == ZL_BH_CATEGORY && same_name(n, s->category))
+			return 1;
+		if (r->object == ZL_BH_DOMAIN && domain_has(n, s->domain))
+			return 1;
+	}
+	return 0;
+}
+
+static int in_schedule(const struct zl_schedule *sc, int64_t t_us)
+{
+	time_t t = (time_t)(t_us / 1000000);
+	struct tm tm;
+	unsigned day, minute;
+	size_t i;
+
+	localtime_r(&t, &tm);
+	day = (unsigned)(tm.tm_wday + 6) % 7;          /* bit 0 is Monday */
+	minute = (unsigned)(tm.tm_hour * 60 + tm.tm_min);
+	for (i = 0; i < sc->n_spans; i++)
+		if ((sc->spans[i].days & (1u << day)) && minute >= sc->spans[i].start &&
+		    minute < sc->spans[i].end)
+			return 1;
+	return 0;
+}
+
+/* The first rule that matches, or -1. */
+static int decide(const struct zl_policy *p, const struct subject *s, int64_t t_us)
+{
+	size_t i, j;
+
+	for (i = 0; p && i < p->n_bh; i++) {
+		const struct zl_bh_rule *r = &p->bh[i];
+		int who = !r->from.n;
+
+		for (j = 0; !who && j < r->from.n; j++)
+			who = ep_match(&r->from.v[j], s);
+		if (!who || (r->schedule && !in_schedule(r->schedule, t_us)))
+			continue;
+		if (object_match(r, s))
+			return (int)i;
+	}
+	return -1;
+}
+
+static void rule_name(const struct zl_policy *p, int i, char *buf, size_t len)
+{
+	const struct zl_loc *l = &p->bh[i].loc;
+	const char *base = strrchr(l->file, '/');
+
+	snprintf(buf, len, "%s:%d", base ? base + 1 : l->file, l->line);
+}
+
+/* ---- flows ---- */
+
+static void flow_subject(struct zl_bh *b, const struct zl_classifier *c, const struct zl_flow *f,
+			 struct subject *s, char *app, size_t applen, char *dom, size_t domlen)
+{
+	const uint8_t *client = f->src_is_a ? f->key.a : f->key.b;
+
+	memset(s, 0, sizeof(*s));
+	s->family = f->key.ipver == 6 ? AF_INET6 : AF_INET;
+	memcpy(s->client, client, 16);
+	s->iface = f->iface && f->iface <= b->n_ifaces ? b->ifaces[f->iface - 1] : "";
+	zl_app_name(c, f, app, applen);
+	s->app = app;
+	s->category = zl_category_name(c, f->category);
+	zl_printable(f->host, dom, domlen);
+	s->domain = dom;
+	if (b->lookup)
+		s->known = b->lookup(b->lookup_ud, s->family, s->client, &s->who);
+}
+
+static struct block *find_block(struct zl_bh *b, const struct zl_kernel_pair *p)
+{
+	size_t i, a = p->family == AF_INET ? 4 : 16;
+
+	for (i = 0; i < b->n_blocks; i++) {
+		const struct zl_kernel_pair *q = &b->blocks[i].pair;
+		if (q->family == p->family && q->port == p->port && !memcmp(q->client, p->client, a) &&
+		    !memcmp(q->server, p->server, a))
+			return &b->blocks[i];
+	}
+	return NULL;
+}
+
+static struct block *add_block(struct zl_bh *b)
+{
+	if (b->n_blocks == b->cap_blocks) {
+		size_t n = b->cap_blocks ? b->cap_blocks * 2 : 64;
+		struct block *v = realloc(b->blocks, n * sizeof(*v));
+		if (!v)
+			return NULL;
+		b->blocks = v;
+		b->cap_blocks = n;
+	}
+	memset(&b->blocks[b->n_blocks], 0, sizeof(b->blocks[0]));
+	return &b->blocks[b->n_blocks++];
+}
+
+static void block_record(const struct block *k, struct zl_bh_record *r)
+{
+	memset(r, 0, sizeof(*r));
+	inet_ntop(k->pair.family, k->pair.client, r->client, sizeof(r->client));
+	inet_ntop(k->pair.family, k->pair.server, r->server, sizeof(r->server));
+	r->port = k->pair.port;
+	r->expires_us = k->expires_us;
+	snprintf(r->rule, sizeof(r->rule), "%s", k->rule);
+	snprintf(r->app, sizeof(r->app), "%s", k->app);
+	snprintf(r->category, sizeof(r->category), "%s", k->category);
+	snprintf(r->domain, sizeof(r->domain), "%s", k->domain);
+	snprintf(r->iface, sizeof(r->iface), "%s", k->iface);
+}
+
+/* ---- resets ---- */
+
+static uint32_t sum16(const void *data, size_t len, uint32_t sum)
+{
+	const uint8_t *p = data;
+	size_t i;
+
+	for (i = 0; i + 1 < len; i += 2)
+		sum += (uint32_t)(p[i] << 8 | p[i + 1]);
+	if (len & 1)
+		sum += (uint32_t)(p[len - 1] << 8);
+	return sum;
+}
+
+static uint16_t fold(uint32_t sum)
+{
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)~sum;
+}
+
+/*
+ * A TCP reset from 'from' to 'to' with the sequence number the receiver
+ * expects next, so it takes it (RFC 5961). The kernel's reject answers only
+ * the packet in hand; the side that is merely waiting would otherwise hang
+ * until its own timeout.
+ */
+static int send_reset(struct zl_bh *b, int family, const uint8_t *from, uint16_t fport,
+		      const uint8_t *to, uint16_t tport, uint32_t seq)
+{
+	uint8_t pkt[60];
+	struct tcphdr *t;
+	size_t alen = family == AF_INET ? 4 : 16, hl = family == AF_INET ? 20 : 40;
+	uint32_t sum;
+	ssize_t n;
+
+	memset(pkt, 0, sizeof(pkt));
+	if (family == AF_INET) {
+		struct iphdr *ip = (struct iphdr *)pkt;
+		struct sockaddr_in sa = { .sin_family = AF_INET };
+		ip->version = 4;
+		ip->ihl = 5;
+		ip->ttl = 64;
+		ip->protocol = IPPROTO_TCP;
+		ip->tot_len = htons(40);
+		memcpy(&ip->saddr, from, 4);
+		memcpy(&ip->daddr, to, 4);
+		t = (struct tcphdr *)(pkt + hl);
+		t->source = htons(fport);
+		t->dest = htons(tport);
+		t->seq = htonl(seq);
+		t->doff = 5;
+		t->rst = 1;
+		sum = sum16(from, alen, 0);
+		sum = sum16(to, alen, sum) + IPPROTO_TCP + 20;
+		t->check = htons(fold(sum16(t, 20, sum)));
+		memcpy(&sa.sin_addr, to, 4);
+		n = sendto(b->raw4, pkt, 40, 0, (struct sockaddr *)&sa, sizeof(sa));
+	} else {
+		struct ip6_hdr *ip = (struct ip6_hdr *)pkt;
+		struct sockaddr_in6 sa = { .sin6_family = AF_INET6 };
+		ip->ip6_flow = htonl(6u << 28);
+		ip->ip6_plen = htons(20);
+		ip->ip6_nxt = IPPROTO_TCP;
+		ip->ip6_hlim = 64;
+		memcpy(&ip->ip6_src, from, 16);
+		memcpy(&ip->ip6_dst, to, 16);
+		t = (struct tcphdr *)(pkt + hl);
+		t->source = htons(fport);
+		t->dest = htons(tport);
+		t->seq = htonl(seq);
+		t->doff = 5;
+		t->rst = 1;
+		sum = sum16(from, alen, 0);
+		sum = sum16(to, alen, sum) + IPPROTO_TCP + 20;
+		t->check = htons(fold(sum16(t, 20, sum)));
+		memcpy(&sa.sin6_addr, to, 16);
+		n = sendto(b->raw6, pkt, 60, 0, (struct sockaddr *)&sa, sizeof(sa));
+	}
+	return n < 0 ? -1 : 0;
+}
+
+/* Reset both ends of a blocked TCP flow (lock held). */
+static void reset_flow(struct zl_bh *b, const struct zl_flow *f, const struct subject *s,
+		       const struct zl_kernel_pair *p)
+{
+	int cd = 0, sd = 1;           /* the client sent the first packet: direction 0 */
+	uint16_t cport = f->src_is_a ? f->key.pa : f->key.pb;
+
+	if (f->key.proto != IPPROTO_TCP || (s->family == AF_INET ? b->raw4 : b->raw6) < 0)
+		return;
+	if (f->tcp_next[sd] &&
+	    send_reset(b, s->family, p->server, p->port, p->client, cport, f->tcp_next[sd]) == 0)
+		b->resets_sent++;
+	if (f->tcp_next[cd] &&
+	    send_reset(b, s->family, p->client, cport, p->server, p->port, f->tcp_next[cd]) == 0)
+		b->resets_sent++;
+}
+
+/* Block the flow's client -> server:port pair (lock held). */
+static void block_flow(struct zl_bh *b, const struct zl_flow *f, const struct subject *s,
+		       const char *rule)
+{
+	const uint8_t *server = f->src_is_a ? f->key.b : f->key.a;
+	struct zl_kernel_pair p;
+	struct zl_bh_record rec;
+	struct block *k;
+	char err[256];
+	int64_t t;
+
+	memset(&p, 0, sizeof(p));
+	p.family = s->family;
+	memcpy(p.client, s->client, 16);
+	memcpy(p.server, server, 16);
+	p.port = f->src_is_a ? f->key.pb : f->key.pa;
+	p.timeout_ms = (uint64_t)b->hold_s * 1000;
+	if (zl_kernel_pair_add(b->k, &p, err, sizeof(err)) < 0) {
+		b->kernel_errors++;
+		snprintf(b->last_error, sizeof(b->last_error), "%s", err);
+		zl_log_warnx("behaviour: %s: %s", rule, err);
+		return;
+	}
+	/* from the classifying packet's arrival (its capture time) to the ack */
+	t = now_us();
+	reset_flow(b, f, s, &p);
+	if (t >= (int64_t)f->last_us)
+		b->lat[b->n_lat++ % LAT_RING] = (uint32_t)(t - (int64_t)f->last_us > UINT32_MAX ?
+			UINT32_MAX : t - (int64_t)f->last_us);
+	k = find_block(b, &p);
+	if (!k && !(k = add_block(b)))
+		return;
+	k->pair = p;
+	k->expires_us = t + (int64_t)b->hold_s * 1000000;
+	snprintf(k->rule, sizeof(k->rule), "%s", rule);
+	snprintf(k->app, sizeof(k->app), "%s", s->app);
+	snprintf(k->category, sizeof(k->category), "%s", s->category);
+	snprintf(k->domain, sizeof(k->domain), "%s", s->domain);
+	snprintf(k->iface, sizeof(k->iface), "%s", s->iface);
+	block_record(k, &rec);
+	zl_store_bh_put(b->store, &rec);
+}
+
+void zl_bh_flow(struct zl_bh *b, const struct zl_classifier *c, struct zl_flow *f)
+{
+	char app[64], dom[128], rule[64];
+	struct subject s;
+	int i;
+
+	if (!b)
+		return;
+	pthread_mutex_lock(&b->lock);
+	if (!b->p || !b->p->n_bh || f->verdict == ZL_BH_BLOCK + 1) {
+		pthread_mutex_unlock(&b->lock);
+		return;
+	}
+	flow_subject(b, c, f, &s, app, sizeof(app), dom, sizeof(dom));
+	i = decide(b->p, &s, now_us());
+	/* decided once; only a block may still come later (a better name) */
+	if (i < 0 || (f->verdict && b->p->bh[i].action != ZL_BH_BLOCK)) {
+		pthread_mutex_unlock(&b->lock);
+		return;
+	}
+	f->verdict = (uint8_t)(b->p->bh[i].action + 1);
+	f->verdict_rule = (uint16_t)(i + 1);
+	b->decided[b->p->bh[i].action]++;
+	rule_name(b->p, i, rule, sizeof(rule));
+	if (b->p->bh[i].action == ZL_BH_BLOCK)
+		block_flow(b, f, &s, rule);
+	pthread_mutex_unlock(&b->lock);
+}
+
+void zl_bh_flow_end(struct zl_bh *b, const struct zl_classifier *c, const struct zl_flow *f)
+{
+	(void)b;
+	(void)c;
+	(void)f;
+}
+
+/* ---- policy changes ---- */
+
+static int block_justified(const struct zl_bh *b, const struct zl_policy *p,
+			   const struct block *k, int64_t t)
+{
+	struct subject s;
+	int i;
+
+	if (k->expires_us <= t)
+		return 0;
+	memset(&s, 0, sizeof(s));
+	s.family = k->pair.family;
+	memcpy(s.client, k->pair.client, 16);
+	s.iface = k->iface;
+	s.app = k->app;
+	s.category = k->category;
+	s.domain = k->domain;
+	if (b->lookup)
+		s.known = b->lookup(b->lookup_ud, s.family, s.client, &s.who);
+	i = decide(p, &s, t);
+	return i >= 0 && p->bh[i].action == ZL_BH_BLOCK;
+}
+
+struct zl_kernel_pair *zl_bh_prepare(struct zl_bh *b, const struct zl_policy *p, size_t *n)
+{
+	struct zl_kernel_pair *v;
+	int64_t t = now_us();
+	size_t i;
+
+	*n = 0;
+	if (!b)
+		return NULL;
+	pthread_mutex_lock(&b->lock);
+	v = calloc(b->n_blocks ? b->n_blocks : 1, sizeof(*v));
+	for (i = 0; v && i < b->n_blocks; i++)
+		if (block_justified(b, p, &b->blocks[i], t)) {
+			v[*n] = b->blocks[i].pair;
+			v[*n].timeout_ms = (uint64_t)(b->blocks[i].expires_us - t) / 1000 + 1;
+			(*n)++;
+		}
+	return v;
+}
+
+void zl_bh_commit(struct zl_bh *b, const struct zl_policy *p, int applied)
+{
+	struct zl_bh_record *recs;
+	int64_t t = now_us();
+	size_t i, n = 0;
+
+	if (!b)
+		return;
+	if (applied) {
+		/* keep what the new policy justifies, forget the rest */
+		for (i = 0; i < b->n_blocks; i++)
+			if (block_justified(b, p, &b->blocks[i], t))
+				b->blocks[n++] = b->blocks[i];
+		b->n_blocks = n;
+		b->p = p;
+		recs = calloc(n ? n : 1, sizeof(*recs));
+		for (i = 0; recs && i < n; i++)
+			block_record(&b->blocks[i], &recs[i]);
+		if (recs)
+			zl_store_bh_replace(b->store, recs, n);
+		free(recs);
+	}
+	pthread_mutex_unlock(&b->lock);
+}
+
+void zl_bh_restore(struct zl_bh *b)
+{
+	struct zl_bh_record *v = NULL;
+	size_t n, i;
+
+	if (!b)
+		return;
+	n = zl_store_bh_load(b->store, now_us(), &v);
+	pthread_mutex_lock(&b->lock);
+	for (i = 0; i < n; i++) {
+		struct block *k;
+		struct zl_kernel_pair p;
+
+		memset(&p, 0, sizeof(p));
+		p.family = strchr(v[i].client, ':') ? AF_INET6 : AF_INET;
+		if (inet_pton(p.family, v[i].client, p.client) != 1 ||
+		    inet_pton(p.family, v[i].server, p.server) != 1)
+			continue;
+		p.port = v[i].port;
+		if (!(k = add_block(b)))
+			break;
+		k->pair = p;
+		k->expires_us = v[i].expires_us;
+		snprintf(k->rule, sizeof(k->rule), "%s", v[i].rule);
+		snprintf(k->app, sizeof(k->app), "%s", v[i].app);
+		snprintf(k->category, sizeof(k->category), "%s", v[i].category);
+		snprintf(k->domain, sizeof(k->domain), "%s", v[i].domain);
+		snprintf(k->iface, sizeof(k->iface), "%s", v[i].iface);
+	}
+	pthread_mutex_unlock(&b->lock);
+	if (n)
+		zl_log_info("behaviour: %zu blocks restored from the database", n);
+	free(v);
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+json_t *zl_bh_status(struct zl_bh *b)
+{
+	uint32_t *v;
+	size_t n, i;
+	json_t *o;
+	int64_t t = now_us();
+	size_t active = 0;
+
+	pthread_mutex_lock(&b->lock);
+	n = b->n_lat < LAT_RING ? (size_t)b->n_lat : LAT_RING;
+	v = malloc((n ? n : 1) * sizeof(*v));
+	if (v)
+		memcpy(v, b->lat, n * sizeof(*v));
+	for (i = 0; i < b->n_blocks; i++)
+		active += b->blocks[i].expires_us > t;
+	o = json_pack("{s:I, s:I, s:{s:I, s:I, s:I, s:I}, s:I}",
+		      "rules", (json_int_t)(b->p ? b->p->n_bh : 0),
+		      "blocks_active", (json_int_t)active,
+		      "decisions", "block", (json_int_t)b->decided[ZL_BH_BLOCK],
+		      "allow", (json_int_t)b->decided[ZL_BH_ALLOW],
+		      "audit", (json_int_t)b->decided[ZL_BH_AUDIT],
+		      "limit", (json_int_t)b->decided[ZL_BH_LIMIT],
+		      "kernel_errors", (json_int_t)b->kernel_errors);
+	json_object_set_new(o, "resets_sent", json_integer((json_int_t)b->resets_sent));
+	json_object_set_new(o, "last_error", b->last_error[0] ? json_string(b->last_error) : json_null());
+	pthread_mutex_unlock(&b->lock);
+	if (v && n) {
+		qsort(v, n, sizeof(*v), cmp_u32);
+		json_object_set_new(o, "block_latency_us", json_pack("{s:I, s:I, s:I, s:I}",
+			"n", (json_int_t)n, "p50", (json_int_t)v[n / 2],
+			"p99", (json_int_t)v[(n * 99) / 100], "max", (json_int_t)v[n - 1]));
+	}
+	free(v);
+	return o;
+}
