@@ -44,7 +44,7 @@ struct zl_bh {
 	struct block *blocks;
 	size_t n_blocks, cap_blocks;
 	uint64_t decided[4], kernel_errors;
-	uint32_t lat[LAT_RING];
+	uint32_t lat[LAT_RING], proc[LAT_RING];
 	uint64_t n_lat;
 	char last_error[256];
 };
@@ -452,8 +452,13 @@ static void reset_flow(struct zl_bh *b, const struct zl_flow *f, const struct su
 }
 
 /* Block the flow's client -> server:port pair (lock held). */
+static uint32_t clamp_us(int64_t v)
+{
+	return v < 0 ? 0 : v > UINT32_MAX ? UINT32_MAX : (uint32_t)v;
+}
+
 static void block_flow(struct zl_bh *b, const struct zl_flow *f, const struct subject *s,
-		       const char *rule)
+		       const char *rule, uint64_t rx_us)
 {
 	const uint8_t *server = f->src_is_a ? f->key.b : f->key.a;
 	struct zl_kernel_pair p;
@@ -476,10 +481,9 @@ static void block_flow(struct zl_bh *b, const struct zl_flow *f, const struct su
 	}
 	/* from the classifying packet's arrival (its capture time) to the ack */
 	t = now_us();
+	b->lat[b->n_lat % LAT_RING] = clamp_us(t - (int64_t)f->last_us);
+	b->proc[b->n_lat++ % LAT_RING] = clamp_us(rx_us ? t - (int64_t)rx_us : 0);
 	reset_flow(b, f, s, &p);
-	if (t >= (int64_t)f->last_us)
-		b->lat[b->n_lat++ % LAT_RING] = (uint32_t)(t - (int64_t)f->last_us > UINT32_MAX ?
-			UINT32_MAX : t - (int64_t)f->last_us);
 	k = find_block(b, &p);
 	if (!k && !(k = add_block(b)))
 		return;
@@ -494,7 +498,31 @@ static void block_flow(struct zl_bh *b, const struct zl_flow *f, const struct su
 	zl_store_bh_put(b->store, &rec);
 }
 
-void zl_bh_flow(struct zl_bh *b, const struct zl_classifier *c, struct zl_flow *f)
+/* Put the flow under its limit rule's per-flow rate (lock held). */
+static void limit_flow(struct zl_bh *b, const struct zl_flow *f, const struct subject *s,
+		       unsigned rule, const char *name)
+{
+	struct zl_kernel_pair p;
+	char err[256];
+
+	if (f->key.proto != IPPROTO_TCP && f->key.proto != IPPROTO_UDP)
+		return;
+	memset(&p, 0, sizeof(p));
+	p.family = s->family;
+	memcpy(p.client, s->client, 16);
+	memcpy(p.server, f->src_is_a ? f->key.b : f->key.a, 16);
+	p.port = f->src_is_a ? f->key.pb : f->key.pa;
+	p.timeout_ms = 3600 * 1000;     /* a flow longer than an hour leaves it */
+	if (zl_kernel_limit_add(b->k, rule, &p, f->src_is_a ? f->key.pa : f->key.pb, err,
+				sizeof(err)) < 0) {
+		b->kernel_errors++;
+		snprintf(b->last_error, sizeof(b->last_error), "%s", err);
+		zl_log_warnx("behaviour: %s: %s", name, err);
+	}
+}
+
+void zl_bh_flow(struct zl_bh *b, const struct zl_classifier *c, struct zl_flow *f,
+		uint64_t rx_us)
 {
 	char app[64], dom[128], rule[64];
 	struct subject s;
@@ -519,15 +547,42 @@ void zl_bh_flow(struct zl_bh *b, const struct zl_classifier *c, struct zl_flow *
 	b->decided[b->p->bh[i].action]++;
 	rule_name(b->p, i, rule, sizeof(rule));
 	if (b->p->bh[i].action == ZL_BH_BLOCK)
-		block_flow(b, f, &s, rule);
+		block_flow(b, f, &s, rule, rx_us);
+	else if (b->p->bh[i].action == ZL_BH_LIMIT)
+		limit_flow(b, f, &s, (unsigned)i, rule);
 	pthread_mutex_unlock(&b->lock);
 }
 
+static const char *const action_names[] = { "block", "allow", "audit", "limit" };
+
 void zl_bh_flow_end(struct zl_bh *b, const struct zl_classifier *c, const struct zl_flow *f)
 {
-	(void)b;
-	(void)c;
-	(void)f;
+	struct zl_access_record r;
+	char app[64], dom[128];
+	struct subject s;
+	uint16_t cport;
+	int act = f->verdict - 1;
+
+	if (!b || act < 0 || act > ZL_BH_LIMIT || act == ZL_BH_ALLOW)
+		return;
+	memset(&r, 0, sizeof(r));
+	pthread_mutex_lock(&b->lock);
+	flow_subject(b, c, f, &s, app, sizeof(app), dom, sizeof(dom));
+	if (b->p && f->verdict_rule && f->verdict_rule <= b->p->n_bh)
+		rule_name(b->p, f->verdict_rule - 1, r.rule, sizeof(r.rule));
+	pthread_mutex_unlock(&b->lock);
+	r.ts = (int64_t)f->first_us;
+	zl_flow_endpoints(f, r.client_ip, r.server_ip, sizeof(r.client_ip), &cport, &r.server_port);
+	snprintf(r.host_name, sizeof(r.host_name), "%s", s.known ? s.who.host : "");
+	snprintf(r.owner, sizeof(r.owner), "%s", s.known ? s.who.owner : "");
+	snprintf(r.department, sizeof(r.department), "%s", s.known ? s.who.department : "");
+	snprintf(r.app, sizeof(r.app), "%.47s", app);
+	snprintf(r.category, sizeof(r.category), "%s", s.category);
+	snprintf(r.domain, sizeof(r.domain), "%s", dom);
+	r.bytes_up = f->bytes[0];
+	r.bytes_down = f->bytes[1];
+	snprintf(r.action, sizeof(r.action), "%s", action_names[act]);
+	zl_store_put_access(b->store, &r);
 }
 
 /* ---- policy changes ---- */
@@ -640,9 +695,16 @@ static int cmp_u32(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+static json_t *percentiles(uint32_t *v, size_t n)
+{
+	qsort(v, n, sizeof(*v), cmp_u32);
+	return json_pack("{s:I, s:I, s:I, s:I}", "n", (json_int_t)n, "p50", (json_int_t)v[n / 2],
+			 "p99", (json_int_t)v[(n * 99) / 100], "max", (json_int_t)v[n - 1]);
+}
+
 json_t *zl_bh_status(struct zl_bh *b)
 {
-	uint32_t *v;
+	uint32_t *v, *w;
 	size_t n, i;
 	json_t *o;
 	int64_t t = now_us();
@@ -651,27 +713,29 @@ json_t *zl_bh_status(struct zl_bh *b)
 	pthread_mutex_lock(&b->lock);
 	n = b->n_lat < LAT_RING ? (size_t)b->n_lat : LAT_RING;
 	v = malloc((n ? n : 1) * sizeof(*v));
-	if (v)
+	w = malloc((n ? n : 1) * sizeof(*w));
+	if (v && w) {
 		memcpy(v, b->lat, n * sizeof(*v));
+		memcpy(w, b->proc, n * sizeof(*w));
+	}
 	for (i = 0; i < b->n_blocks; i++)
 		active += b->blocks[i].expires_us > t;
-	o = json_pack("{s:I, s:I, s:{s:I, s:I, s:I, s:I}, s:I}",
+	o = json_pack("{s:I, s:I, s:{s:I, s:I, s:I, s:I}, s:I, s:I}",
 		      "rules", (json_int_t)(b->p ? b->p->n_bh : 0),
 		      "blocks_active", (json_int_t)active,
 		      "decisions", "block", (json_int_t)b->decided[ZL_BH_BLOCK],
 		      "allow", (json_int_t)b->decided[ZL_BH_ALLOW],
 		      "audit", (json_int_t)b->decided[ZL_BH_AUDIT],
 		      "limit", (json_int_t)b->decided[ZL_BH_LIMIT],
-		      "kernel_errors", (json_int_t)b->kernel_errors);
-	json_object_set_new(o, "resets_sent", json_integer((json_int_t)b->resets_sent));
+		      "kernel_errors", (json_int_t)b->kernel_errors,
+		      "resets_sent", (json_int_t)b->resets_sent);
 	json_object_set_new(o, "last_error", b->last_error[0] ? json_string(b->last_error) : json_null());
 	pthread_mutex_unlock(&b->lock);
-	if (v && n) {
-		qsort(v, n, sizeof(*v), cmp_u32);
-		json_object_set_new(o, "block_latency_us", json_pack("{s:I, s:I, s:I, s:I}",
-			"n", (json_int_t)n, "p50", (json_int_t)v[n / 2],
-			"p99", (json_int_t)v[(n * 99) / 100], "max", (json_int_t)v[n - 1]));
+	if (v && w && n) {
+		json_object_set_new(o, "block_latency_us", percentiles(v, n));
+		json_object_set_new(o, "block_processing_us", percentiles(w, n));
 	}
 	free(v);
+	free(w);
 	return o;
 }

@@ -72,12 +72,20 @@ void zl_bh_restore(struct zl_bh *b);
 struct zl_kernel_pair *zl_bh_prepare(struct zl_bh *b, const struct zl_policy *p, size_t *n);
 void zl_bh_commit(struct zl_bh *b, const struct zl_policy *p, int applied);
 
-/* A flow was named or classified (capture thread). */
-void zl_bh_flow(struct zl_bh *b, const struct zl_classifier *c, struct zl_flow *f);
+/* A flow was named or classified (capture thread); rx_us: when the
+ * packet that did it reached the capture thread (0: unknown). */
+void zl_bh_flow(struct zl_bh *b, const struct zl_classifier *c, struct zl_flow *f,
+		uint64_t rx_us);
 /* A flow ended (capture thread): its access-log row, if a rule matched. */
 void zl_bh_flow_end(struct zl_bh *b, const struct zl_classifier *c, const struct zl_flow *f);
 
-/* {"rules","blocks_active","decisions":{...},"block_latency_us":{"p50","p99","max","n"}} */
+/*
+ * {"rules","blocks_active","decisions":{...},"resets_sent",
+ *  "block_latency_us":{"n","p50","p99","max"}, "block_processing_us":{...}}
+ * latency: from the classifying packet's capture timestamp (the kernel's,
+ * at arrival) to the kernel's ack of the block; processing: from the
+ * moment the capture thread received that packet to the same ack.
+ */
 json_t *zl_bh_status(struct zl_bh *b);
 
 #endif

@@ -315,6 +315,188 @@ static enum MHD_Result get_audit(struct zl_control *c, struct MHD_Connection *co
 	return reply(conn, MHD_HTTP_OK, json_pack("{s:o}", "audit", r));
 }
 
+/* ---- the access log: personal data, every read audited ---- */
+
+/*
+ * The console (it sends X-Zhulan-User) must also say that its user holds
+ * a role entitled to read the access log; local callers reach the socket
+ * only as root or the daemon's group. Roles are a list ("viewer,auditor").
+ */
+static int access_entitled(struct MHD_Connection *conn)
+{
+	const char *user = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Zhulan-User");
+	const char *roles = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Zhulan-Role");
+	const char *p = roles;
+	size_t n;
+
+	if (!user)
+		return 1;
+	while (p && *p) {
+		p += strspn(p, ", \t");
+		n = strcspn(p, ", \t");
+		if ((n == 8 && !strncasecmp(p, "security", n)) || (n == 7 && !strncasecmp(p, "auditor", n)))
+			return 1;
+		p += n;
+	}
+	return 0;
+}
+
+static const char *const access_args[] = {
+	"from", "to", "department", "host", "owner", "app", "domain", "action", "limit", "before_id",
+};
+
+/* The audit row of one access-log request: the filters as given, and the
+ * rows returned or why none were. */
+static void access_audit(struct zl_control *c, struct MHD_Connection *conn, int csv,
+			 const char *outcome, long long rows)
+{
+	json_t *d = json_object(), *f = json_object();
+	const char *v;
+	char who[200], *s;
+	json_t *j;
+	size_t i;
+
+	for (i = 0; i < sizeof(access_args) / sizeof(access_args[0]); i++)
+		if ((v = arg(conn, access_args[i]))) {
+			j = json_string(v);
+			json_object_set_new(f, access_args[i], j ? j : json_string("(not UTF-8)"));
+		}
+	json_object_set_new(d, "filters", f);
+	if (outcome)
+		json_object_set_new(d, "refused", (j = json_string(outcome)) ? j : json_string("?"));
+	else
+		json_object_set_new(d, "rows", json_integer(rows));
+	s = json_dumps(d, JSON_COMPACT);
+	peer_name(conn, who, sizeof(who));
+	zl_store_audit(c->ctx.store, who, csv ? "access-log export" : "access-log query", s ? s : "");
+	free(s);
+	json_decref(d);
+}
+
+/* A CSV field: quoted when needed, and a text starting like a formula
+ * (=, +, -, @) made inert with a quote, since names come from packets. */
+static void csv_field(FILE *f, const char *s, int text)
+{
+	if (text && *s && strchr("=+-@\t\r", *s))
+		fputc('\'', f);
+	if (!strpbrk(s, ",\"\r\n")) {
+		fputs(s, f);
+		return;
+	}
+	fputc('"', f);
+	for (; *s; s++) {
+		if (*s == '"')
+			fputc('"', f);
+		fputc(*s, f);
+	}
+	fputc('"', f);
+}
+
+static const char *const access_columns[] = {
+	"id", "ts", "client_ip", "host_name", "owner", "department", "app", "category",
+	"domain", "server_ip", "server_port", "bytes_up", "bytes_down", "action", "rule",
+};
+
+/* Rows as CSV for Excel: UTF-8 with a BOM (else it reads GBK), CRLF. */
+static enum MHD_Result reply_csv(struct MHD_Connection *conn, json_t *out)
+{
+	json_t *rows = json_object_get(out, "rows"), *row, *v, *next;
+	struct MHD_Response *r;
+	enum MHD_Result rc;
+	char *buf = NULL, num[32];
+	size_t len = 0, i, k;
+	FILE *f = open_memstream(&buf, &len);
+
+	if (!f) {
+		json_decref(out);
+		return fail(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
+	}
+	fputs("\xef\xbb\xbf", f);
+	for (k = 0; k < sizeof(access_columns) / sizeof(access_columns[0]); k++)
+		fprintf(f, "%s%s", k ? "," : "", access_columns[k]);
+	fputs("\r\n", f);
+	json_array_foreach(rows, i, row) {
+		for (k = 0; k < sizeof(access_columns) / sizeof(access_columns[0]); k++) {
+			v = json_object_get(row, access_columns[k]);
+			if (k)
+				fputc(',', f);
+			if (json_is_integer(v)) {
+				snprintf(num, sizeof(num), "%lld", (long long)json_integer_value(v));
+				csv_field(f, num, 0);
+			} else {
+				csv_field(f, json_string_value(v) ? json_string_value(v) : "", 1);
+			}
+		}
+		fputs("\r\n", f);
+	}
+	fclose(f);
+	next = json_object_get(out, "next_before_id");
+	snprintf(num, sizeof(num), "%lld", (long long)json_integer_value(next));
+	r = MHD_create_response_from_buffer(len, buf, MHD_RESPMEM_MUST_FREE);
+	MHD_add_response_header(r, "Content-Type", "text/csv; charset=utf-8");
+	MHD_add_response_header(r, "Content-Disposition", "attachment; filename=\"access-log.csv\"");
+	if (json_is_integer(next))
+		MHD_add_response_header(r, "X-Zhulan-Next-Before-Id", num);
+	rc = MHD_queue_response(conn, MHD_HTTP_OK, r);
+	MHD_destroy_response(r);
+	json_decref(out);
+	return rc;
+}
+
+static enum MHD_Result get_access_log(struct zl_control *c, struct MHD_Connection *conn)
+{
+	struct zl_access_query q = { 0 };
+	const char *format = arg(conn, "format"), *v;
+	int csv = format && !strcmp(format, "csv");
+	char err[300], *end;
+	json_t *out;
+
+	if (format && !csv && strcmp(format, "json")) {
+		access_audit(c, conn, 0, "format: expected json or csv", 0);
+		return fail(conn, MHD_HTTP_BAD_REQUEST, "format: expected json or csv");
+	}
+	if (!access_entitled(conn)) {
+		access_audit(c, conn, csv, "X-Zhulan-Role has neither security nor auditor", 0);
+		return fail(conn, MHD_HTTP_FORBIDDEN, "the access log is readable only with the "
+			    "security or auditor role");
+	}
+	q.from_us = arg_time(conn, "from");
+	q.to_us = arg_time(conn, "to");
+	q.department = arg(conn, "department");
+	q.host = arg(conn, "host");
+	q.owner = arg(conn, "owner");
+	q.app = arg(conn, "app");
+	q.domain = arg(conn, "domain");
+	q.action = arg(conn, "action");
+	q.limit = arg_uint(conn, "limit", 100, 10000);
+	err[0] = 0;
+	if (q.from_us < 0 || q.to_us < 0)
+		snprintf(err, sizeof(err), "from/to: expected unix seconds, RFC 3339 "
+			 "(2026-11-28T08:00:00Z) or -1h/-30m/-7d");
+	else if (q.action && strcmp(q.action, "block") && strcmp(q.action, "audit") &&
+		 strcmp(q.action, "limit"))
+		snprintf(err, sizeof(err), "action: expected block, audit or limit");
+	else if (q.domain && (q.domain[0] == '*' ? strncmp(q.domain, "*.", 2) || !q.domain[2] :
+			      !!strchr(q.domain, '*')))
+		snprintf(err, sizeof(err), "domain: expected a name or *.name");
+	if ((v = arg(conn, "before_id"))) {
+		q.before_id = strtoll(v, &end, 10);
+		if (*end || q.before_id <= 0)
+			snprintf(err, sizeof(err), "before_id: expected a row id");
+	}
+	if (*err) {
+		access_audit(c, conn, csv, err, 0);
+		return fail(conn, MHD_HTTP_BAD_REQUEST, err);
+	}
+	out = zl_store_access_query(c->ctx.store, &q, err, sizeof(err));
+	if (!out) {
+		access_audit(c, conn, csv, err, 0);
+		return fail(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, err);
+	}
+	access_audit(c, conn, csv, NULL, (long long)json_array_size(json_object_get(out, "rows")));
+	return csv ? reply_csv(conn, out) : reply(conn, MHD_HTTP_OK, out);
+}
+
 static enum MHD_Result post_reload(struct zl_control *c, struct MHD_Connection *conn)
 {
 	char who[200], msg[512];
@@ -449,6 +631,34 @@ static enum MHD_Result get_policy(struct zl_control *c, struct MHD_Connection *c
 	return fw_reply(conn, status, out);
 }
 
+/* POST /v1/hosts/import {"name": "hosts.csv", "csv": "..."}; GET /v1/hosts */
+static enum MHD_Result hosts(struct zl_control *c, struct MHD_Connection *conn, int post,
+			     const struct body *b)
+{
+	enum MHD_Result rc = MHD_NO;
+	json_t *in, *out = NULL;
+	const char *csv, *name;
+	char who[200];
+	unsigned status;
+
+	if (!c->ctx.dir)
+		return fail(conn, MHD_HTTP_SERVICE_UNAVAILABLE, "the address book is not available");
+	if (!post)
+		return reply(conn, MHD_HTTP_OK, zl_dir_list(c->ctx.dir));
+	if (!(in = body_json(conn, b, &rc)))
+		return rc;
+	csv = json_string_value(json_object_get(in, "csv"));
+	name = json_string_value(json_object_get(in, "name"));
+	if (!csv) {
+		json_decref(in);
+		return fail(conn, MHD_HTTP_BAD_REQUEST, "expected {\"name\": \"hosts.csv\", \"csv\": \"...\"}");
+	}
+	peer_name(conn, who, sizeof(who));
+	status = zl_dir_import(c->ctx.dir, name ? name : "hosts.csv", csv, strlen(csv), who, &out);
+	json_decref(in);
+	return fw_reply(conn, status, out);
+}
+
 static void completed(void *cls, struct MHD_Connection *conn, void **state,
 		      enum MHD_RequestTerminationCode toe)
 {
@@ -483,6 +693,10 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn,
 		*upload_size = 0;
 		return r;
 	}
+	if (!strcmp(url, "/v1/hosts") && !strcmp(method, "GET"))
+		return hosts(c, conn, 0, b);
+	if (!strcmp(url, "/v1/hosts/import") && !strcmp(method, "POST"))
+		return hosts(c, conn, 1, b);
 	if (!strncmp(url, "/v1/policy", 10) && (url[10] == 0 || url[10] == '/')) {
 		if (!strcmp(method, "GET"))
 			return get_policy(c, conn, url + 10);
@@ -502,6 +716,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn,
 			return get_series(c, conn);
 		if (!strcmp(url, "/v1/audit"))
 			return get_audit(c, conn);
+		if (!strcmp(url, "/v1/access-log"))
+			return get_access_log(c, conn);
 	} else if (!strcmp(method, "POST")) {
 		if (!strcmp(url, "/v1/reload"))
 			return post_reload(c, conn);

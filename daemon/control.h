@@ -10,6 +10,7 @@
 #include <sys/types.h>
 
 #include "behaviour.h"
+#include "directory.h"
 #include "firewall.h"
 #include "sensor.h"
 #include "store.h"
@@ -28,6 +29,7 @@ struct zl_control_ctx {
 	void *ud;
 	struct zl_fw *fw;             /* the policy engine; NULL: none */
 	struct zl_bh *bh;             /* the behaviour engine; NULL: none */
+	struct zl_dir *dir;           /* the address book; NULL: none */
 };
 
 /*

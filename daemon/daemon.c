@@ -29,6 +29,7 @@
 #include "bundle.h"
 #include "classify.h"
 #include "daemon.h"
+#include "directory.h"
 #include "firewall.h"
 #include "log.h"
 #include "sensor.h"
@@ -43,6 +44,7 @@ struct daemon {
 	struct zl_control *control;
 	struct zl_fw *fw;
 	struct zl_bh *bh;
+	struct zl_dir *dir;            /* the address book */
 	struct zl_classifier *names;   /* application names for policy checks */
 	uid_t uid;
 	gid_t gid;
@@ -203,6 +205,9 @@ static json_t *open_policy(struct daemon *d, const struct zl_engine_opts *eo)
 	if (!d->bh)
 		zl_log_warnx("behaviour: %s; behaviour rules are not enforced", err);
 	zl_bh_set_ifaces(d->bh, (const char *const *)d->conf.interfaces, d->conf.n_interfaces);
+	d->dir = zl_dir_new();
+	if (d->dir)
+		zl_bh_set_lookup(d->bh, zl_dir_lookup, d->dir);
 	zl_fw_set_behaviour(d->fw, d->bh);
 	if (access(d->conf.policy, F_OK) < 0)
 		return NULL;
@@ -261,6 +266,7 @@ static int start(struct daemon *d, sigset_t *sigs)
 		close(fd);
 		goto fail;
 	}
+	zl_dir_open(d->dir, d->store);
 	if (d->bh) {
 		zl_bh_set_store(d->bh, d->store);
 		zl_bh_restore(d->bh);
@@ -279,7 +285,7 @@ static int start(struct daemon *d, sigset_t *sigs)
 		}
 	}
 	cc = (struct zl_control_ctx){ d->sensors, d->n_sensors, d->store, PACKAGE_VERSION,
-				      now_us(), d->conf.database, reload, d, d->fw, d->bh };
+				      now_us(), d->conf.database, reload, d, d->fw, d->bh, d->dir };
 	d->control = zl_control_start(fd, &cc, err, sizeof(err));
 	if (!d->control)
 		goto fail;
@@ -304,6 +310,8 @@ static void stop(struct daemon *d)
 	d->fw = NULL;
 	zl_bh_free(d->bh);
 	d->bh = NULL;
+	zl_dir_free(d->dir);
+	d->dir = NULL;
 	zl_classifier_free(d->names);
 	d->names = NULL;
 	zl_store_close(d->store);            /* drains and writes aggregates */
@@ -321,6 +329,7 @@ int zl_daemon_run(const char *conf_path, int foreground)
 {
 	struct daemon d = { .conf_path = conf_path };
 	uint64_t wd_us = 0;
+	time_t next_neigh = 0;
 	sigset_t sigs;
 	char err[512];
 	int sig, rc = 0;
@@ -358,6 +367,10 @@ int zl_daemon_run(const char *conf_path, int foreground)
 			ts.tv_nsec = (long)(wd_us / 2 % 1000000) * 1000;
 		}
 		sig = sigtimedwait(&sigs, NULL, &ts);
+		if (time(NULL) >= next_neigh) {
+			zl_dir_tick(d.dir);         /* MAC rows: where are they now */
+			next_neigh = time(NULL) + 30;
+		}
 		if (wd_us)
 			sd_notify(0, "WATCHDOG=1");
 		if (sig == SIGHUP) {

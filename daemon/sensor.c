@@ -21,6 +21,7 @@ struct zl_sensor {
 	struct zl_engine *eng;
 	struct zl_store *store;
 	struct zl_bh *bh;
+	uint64_t rx_us;                 /* when the packet in hand was received */
 	pthread_mutex_t lock;
 	pthread_t thread;
 	int started;
@@ -94,7 +95,7 @@ static void on_named(struct zl_flow *f, void *ud)
 {
 	struct zl_sensor *s = ud;
 
-	zl_bh_flow(s->bh, zl_engine_classifier(s->eng), f);
+	zl_bh_flow(s->bh, zl_engine_classifier(s->eng), f, s->rx_us);
 }
 
 void zl_sensor_set_behaviour(struct zl_sensor *s, struct zl_bh *bh)
@@ -124,6 +125,8 @@ static void *run(void *arg)
 
 	while (!s->stop) {
 		rc = zl_capture_next(s->cap, &fr);
+		if (rc == ZL_CAP_PACKET && s->bh)
+			s->rx_us = now_us();
 		pthread_mutex_lock(&s->lock);
 		if (rc == ZL_CAP_PACKET)
 			zl_engine_frame(s->eng, link, fr.data, fr.caplen, fr.wirelen,

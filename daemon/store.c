@@ -20,6 +20,7 @@
 #include <sqlite3.h>
 
 #include "log.h"
+#include "addrbook.h"
 #include "store.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -1845,5 +1846,75 @@ size_t zl_store_bh_load(struct zl_store *s, int64_t now, struct zl_bh_record **o
 	sqlite3_finalize(st);
 	pthread_mutex_unlock(&s->rlock);
 	*out = v;
+	return n;
+}
+
+/* ---- the address book ---- */
+
+int zl_store_hosts_replace(struct zl_store *s, const struct zl_addrbook_row *v, size_t n,
+			   char *err, size_t errlen)
+{
+	sqlite3_stmt *st = NULL;
+	int64_t t = now_us();
+	size_t i;
+	int rc = 0;
+
+	pthread_mutex_lock(&s->wlock);
+	if (exec(s->wdb, "BEGIN; DELETE FROM hosts", NULL, 0) != SQLITE_OK ||
+	    sqlite3_prepare_v2(s->wdb, "INSERT INTO hosts (address, mac, name, owner, department, "
+			       "imported) VALUES (?, ?, ?, ?, ?, ?)", -1, &st, NULL) != SQLITE_OK)
+		rc = -1;
+	for (i = 0; !rc && i < n; i++) {
+		sqlite3_bind_text(st, 1, v[i].address, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, v[i].mac, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, v[i].name, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 4, v[i].owner, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 5, v[i].department, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 6, t);
+		rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
+		sqlite3_reset(st);
+	}
+	sqlite3_finalize(st);
+	if (rc < 0)
+		snprintf(err, errlen, "%s: cannot store the address book: %s", s->path,
+			 sqlite3_errmsg(s->wdb));
+	if (exec(s->wdb, rc ? "ROLLBACK" : "COMMIT", NULL, 0) != SQLITE_OK && !rc) {
+		snprintf(err, errlen, "%s: cannot store the address book: %s", s->path,
+			 sqlite3_errmsg(s->wdb));
+		rc = -1;
+	}
+	pthread_mutex_unlock(&s->wlock);
+	return rc;
+}
+
+int zl_store_hosts_load(struct zl_store *s, struct zl_addrbook_rows *rows)
+{
+	char err[256];
+	sqlite3_stmt *st;
+	int n = 0;
+
+	pthread_mutex_lock(&s->rlock);
+	st = rprepare(s, "SELECT address, mac, name, owner, department FROM hosts ORDER BY id",
+		      err, sizeof(err));
+	if (!st) {
+		pthread_mutex_unlock(&s->rlock);
+		zl_log_warnx("store: %s", err);
+		return -1;
+	}
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		struct zl_addrbook_row r;
+		const char *a = (const char *)sqlite3_column_text(st, 0);
+		const char *m = (const char *)sqlite3_column_text(st, 1);
+		if (zl_addrbook_row_set(&r, a && *a ? a : m ? m : "",
+					(const char *)sqlite3_column_text(st, 2),
+					(const char *)sqlite3_column_text(st, 3),
+					(const char *)sqlite3_column_text(st, 4), err, sizeof(err)) < 0)
+			continue;
+		if (zl_addrbook_rows_add(rows, &r) < 0)
+			break;
+		n++;
+	}
+	sqlite3_finalize(st);
+	pthread_mutex_unlock(&s->rlock);
 	return n;
 }

@@ -196,6 +196,14 @@ int zl_store_bh_replace(struct zl_store *s, const struct zl_bh_record *v, size_t
 /* The blocks not yet expired at 'now' (malloc'd array in *out); how many. */
 size_t zl_store_bh_load(struct zl_store *s, int64_t now, struct zl_bh_record **out);
 
+/* The address book's rows (addrbook.h): replace them all, or read them
+ * into rows (appended). 0 / the count, or -1. */
+struct zl_addrbook_row;
+struct zl_addrbook_rows;
+int zl_store_hosts_replace(struct zl_store *s, const struct zl_addrbook_row *v, size_t n,
+			   char *err, size_t errlen);
+int zl_store_hosts_load(struct zl_store *s, struct zl_addrbook_rows *rows);
+
 /* The schema this build writes, and its steps: step i takes a database
  * from version i to i + 1 (for tests and tools). */
 unsigned zl_store_schema_version(void);

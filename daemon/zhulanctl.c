@@ -6,6 +6,9 @@
  *             [--app NAME] [--category NAME] [--since 1h] [--limit N]
  *   zhulanctl [-s SOCKET] [--json] top [hosts|apps|categories] [--since 1h] [--limit N]
  *   zhulanctl [-s SOCKET] reload
+ *   zhulanctl [-s SOCKET] [--json|--csv] access-log [--since 1d] [--from T] [--to T]
+ *             [--department D] [--host H] [--owner P] [--app A] [--domain D]
+ *             [--action block|audit|limit] [--limit N] [--before-id N]
  *   zhulanctl policy check FILE        (needs neither the daemon nor root)
  *   zhulanctl policy compile FILE      (the nft script of the table)
  *   zhulanctl policy apply FILE [--confirm SECONDS] [--comment TEXT]
@@ -15,6 +18,7 @@
  * Exit status: 0 ok, 1 the daemon refused the request, 2 usage error or
  * the daemon is not running.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -203,6 +207,117 @@ static void print_top(json_t *j)
 	}
 }
 
+/* ---- access-log ---- */
+
+/* Columns on a terminal: CJK characters take two cells, so widths are
+ * counted in cells, not bytes (no locale needed: the data is UTF-8). */
+static int cells(unsigned cp)
+{
+	return (cp >= 0x1100 && cp <= 0x115f) || (cp >= 0x2e80 && cp <= 0xa4cf) ||
+	       (cp >= 0xac00 && cp <= 0xd7a3) || (cp >= 0xf900 && cp <= 0xfaff) ||
+	       (cp >= 0xfe30 && cp <= 0xfe4f) || (cp >= 0xff00 && cp <= 0xff60) ||
+	       (cp >= 0xffe0 && cp <= 0xffe6) || (cp >= 0x20000 && cp <= 0x3fffd) ? 2 : 1;
+}
+
+/* s cut or padded to w cells, then a space. */
+static void col(const char *s, int w)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	int used = 0, n, c;
+	unsigned cp;
+
+	while (*p) {
+		n = *p < 0x80 ? 1 : *p >> 5 == 6 ? 2 : *p >> 4 == 14 ? 3 : *p >> 3 == 30 ? 4 : 1;
+		cp = n == 1 ? *p : (unsigned)(*p & (0x7f >> n));
+		for (c = 1; c < n && (p[c] & 0xc0) == 0x80; c++)
+			cp = cp << 6 | (p[c] & 0x3f);
+		if (c < n)
+			n = c;
+		if (used + cells(cp) > w)
+			break;
+		fwrite(p, 1, (size_t)n, stdout);
+		used += cells(cp);
+		p += n;
+	}
+	printf("%*s", w - used + 1, "");
+}
+
+static void print_access(json_t *j)
+{
+	json_t *rows = json_object_get(j, "rows"), *r;
+	char t[20], server[80], up[32], down[32];
+	size_t k;
+
+	printf("%-19s %-15s %-14s %-8s %-16s %-18s %-28s %-21s %9s %9s %-6s %s\n",
+	       "time (UTC)", "client", "host name", "owner", "department", "app", "domain",
+	       "server", "up", "down", "action", "rule");
+	json_array_foreach(rows, k, r) {
+		snprintf(t, sizeof(t), "%.19s", jstr(r, "ts"));
+		if (t[10] == 'T')
+			t[10] = ' ';
+		snprintf(server, sizeof(server), strchr(jstr(r, "server_ip"), ':') ? "[%s]:%lld" :
+			 "%s:%lld", jstr(r, "server_ip"), jint(r, "server_port"));
+		human_bytes((double)jint(r, "bytes_up"), up, sizeof(up));
+		human_bytes((double)jint(r, "bytes_down"), down, sizeof(down));
+		col(t, 19);
+		col(jstr(r, "client_ip"), 15);
+		col(jstr(r, "host_name"), 14);
+		col(jstr(r, "owner"), 8);
+		col(jstr(r, "department"), 16);
+		col(jstr(r, "app"), 18);
+		col(jstr(r, "domain"), 28);
+		col(server, 21);
+		printf("%9s %9s ", up, down);
+		col(jstr(r, "action"), 6);
+		printf("%s\n", jstr(r, "rule"));
+	}
+	if (json_is_integer(json_object_get(j, "next_before_id")))
+		printf("(%zu row%s; older ones: --before-id %lld)\n", json_array_size(rows),
+		       json_array_size(rows) == 1 ? "" : "s", jint(j, "next_before_id"));
+	else
+		printf("(%zu row%s)\n", json_array_size(rows), json_array_size(rows) == 1 ? "" : "s");
+}
+
+/* GET path and copy the answer to stdout as it is (the CSV export);
+ * a JSON error is printed as one. */
+static int get_raw(const char *sock, const char *path)
+{
+	CURL *c = curl_easy_init();
+	struct buf b = { NULL, 0 };
+	char url[2100], errbuf[CURL_ERROR_SIZE] = "";
+	long code = 0;
+	json_t *j;
+	CURLcode rc;
+
+	snprintf(url, sizeof(url), "http://zhulan%s", path);
+	curl_easy_setopt(c, CURLOPT_UNIX_SOCKET_PATH, sock);
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
+	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, 60L);
+	rc = curl_easy_perform(c);
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+	curl_easy_cleanup(c);
+	if (rc != CURLE_OK) {
+		fprintf(stderr, "zhulanctl: zhulan is not running (cannot connect to %s: %s)\n",
+			sock, errbuf[0] ? errbuf : curl_easy_strerror(rc));
+		free(b.p);
+		return 2;
+	}
+	if (code != 200) {
+		j = b.p ? json_loads(b.p, 0, NULL) : NULL;
+		fprintf(stderr, "zhulanctl: %s\n", j ? jstr(j, "error") : "the daemon refused");
+		json_decref(j);
+		free(b.p);
+		return 1;
+	}
+	if (b.n)
+		fwrite(b.p, 1, b.n, stdout);
+	free(b.p);
+	return 0;
+}
+
 static void usage(FILE *o)
 {
 	fprintf(o,
@@ -211,12 +326,16 @@ static void usage(FILE *o)
 "                 [--category NAME] [--since 1h] [--limit N]\n"
 "       zhulanctl [-s SOCKET] [--json] top [hosts|apps|categories] [--since 1h] [--limit N]\n"
 "       zhulanctl [-s SOCKET] reload\n"
+"       zhulanctl [-s SOCKET] [--json|--csv] access-log [--since 1d] [--from T] [--to T]\n"
+"                 [--department D] [--host H] [--owner P] [--app A] [--domain D|*.D]\n"
+"                 [--action block|audit|limit] [--limit N] [--before-id N]\n"
 "       zhulanctl policy check FILE\n"
 "       zhulanctl policy compile FILE       (the table inet zhulan, in nft syntax)\n"
 "       zhulanctl [-s SOCKET] [--json] policy apply FILE [--confirm SECONDS] [--comment TEXT]\n"
 "       zhulanctl [-s SOCKET] [--json] policy diff FILE\n"
 "       zhulanctl [-s SOCKET] [--json] policy confirm | rollback [VERSION] | history\n"
-"       zhulanctl [-s SOCKET] [--json] policy show [--counters]\n");
+"       zhulanctl [-s SOCKET] [--json] policy show [--counters]\n"
+"       zhulanctl [-s SOCKET] [--json] hosts import FILE.csv | hosts list\n");
 }
 
 static int hook_app(const char *name, char *suggest, size_t n, void *ud)
@@ -365,6 +484,95 @@ static void print_show(json_t *j, int counters)
 	}
 }
 
+/*
+ * `hosts import FILE`: the address book from a CSV (address or MAC, host
+ * name, owner, department); bad rows are reported with their lines and
+ * left out, the good ones kept (exit 1 if any row was refused).
+ * `hosts list`: the book, with where MAC rows were last seen.
+ */
+static int hosts(const char *sock, int json, int argc, char **argv)
+{
+	json_t *j, *v;
+	long code = 0;
+	size_t k;
+	int rc;
+
+	if (argc == 2 && !strcmp(argv[0], "import")) {
+		FILE *fp = fopen(argv[1], "r");
+		char *text = NULL, *body;
+		size_t cap = 0, len = 0, r;
+		json_t *req;
+		const char *base = strrchr(argv[1], '/');
+
+		if (!fp) {
+			fprintf(stderr, "zhulanctl: %s: %s\n", argv[1], strerror(errno));
+			return 1;
+		}
+		do {
+			if (len + 65536 + 1 > cap) {
+				char *t = realloc(text, cap = (len + 65536 + 1) * 2);
+				if (!t) {
+					fclose(fp);
+					free(text);
+					return 1;
+				}
+				text = t;
+			}
+			r = fread(text + len, 1, cap - len - 1, fp);
+			len += r;
+		} while (r > 0);
+		fclose(fp);
+		text[len] = 0;
+		req = json_pack("{s:s, s:s%}", "name", base ? base + 1 : argv[1], "csv", text, len);
+		free(text);
+		if (!req) {
+			fprintf(stderr, "zhulanctl: %s: not UTF-8 text\n", argv[1]);
+			return 1;
+		}
+		body = json_dumps(req, JSON_COMPACT);
+		json_decref(req);
+		curl_global_init(CURL_GLOBAL_DEFAULT);
+		j = call_body(sock, "POST", "/v1/hosts/import", body, &code);
+		free(body);
+	} else if (argc == 1 && !strcmp(argv[0], "list")) {
+		curl_global_init(CURL_GLOBAL_DEFAULT);
+		j = call(sock, "GET", "/v1/hosts", &code);
+	} else {
+		fprintf(stderr, "usage: zhulanctl hosts import FILE | hosts list\n");
+		return 2;
+	}
+	rc = code == 200 ? 0 : 1;
+	if (json) {
+		json_dumpf(j, stdout, JSON_INDENT(2));
+		putchar('\n');
+	} else if (!strcmp(argv[0], "import")) {
+		json_array_foreach(json_object_get(j, "messages"), k, v)
+			fprintf(stderr, "%s\n", json_string_value(v));
+		if (rc)
+			fprintf(stderr, "zhulanctl: %s\n", jstr(j, "error"));
+		else
+			printf("%lld hosts imported, %lld rows refused, %lld warnings\n",
+			       jint(j, "imported"), jint(j, "refused"), jint(j, "warnings"));
+	} else {
+		printf("%-20s %-18s %-20s %-12s %-16s %s\n", "address", "mac", "name", "owner",
+		       "department", "seen at");
+		json_array_foreach(json_object_get(j, "hosts"), k, v) {
+			json_t *a;
+			size_t m;
+			printf("%-20s %-18s %-20s %-12s %-16s", jstr(v, "address"), jstr(v, "mac"),
+			       jstr(v, "name"), jstr(v, "owner"), jstr(v, "department"));
+			json_array_foreach(json_object_get(v, "seen_at"), m, a)
+				printf(" %s", json_string_value(a));
+			printf("\n");
+		}
+	}
+	if (!rc && !strcmp(argv[0], "import") && jint(j, "refused") > 0)
+		rc = 1;
+	json_decref(j);
+	curl_global_cleanup();
+	return rc;
+}
+
 /* `policy apply|diff|confirm|rollback|history|show` through the daemon. */
 static int policy_remote(const char *sock, int json, int argc, char **argv,
 			 const char *confirm, const char *comment, int counters)
@@ -480,6 +688,10 @@ static void qadd(char *q, size_t len, const char *k, const char *v)
 	curl_free(e);
 }
 
+/* access-log's options, long only (no letter to clash with) */
+enum { OPT_FROM = 0x100, OPT_TO, OPT_DEPARTMENT, OPT_OWNER, OPT_DOMAIN, OPT_ACTION,
+       OPT_BEFORE_ID, OPT_CSV };
+
 int main(int argc, char **argv)
 {
 	static const struct option lo[] = {
@@ -490,8 +702,19 @@ int main(int argc, char **argv)
 		{ "limit", required_argument, NULL, 'l' }, { "help", no_argument, NULL, 'h' },
 		{ "confirm", required_argument, NULL, 'c' }, { "comment", required_argument, NULL, 'm' },
 		{ "counters", no_argument, NULL, 'k' },
+		/* access-log (long options only) */
+		{ "from", required_argument, NULL, OPT_FROM }, { "to", required_argument, NULL, OPT_TO },
+		{ "department", required_argument, NULL, OPT_DEPARTMENT },
+		{ "owner", required_argument, NULL, OPT_OWNER },
+		{ "domain", required_argument, NULL, OPT_DOMAIN },
+		{ "action", required_argument, NULL, OPT_ACTION },
+		{ "before-id", required_argument, NULL, OPT_BEFORE_ID },
+		{ "csv", no_argument, NULL, OPT_CSV },
 		{ NULL, 0, NULL, 0 },
 	};
+	const char *from = NULL, *to = NULL, *department = NULL, *owner = NULL, *domain = NULL,
+		   *action = NULL, *before_id = NULL;
+	int csv = 0;
 	const char *sock = "/run/zhulan/control.sock", *host = NULL, *app = NULL,
 		   *cat = NULL, *since = NULL, *limit = NULL, *live = NULL, *cmd = NULL, *pos,
 		   *confirm = NULL, *comment = NULL;
@@ -520,6 +743,14 @@ int main(int argc, char **argv)
 			case 'c': confirm = optarg; break;
 			case 'm': comment = optarg; break;
 			case 'k': counters = 1; break;
+			case OPT_FROM: from = optarg; break;
+			case OPT_TO: to = optarg; break;
+			case OPT_DEPARTMENT: department = optarg; break;
+			case OPT_OWNER: owner = optarg; break;
+			case OPT_DOMAIN: domain = optarg; break;
+			case OPT_ACTION: action = optarg; break;
+			case OPT_BEFORE_ID: before_id = optarg; break;
+			case OPT_CSV: csv = 1; break;
 			case 'h': usage(stdout); return 0;
 			default: usage(stderr); return 2;
 			}
@@ -549,6 +780,8 @@ int main(int argc, char **argv)
 			"policy confirm|history|show, policy rollback [VERSION]\n");
 		return 2;
 	}
+	if (!strcmp(cmd, "hosts"))
+		return hosts(sock, json, argc - optind, argv + optind);
 	pos = optind < argc ? argv[optind++] : NULL;
 	if (optind < argc || (pos && strcmp(cmd, "top"))) {
 		fprintf(stderr, "zhulanctl: unexpected argument \"%s\"\n", optind < argc ? argv[optind] : pos);
@@ -574,6 +807,25 @@ int main(int argc, char **argv)
 		j = call(sock, "GET", q, &code);
 	} else if (!strcmp(cmd, "reload")) {
 		j = call(sock, "POST", "/v1/reload", &code);
+	} else if (!strcmp(cmd, "access-log")) {
+		snprintf(q, sizeof(q), "/v1/access-log");
+		qadd(q, sizeof(q), "from", from ? from : since ? since_arg : NULL);
+		qadd(q, sizeof(q), "to", to);
+		qadd(q, sizeof(q), "department", department);
+		qadd(q, sizeof(q), "host", host);
+		qadd(q, sizeof(q), "owner", owner);
+		qadd(q, sizeof(q), "app", app);
+		qadd(q, sizeof(q), "domain", domain);
+		qadd(q, sizeof(q), "action", action);
+		qadd(q, sizeof(q), "limit", limit);
+		qadd(q, sizeof(q), "before_id", before_id);
+		if (csv) {
+			qadd(q, sizeof(q), "format", "csv");
+			rc = get_raw(sock, q);
+			curl_global_cleanup();
+			return rc;
+		}
+		j = call(sock, "GET", q, &code);
 	} else {
 		fprintf(stderr, "zhulanctl: unknown command \"%s\"\n", cmd);
 		usage(stderr);
@@ -591,6 +843,8 @@ int main(int argc, char **argv)
 		print_flows(j);
 	} else if (!strcmp(cmd, "top")) {
 		print_top(j);
+	} else if (!strcmp(cmd, "access-log")) {
+		print_access(j);
 	} else {
 		printf("%s\n", jstr(j, "result"));
 	}

@@ -2,6 +2,7 @@
  * capture.c - the libpcap adapter.
  */
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,8 @@ struct zl_capture {
 	int link;
 	int live;
 	int pcapng;
+	int poll_fd;                /* immediate mode: we wait ourselves, with a timeout */
+	int timeout_ms;
 	uint64_t packets;
 	uint64_t last_good_offset;  /* classic pcap: offset after the last whole record */
 	char *iobuf;
@@ -138,6 +141,13 @@ struct zl_capture *zl_capture_open_live(const char *ifname,
 		zl_capture_close(c);
 		return NULL;
 	}
+	/* Immediate mode never times out by itself (libpcap waits for a
+	 * packet): read without blocking and poll with the timeout here, so
+	 * a quiet link still lets the caller expire idle flows. */
+	c->poll_fd = -1;
+	c->timeout_ms = o && o->timeout_ms ? o->timeout_ms : 100;
+	if (o && o->immediate && pcap_setnonblock(c->p, 1, ebuf) == 0)
+		c->poll_fd = pcap_get_selectable_fd(c->p);
 	return c;
 }
 
@@ -167,6 +177,12 @@ int zl_capture_next(struct zl_capture *c, struct zl_frame *fr)
 	struct pcap_pkthdr *h;
 	const u_char *data;
 	int rc = pcap_next_ex(c->p, &h, &data);
+
+	if (rc == 0 && c->live && c->poll_fd >= 0) {
+		struct pollfd pfd = { c->poll_fd, POLLIN, 0 };
+		if (poll(&pfd, 1, c->timeout_ms) > 0)
+			rc = pcap_next_ex(c->p, &h, &data);
+	}
 
 	switch (rc) {
 	case 1:

@@ -897,6 +897,119 @@ static void behaviour_chain(struct batch *bt)
 			}
 }
 
+/*
+ * Limit rules: for behaviour rule i, the flows it limits sit in
+ * bh_lim<i>_v4/_v6 as server . server port . client . client port; each
+ * direction of such a flow goes through a meter (a dynamic set whose
+ * elements carry their own token bucket), so every flow gets the rule's
+ * rate on its own, and what exceeds it is dropped.
+ */
+#define LIM_TIMEOUT_MS 60000
+
+static uint32_t lim_type(int v6)
+{
+	uint32_t a = v6 ? T_IP6ADDR : T_IPADDR;
+
+	return ((((a << TYPE_BITS) | T_INET_SERVICE) << TYPE_BITS | a) << TYPE_BITS) | T_INET_SERVICE;
+}
+
+static void limit_rule(struct batch *bt, const char *set, const char *meter, int v6, int up,
+		       uint64_t bytes_s, const struct zl_loc *loc)
+{
+	struct nftnl_rule *r = rule_new("behaviour");
+	struct nftnl_expr *dyn, *lim;
+	uint32_t alen = v6 ? 16 : 4, src = v6 ? 8 : 12, dst = v6 ? 24 : 16;
+	/* 32-bit registers from NFT_REG32_00: addr, port, addr, port */
+	uint32_t r0 = NFT_REG32_00, r1 = r0 + alen / 4, r2 = r1 + 1, r3 = r2 + alen / 4;
+	int load;
+
+	if (!r) {
+		bt->oom = 1;
+		return;
+	}
+	nfproto(bt, r, v6 ? AF_INET6 : AF_INET);
+	for (load = 0; load < 2; load++) {
+		/* server . sport . client . cport: the source going down, the
+		 * destination going up */
+		e_payload_to(bt, r, NFT_PAYLOAD_NETWORK_HEADER, up ? dst : src, alen, r0);
+		e_payload_to(bt, r, NFT_PAYLOAD_TRANSPORT_HEADER, up ? 2 : 0, 2, r1);
+		e_payload_to(bt, r, NFT_PAYLOAD_NETWORK_HEADER, up ? src : dst, alen, r2);
+		e_payload_to(bt, r, NFT_PAYLOAD_TRANSPORT_HEADER, up ? 0 : 2, 2, r3);
+		if (load == 0) {
+			struct nftnl_expr *e = expr(bt, r, "lookup");
+			if (e) {
+				nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SREG, r0);
+				nftnl_expr_set_str(e, NFTNL_EXPR_LOOKUP_SET, set);
+			}
+		}
+	}
+	lim = nftnl_expr_alloc("limit");
+	dyn = expr(bt, r, "dynset");
+	if (!lim || !dyn) {
+		bt->oom = 1;
+		if (lim)
+			nftnl_expr_free(lim);
+		nftnl_rule_free(r);
+		return;
+	}
+	nftnl_expr_set_u64(lim, NFTNL_EXPR_LIMIT_RATE, bytes_s);
+	nftnl_expr_set_u64(lim, NFTNL_EXPR_LIMIT_UNIT, 1);
+	/* an eighth of a second of burst: TCP keeps near the rate */
+	nftnl_expr_set_u32(lim, NFTNL_EXPR_LIMIT_BURST, (uint32_t)(bytes_s / 8 > 16384 ? bytes_s / 8 : 16384));
+	nftnl_expr_set_u32(lim, NFTNL_EXPR_LIMIT_TYPE, NFT_LIMIT_PKT_BYTES);
+	nftnl_expr_set_u32(lim, NFTNL_EXPR_LIMIT_FLAGS, NFT_LIMIT_F_INV);
+	nftnl_expr_set_u32(dyn, NFTNL_EXPR_DYNSET_SREG_KEY, r0);
+	nftnl_expr_set_u32(dyn, NFTNL_EXPR_DYNSET_OP, NFT_DYNSET_OP_UPDATE);
+	nftnl_expr_set_str(dyn, NFTNL_EXPR_DYNSET_SET_NAME, meter);
+	nftnl_expr_set(dyn, NFTNL_EXPR_DYNSET_EXPR, lim, 0);
+	expr(bt, r, "counter");
+	e_verdict(bt, r, NF_DROP);
+	comment(r, "behaviour limit");
+	rule_send(bt, r, loc);
+}
+
+static void limit_sets(struct batch *bt, const struct zl_policy *p)
+{
+	size_t i;
+	int v6, up;
+
+	for (i = 0; p && i < p->n_bh; i++) {
+		const struct zl_bh_rule *br = &p->bh[i];
+		uint64_t bytes_s = br->rate_bps / 8 ? br->rate_bps / 8 : 1;
+
+		if (br->action != ZL_BH_LIMIT)
+			continue;
+		for (v6 = 0; v6 < 2; v6++) {
+			uint32_t len = v6 ? 16 + 4 + 16 + 4 : 4 + 4 + 4 + 4;
+			char set[48], meter[48];
+			struct nftnl_set *s;
+
+			snprintf(set, sizeof(set), "bh_lim%zu_v%d", i, v6 ? 6 : 4);
+			s = new_set(set, NFT_SET_TIMEOUT, lim_type(v6), len, BO_BIG, ++bt->set_id, 0);
+			if (!s) {
+				bt->oom = 1;
+				return;
+			}
+			send_set(bt, s, &br->loc, "limit rule");
+			nftnl_set_free(s);
+			for (up = 0; up < 2; up++) {
+				snprintf(meter, sizeof(meter), "bh_meter%zu%c_v%d", i, up ? 'u' : 'd', v6 ? 6 : 4);
+				s = new_set(meter, NFT_SET_TIMEOUT | NFT_SET_EVAL, lim_type(v6), len, BO_BIG,
+					    ++bt->set_id, 0);
+				if (!s) {
+					bt->oom = 1;
+					return;
+				}
+				nftnl_set_set_u64(s, NFTNL_SET_TIMEOUT, LIM_TIMEOUT_MS);
+				nftnl_set_set_u32(s, NFTNL_SET_DESC_SIZE, 65535);
+				send_set(bt, s, &br->loc, "limit rule");
+				nftnl_set_free(s);
+				limit_rule(bt, set, meter, v6, up, bytes_s, &br->loc);
+			}
+		}
+	}
+}
+
 static void table_msg(struct batch *bt, uint16_t type, uint16_t flags)
 {
 	struct nftnl_table *t = nftnl_table_alloc();
@@ -1132,6 +1245,7 @@ int zl_kernel_apply(struct zl_kernel *k, const struct zl_flat *f,
 	named_sets(&bt, f->policy);
 	behaviour_sets(&bt, pairs, n);
 	behaviour_chain(&bt);
+	limit_sets(&bt, f->policy);
 	chains(&bt, f);
 	rc = batch_send(k, &bt, err, errlen);
 	batch_free(&bt);
@@ -1187,6 +1301,24 @@ int zl_kernel_set_add(struct zl_kernel *k, const char *set, const void *key, siz
 	batch_free(&bt);
 	nftnl_set_free(s);
 	return rc;
+}
+
+int zl_kernel_limit_add(struct zl_kernel *k, unsigned rule, const struct zl_kernel_pair *p,
+			uint16_t client_port, char *err, size_t errlen)
+{
+	uint8_t key[48];
+	size_t a = p->family == AF_INET ? 4 : 16;
+	char set[48];
+
+	memset(key, 0, sizeof(key));
+	memcpy(key, p->server, a);
+	key[a] = (uint8_t)(p->port >> 8);
+	key[a + 1] = (uint8_t)p->port;
+	memcpy(key + a + 4, p->client, a);
+	key[2 * a + 4] = (uint8_t)(client_port >> 8);
+	key[2 * a + 5] = (uint8_t)client_port;
+	snprintf(set, sizeof(set), "bh_lim%u_v%d", rule, p->family == AF_INET ? 4 : 6);
+	return zl_kernel_set_add(k, set, key, 2 * a + 8, p->timeout_ms, err, errlen);
 }
 
 int zl_kernel_pair_add(struct zl_kernel *k, const struct zl_kernel_pair *p, char *err,

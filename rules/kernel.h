@@ -50,6 +50,15 @@ struct zl_kernel_pair {
 int zl_kernel_apply(struct zl_kernel *k, const struct zl_flat *f,
 		    const struct zl_kernel_pair *pairs, size_t n, char *err, size_t errlen);
 
+/*
+ * Limit one flow (client:client_port <-> server:port, in p) to the rate of
+ * behaviour rule number 'rule' (its index in the policy, a limit rule) for
+ * p->timeout_ms: each direction gets the rule's rate; what exceeds it is
+ * dropped. 0 or -1 with err.
+ */
+int zl_kernel_limit_add(struct zl_kernel *k, unsigned rule, const struct zl_kernel_pair *p,
+			uint16_t client_port, char *err, size_t errlen);
+
 /* Add one behaviour block now (a netlink round trip, ~10 us). 0 or -1. */
 int zl_kernel_pair_add(struct zl_kernel *k, const struct zl_kernel_pair *p, char *err,
 		       size_t errlen);

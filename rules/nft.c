@@ -53,6 +53,22 @@ static void write_sets(const struct zl_policy *p, FILE *out)
 		"\t\tflags timeout\n\t}\n"
 		"\tset bh_pair_v6 {\n\t\ttype ipv6_addr . ipv6_addr . inet_service\n"
 		"\t\tflags timeout\n\t}\n");
+	/* the limit rules' flows and meters (kernel.c) */
+	for (i = 0; i < p->n_bh; i++) {
+		int v6, up;
+		if (p->bh[i].action != ZL_BH_LIMIT)
+			continue;
+		for (v6 = 0; v6 < 2; v6++) {
+			const char *t = v6 ? "ipv6_addr . inet_service . ipv6_addr . inet_service" :
+					     "ipv4_addr . inet_service . ipv4_addr . inet_service";
+			fprintf(out, "\tset bh_lim%zu_v%d {\n\t\ttype %s\n\t\tflags timeout\n\t}\n",
+				i, v6 ? 6 : 4, t);
+			for (up = 0; up < 2; up++)
+				fprintf(out, "\tset bh_meter%zu%c_v%d {\n\t\ttype %s\n\t\tsize 65535\n"
+					"\t\tflags dynamic,timeout\n\t\ttimeout 60s\n\t}\n",
+					i, up ? 'u' : 'd', v6 ? 6 : 4, t);
+		}
+	}
 }
 
 static void write_ep(const struct zl_flat_ep *e, int family, int src, FILE *out)
@@ -76,6 +92,31 @@ static void write_ep(const struct zl_flat_ep *e, int family, int src, FILE *out)
 	if (e->prefix) {
 		zl_prefix_format(e->prefix, buf, sizeof(buf));
 		fprintf(out, "%s %s %s ", e->prefix->family == AF_INET6 ? "ip6" : "ip", dir, buf);
+	}
+}
+
+/* The limit rules in chain behaviour, as kernel.c builds them. */
+static void write_limits(const struct zl_policy *p, FILE *out)
+{
+	size_t i;
+	int v6, up;
+
+	for (i = 0; i < p->n_bh; i++) {
+		unsigned long long bytes_s = p->bh[i].rate_bps / 8 ? p->bh[i].rate_bps / 8 : 1;
+		unsigned long long burst = bytes_s / 8 > 16384 ? bytes_s / 8 : 16384;
+		if (p->bh[i].action != ZL_BH_LIMIT)
+			continue;
+		for (v6 = 0; v6 < 2; v6++)
+			for (up = 0; up < 2; up++) {
+				const char *ip = v6 ? "ip6" : "ip", *a = up ? "daddr" : "saddr",
+					   *b = up ? "saddr" : "daddr", *pa = up ? "dport" : "sport",
+					   *pb = up ? "sport" : "dport";
+				fprintf(out, "\t\t%s %s . th %s . %s %s . th %s @bh_lim%zu_v%d update "
+					"@bh_meter%zu%c_v%d { %s %s . th %s . %s %s . th %s limit rate over "
+					"%llu bytes/second burst %llu bytes } counter drop comment "
+					"\"behaviour limit\"\n", ip, a, pa, ip, b, pb, i, v6 ? 6 : 4, i,
+					up ? 'u' : 'd', v6 ? 6 : 4, ip, a, pa, ip, b, pb, bytes_s, burst);
+			}
 	}
 }
 
@@ -206,6 +247,7 @@ int zl_flat_write_nft(const struct zl_flat *f, FILE *out)
 			ip, rev ? "daddr" : "saddr", ip, rev ? "saddr" : "daddr",
 			rev ? "sport" : "dport", set);
 	}
+	write_limits(f->policy, out);
 	fprintf(out, "\t}\n");
 	for (i = 0; i < f->n_chains; i++) {
 		const struct zl_flat_chain *c = &f->chains[i];

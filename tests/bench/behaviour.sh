@@ -58,8 +58,12 @@ import json, sys
 st = json.load(open(sys.argv[1]))["behaviour"]
 n, hs, failed = int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
 lat = st.get("block_latency_us", {})
+proc = st.get("block_processing_us", {})
 print("blocked TLS connections (lab, 20 ms delay): %d attempts, %d failed, %d completed a handshake"
       " = %.1f%% (target 0)" % (n, failed, hs, 100.0 * hs / max(n, 1)))
 print("classifying packet -> kernel set: n %s, p50 %s us, p99 %s us, max %s us (target p99 < 2000 us);"
       " resets sent %s" % (lat.get("n"), lat.get("p50"), lat.get("p99"), lat.get("max"), st.get("resets_sent")))
+print("  of which in zhulan (packet received by the capture thread -> kernel ack): p50 %s us, p99 %s us,"
+      " max %s us; the rest is the kernel handing the packet to the packet socket"
+      % (proc.get("p50"), proc.get("p99"), proc.get("max")))
 PY

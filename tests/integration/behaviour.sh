@@ -37,7 +37,7 @@ start() {
 stop() { kill -TERM "$DPID"; wait "$DPID"; DPID=; }
 # Each service on an address of its own (the lab's web server answers on
 # all of them), so that blocking one never blocks another by its address.
-declare -A IP4=([www.douyin.com]=198.51.100.11 [im.dingtalk.com]=198.51.100.12
+declare -A IP4=([www.douyin.com]=198.51.100.11 [im.dingtalk.com]=198.51.100.12 [www.zhihu.com]=198.51.100.14
 		[www.bilibili.com]=198.51.100.13 [x.casino.example]=198.51.100.14
 		[www.county.example]=198.51.100.10)
 declare -A IP6=([www.douyin.com]=2001:db8:f::11 [im.dingtalk.com]=2001:db8:f::12
@@ -79,9 +79,19 @@ behaviour {
   limit category Download-FileTransfer-FileSharing rate 2 mbit from lan
   block domain "*.casino.example", "ads.example.com"
   allow app DingTalk, WeCom
+  block app Zhihu from department "教育局"
   audit all
 }
 POL
+cat > "$WORK/hosts.csv" <<'CSV'
+address,name,owner,department
+192.0.2.10,fin-pc-01,张三,财政局
+2001:db8:10::10,fin-pc-01,张三,财政局
+192.0.2.74,edu-pc-01,李四,教育局
+192.0.2.75,edu-pc-02,王五,教育局
+192.0.2.300,bad-pc,赵六,卫健局
+52:54:00:12:34:56,edu-laptop-7,钱七,教育局
+CSV
 cat > "$WORK/zhulan.conf" <<CONF
 interfaces = lan0
 database = $WORK/db/zhulan.db
@@ -90,6 +100,7 @@ policy = $WORK/policy.conf
 user = nobody
 app_dir = $ZHULAN_DATADIR
 flow_timeout_tcp_closed = 2
+flow_timeout_tcp = 6
 flow_timeout_udp = 5
 CONF
 
@@ -101,6 +112,15 @@ done
 ok $? "the issue's behaviour block checks clean: $(tail -1 "$WORK/check")"
 
 start; ok $? "the daemon starts on the gateway with the policy"
+ctl hosts import "$WORK/hosts.csv" > "$WORK/imp" 2>&1; st=$?
+ok $(( st != 1 )) "hosts import reports the bad row with exit 1"
+grep -q '^hosts.csv: line 6: "192.0.2.300" is not an IPv4/IPv6 address or a MAC' "$WORK/imp"
+ok $? "... by its line: $(head -1 "$WORK/imp")"
+grep -q "^5 hosts imported, 1 rows refused" "$WORK/imp"; ok $? "... and keeps the good rows: $(tail -1 "$WORK/imp")"
+ctl hosts list | grep -q "192.0.2.74 .*edu-pc-01 .*李四 .*教育局"; ok $? "hosts list names people and departments"
+https edu1 www.zhihu.com -4; st=$?
+ok $(( st == 0 )) "a rule on a department of the address book blocks edu1's Zhihu (curl $st)"
+https fin1 www.zhihu.com -4; ok $? "... and not finance's"
 https fin1 www.douyin.com -4; st=$?
 ok $(( st == 0 )) "finance: HTTPS to Douyin fails during work hours (curl $st)"
 ok $(( ms > 1000 )) "... fast, by a reset, not a timeout (${ms} ms)"
@@ -128,6 +148,49 @@ ok $? "and edu1 -> the casino over IPv6 in bh_pair_v6"
 ctl --json status > "$WORK/st"
 p99=$($PYTHON3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["behaviour"]["block_latency_us"]["p99"])' "$WORK/st")
 ok $(( ${p99:-99999999} > 20000 )) "from the classifying packet to the kernel set: p99 ${p99} us (well under the server's 20 ms answer)"
+
+# A download in the Download category, limited to 2 Mbit/s = 250,000 B/s.
+speed=$(inns fin2 curl -s -m 16 -o /dev/null -w '%{speed_download}' \
+	--resolve pan.baidu.com:80:198.51.100.12 http://pan.baidu.com/files/20MB.bin)
+ok $(( speed < 225000 || speed > 275000 )) "a limit rule holds a download to 2 Mbit/s within 10% ($speed B/s)"
+speed=$(inns fin2 curl -s -m 4 -o /dev/null -w '%{speed_download}' \
+	--resolve www.county.example:80:198.51.100.12 http://www.county.example/files/20MB.bin)
+ok $(( speed < 2500000 )) "... and only that flow: the county's file comes at $speed B/s"
+
+# The access log, once the flows have ended (closed TCP flows: 2 s).
+sleep 4
+ctl --json access-log --host 192.0.2.10 --action block > "$WORK/al" 2>&1; ok $? "access-log answers"
+$PYTHON3 - "$WORK/al" <<'PY'; ok $? "fin1's blocked Douyin is in the access log with app, rule, person and department"
+import json, sys
+rows = json.load(open(sys.argv[1]))["rows"]
+sys.exit(0 if any(r["app"] == "TLS.Douyin" and r["rule"] == "policy.conf:15" and r["owner"] == "张三"
+                  and r["department"] == "财政局" and r["host_name"] == "fin-pc-01"
+                  and r["server_ip"] == "198.51.100.11" and r["server_port"] == 443
+                  and r["domain"] == "www.douyin.com" for r in rows) else 1)
+PY
+ctl --json access-log --department 教育局 > "$WORK/al" 2>&1
+$PYTHON3 - "$WORK/al" <<'PY'; ok $? "education's audited county visit and blocked Bilibili and Zhihu, by department"
+import json, sys
+rows = json.load(open(sys.argv[1]))["rows"]
+have = {(r["action"], r["app"].split(".")[-1]) for r in rows}
+ok = ("block", "Bilibili") in have and ("block", "Zhihu") in have and \
+     any(r["action"] == "audit" and r["bytes_down"] > 1000 for r in rows)
+sys.exit(0 if ok else 1)
+PY
+for _ in $(seq 30); do   # a download ends when its last packets have gone
+	ctl --json access-log --action limit > "$WORK/al" 2>&1
+	grep -q '"domain": "pan.baidu.com"' "$WORK/al" && break
+	sleep 1
+done
+grep -q '"domain": "pan.baidu.com"' "$WORK/al"; ok $? "the limited download is in the access log as limit"
+$PYTHON3 -c 'import json,sys; r=[x for x in json.load(open(sys.argv[1]))["rows"] if x["domain"]=="pan.baidu.com"][0]; sys.exit(0 if r["bytes_down"] > 3000000 and r["rule"] == "policy.conf:17" else 1)' "$WORK/al"
+ok $? "... with the bytes it brought down and the limit rule's line"
+ctl --json access-log --domain '*.casino.example' > "$WORK/al" 2>&1
+n=$(grep -c '"action": "block"' "$WORK/al"); ok $(( n < 2 )) "both blocked casino visits (IPv4 and IPv6) are in it ($n)"
+ctl --json access-log --host 192.0.2.10 --app DingTalk > "$WORK/al" 2>&1
+grep -q '"app"' "$WORK/al"; ok $(( $? == 0 )) "allowed DingTalk is not logged (allow stops matching)"
+sqlite3 "$WORK/db/zhulan.db" "SELECT who FROM audit WHERE action = 'access-log query'" | grep -q "root(uid 0)"
+ok $? "every access-log query is in the audit table, with who asked"
 
 # Restart: the blocks come back from the database.
 stop

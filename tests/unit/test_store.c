@@ -544,6 +544,280 @@ static void test_audit(struct zl_store *s, const char *path)
 	sqlite3_close(db);
 }
 
+/* ---- the access log ---- */
+
+#define NACCESS 250
+
+static const char *const al_depts[] = { "财务科", "办公室", "信息中心" };
+static const char *const al_owners[] = { "张三", "李四", "王五", "赵六", "钱七" };
+static const char *const al_apps[] = { "TLS.Douyin", "QUIC.Douyin", "Douyin", "TLS.NotDouyin",
+				       "HTTP" };
+static const char *const al_domains[] = { "example.com", "a.example.com", "b.c.example.com",
+					  "badexample.com", "example.com.cn", "other.org" };
+static int64_t al_base_us;
+
+/* Row i (its id is i + 1): the times are shuffled and come in threes, so
+ * id order is not time order and pages end inside a run of equal times. */
+static void arec(int i, struct zl_access_record *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->ts = al_base_us + (int64_t)(((i * 37) % NACCESS) / 3) * US;
+	snprintf(r->client_ip, sizeof(r->client_ip), "10.1.0.%d", 1 + i % 5);
+	snprintf(r->host_name, sizeof(r->host_name), "PC-%d", i % 5);
+	snprintf(r->department, sizeof(r->department), "%s", al_depts[i % 3]);
+	snprintf(r->owner, sizeof(r->owner), "%s", al_owners[i % 5]);
+	snprintf(r->app, sizeof(r->app), "%s", al_apps[i % 5]);
+	snprintf(r->category, sizeof(r->category), "Video");
+	snprintf(r->domain, sizeof(r->domain), "%s", al_domains[i % 6]);
+	snprintf(r->server_ip, sizeof(r->server_ip), "192.0.2.%d", i % 200);
+	r->server_port = (uint16_t)(i % 2 ? 443 : 80);
+	r->bytes_up = 100 + (uint64_t)i;
+	r->bytes_down = 5000 + (uint64_t)i;
+	snprintf(r->action, sizeof(r->action), "%s", i % 7 == 0 ? "block" : i % 7 == 1 ? "limit" : "audit");
+	snprintf(r->rule, sizeof(r->rule), "policy.conf:%d", 10 + i % 4);
+}
+
+/* The search's meaning, written independently of the SQL. */
+static int access_matches(const struct zl_access_record *r, const struct zl_access_query *q)
+{
+	const char *dot;
+	size_t n, m;
+
+	if ((q->from_us && r->ts < q->from_us) || (q->to_us && r->ts >= q->to_us))
+		return 0;
+	if ((q->department && strcmp(r->department, q->department)) ||
+	    (q->owner && strcmp(r->owner, q->owner)) || (q->action && strcmp(r->action, q->action)))
+		return 0;
+	if (q->host && strcmp(r->client_ip, q->host) && strcmp(r->host_name, q->host))
+		return 0;
+	if (q->app && strcmp(r->app, q->app) &&
+	    (strchr(q->app, '.') || !(dot = strrchr(r->app, '.')) || strcmp(dot + 1, q->app)))
+		return 0;
+	if (q->domain && !strncmp(q->domain, "*.", 2)) {
+		n = strlen(r->domain);
+		m = strlen(q->domain + 1);           /* ".example.com" */
+		if (strcmp(r->domain, q->domain + 2) && (n <= m || strcmp(r->domain + n - m, q->domain + 1)))
+			return 0;
+	} else if (q->domain && strcmp(r->domain, q->domain)) {
+		return 0;
+	}
+	return 1;
+}
+
+/* Page through q, 'page' rows at a time, and compare every page with the
+ * rows that match, in (ts, id) descending order. */
+static void access_check(struct zl_store *s, struct zl_access_query q, unsigned page,
+			 const char *what)
+{
+	struct zl_access_record r;
+	int want[NACCESS], nwant = 0, got = 0, bad = 0, pages = 0, i, k;
+	char err[256];
+	json_t *j, *row;
+	size_t x;
+
+	for (i = NACCESS - 1; i >= 0; i--) {
+		arec(i, &r);
+		if (access_matches(&r, &q))
+			want[nwant++] = i;
+	}
+	/* newest first: by ts, then by id (i) */
+	for (i = 1; i < nwant; i++)
+		for (k = i; k > 0; k--) {
+			struct zl_access_record a, b;
+
+			arec(want[k - 1], &a);
+			arec(want[k], &b);
+			if (a.ts > b.ts || (a.ts == b.ts && want[k - 1] > want[k]))
+				break;
+			int t = want[k]; want[k] = want[k - 1]; want[k - 1] = t;
+		}
+	q.limit = page;
+	for (;;) {
+		if (!(j = zl_store_access_query(s, &q, err, sizeof(err)))) {
+			ok(0, "access: %s: %s", what, err);
+			return;
+		}
+		pages++;
+		json_array_foreach(json_object_get(j, "rows"), x, row) {
+			if (got >= nwant || jint(row, "id") != want[got] + 1)
+				bad++;
+			got++;
+		}
+		if (json_is_null(json_object_get(j, "next_before_id"))) {
+			json_decref(j);
+			break;
+		}
+		q.before_id = jint(j, "next_before_id");
+		json_decref(j);
+		if (pages > NACCESS)
+			break;
+	}
+	ok(got == nwant && !bad && nwant > 0, "access: %s: %d rows in order over %d pages (want %d)",
+	   what, got, pages, nwant);
+}
+
+static void test_access(void)
+{
+	const char *path = pathf("access.db");
+	struct zl_access_query q = { 0 };
+	struct zl_access_record r;
+	struct zl_flow_record f;
+	struct zl_store_stats st;
+	struct zl_store *s;
+	char err[256], want[64];
+	json_t *j, *row;
+	sqlite3 *db;
+	int i, fails = 0;
+
+	al_base_us = (now_s() - 7200) * US;
+	s = open_store(path, 0, 0, 20);
+	if (!s) {
+		ok(0, "access: open");
+		return;
+	}
+	zl_store_start(s);
+	for (i = 0; i < NACCESS; i++) {
+		arec(i, &r);
+		fails += zl_store_put_access(s, &r) != 0;
+		if (i % 10 == 0) {
+			flow(i, &f);
+			fails += zl_store_put_flow(s, &f) != 0;
+		}
+	}
+	is_int(fails, 0, "access: 250 rows and 25 flows queued together");
+	ok(settle(s, 10000) == 0, "access: written");
+	zl_store_stats(s, &st);
+	is_int(st.written, NACCESS + 25, "access: stats count both kinds");
+	is_int(zl_store_put_access(s, NULL), -EINVAL, "access: NULL record refused");
+
+	j = zl_store_access_query(s, &q, err, sizeof(err));
+	is_int(json_array_size(json_object_get(j, "rows")), 100, "access: 100 rows by default");
+	ok(json_is_integer(json_object_get(j, "next_before_id")), "access: next_before_id set");
+	json_decref(j);
+	q.limit = 1000;
+	j = zl_store_access_query(s, &q, err, sizeof(err));
+	is_int(json_array_size(json_object_get(j, "rows")), NACCESS, "access: all rows with a larger limit");
+	ok(json_is_null(json_object_get(j, "next_before_id")), "access: next_before_id null on the last page");
+	/* the newest row: the latest ts, the highest id among equals */
+	for (i = 0, fails = 0; i < NACCESS; i++) {
+		struct zl_access_record a, b;
+
+		arec(i, &a);
+		arec(fails, &b);
+		if (a.ts >= b.ts)
+			fails = i;
+	}
+	row = json_array_get(json_object_get(j, "rows"), 0);
+	arec(fails, &r);
+	is_int(jint(row, "id"), fails + 1, "access: newest row first");
+	rfc3339(r.ts, want, sizeof(want));
+	is_str(jstr(row, "ts"), want, "access: ts as RFC 3339 UTC");
+	is_str(jstr(row, "client_ip"), r.client_ip, "access: client_ip");
+	is_str(jstr(row, "host_name"), r.host_name, "access: host_name");
+	is_str(jstr(row, "owner"), r.owner, "access: owner (UTF-8)");
+	is_str(jstr(row, "department"), r.department, "access: department (UTF-8)");
+	is_str(jstr(row, "app"), r.app, "access: app");
+	is_str(jstr(row, "category"), "Video", "access: category");
+	is_str(jstr(row, "domain"), r.domain, "access: domain");
+	is_str(jstr(row, "server_ip"), r.server_ip, "access: server_ip");
+	is_int(jint(row, "server_port"), r.server_port, "access: server_port");
+	is_int(jint(row, "bytes_up"), (long long)r.bytes_up, "access: bytes_up");
+	is_int(jint(row, "bytes_down"), (long long)r.bytes_down, "access: bytes_down");
+	is_str(jstr(row, "action"), r.action, "access: action");
+	is_str(jstr(row, "rule"), r.rule, "access: rule");
+	is_int(json_object_size(row), 15, "access: 15 fields");
+	json_decref(j);
+
+	access_check(s, (struct zl_access_query){ 0 }, 7, "no filter, pages of 7");
+	access_check(s, (struct zl_access_query){ 0 }, 100, "no filter, pages of 100");
+	access_check(s, (struct zl_access_query){ .department = "信息中心" }, 7, "department");
+	access_check(s, (struct zl_access_query){ .owner = "王五" }, 7, "owner");
+	access_check(s, (struct zl_access_query){ .host = "10.1.0.2" }, 7, "host by address");
+	access_check(s, (struct zl_access_query){ .host = "PC-4" }, 7, "host by name");
+	access_check(s, (struct zl_access_query){ .app = "TLS.Douyin" }, 7, "app by full name");
+	access_check(s, (struct zl_access_query){ .app = "Douyin" }, 7,
+		     "app by last part (TLS.Douyin, QUIC.Douyin, Douyin; not TLS.NotDouyin)");
+	access_check(s, (struct zl_access_query){ .app = "HTTP" }, 7, "app without a dot");
+	access_check(s, (struct zl_access_query){ .domain = "a.example.com" }, 7, "domain exactly");
+	access_check(s, (struct zl_access_query){ .domain = "*.example.com" }, 7,
+		     "domain suffix (example.com and below; not badexample.com, example.com.cn)");
+	access_check(s, (struct zl_access_query){ .domain = "*.c.example.com" }, 7, "domain suffix, 3 labels");
+	access_check(s, (struct zl_access_query){ .domain = "*.org" }, 7, "domain suffix, 1 label");
+	access_check(s, (struct zl_access_query){ .action = "block" }, 7, "action");
+	access_check(s, (struct zl_access_query){ .from_us = al_base_us + 20 * US,
+						  .to_us = al_base_us + 50 * US }, 7, "time range");
+	access_check(s, (struct zl_access_query){ .department = "办公室", .app = "Douyin",
+						  .action = "audit" }, 3, "three filters");
+	access_check(s, (struct zl_access_query){ .host = "PC-1", .domain = "*.example.com",
+						  .from_us = al_base_us + 10 * US }, 2,
+		     "host, domain suffix and a start");
+
+	q = (struct zl_access_query){ .department = "财务科", .owner = "李四" };
+	j = zl_store_access_query(s, &q, err, sizeof(err));
+	/* i % 3 == 0 and i % 5 == 1: i = 6, 21, ... */
+	ok(j && json_array_size(json_object_get(j, "rows")) > 0, "access: department and owner together");
+	json_decref(j);
+	q = (struct zl_access_query){ .department = "不存在" };
+	j = zl_store_access_query(s, &q, err, sizeof(err));
+	is_int(j ? (long long)json_array_size(json_object_get(j, "rows")) : -1, 0, "access: no match, no rows");
+	ok(j && json_is_null(json_object_get(j, "next_before_id")), "access: no match, no next page");
+	json_decref(j);
+	q = (struct zl_access_query){ .app = "Douyin'; DROP TABLE access_log; --" };
+	j = zl_store_access_query(s, &q, err, sizeof(err));
+	ok(j && json_array_size(json_object_get(j, "rows")) == 0, "access: a filter is a value, never SQL");
+	json_decref(j);
+	q = (struct zl_access_query){ .before_id = 1 };
+	j = zl_store_access_query(s, &q, err, sizeof(err));
+	arec(0, &r);
+	ok(j != NULL, "access: before_id of the oldest id answers");
+	json_decref(j);
+	q = (struct zl_access_query){ .before_id = 100000, .limit = 20000 };
+	j = zl_store_access_query(s, &q, err, sizeof(err));
+	is_int(j ? (long long)json_array_size(json_object_get(j, "rows")) : -1, NACCESS,
+	       "access: before_id of no row: the rows with a smaller id");
+	json_decref(j);
+
+	db = raw(path);
+	is_int(sql_int(db, "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND "
+		       "tbl_name = 'access_log'"), 9, "access: nine indexes");
+	is_int(sql_int(db, "SELECT count(*) FROM sqlite_stat1 WHERE tbl = 'access_log'"), 9,
+	       "access: planner statistics for each");
+	is_int(sql_int(db, "SELECT count(*) FROM flows"), 25, "access: the flows beside them");
+	sqlite3_close(db);
+	zl_store_close(s);
+
+	/* retention: rows through the queue, 200 days old, purged at 180 */
+	s = open_store(path, 1000, 0, 20);
+	zl_store_start(s);
+	for (i = 0; i < 30; i++) {
+		arec(i, &r);
+		r.ts = (now_s() - 200 * 86400) * US + i;
+		zl_store_put_access(s, &r);
+	}
+	settle(s, 10000);
+	q = (struct zl_access_query){ .to_us = (now_s() - 100 * 86400) * US, .limit = 1000 };
+	j = zl_store_access_query(s, &q, err, sizeof(err));
+	is_int(j ? (long long)json_array_size(json_object_get(j, "rows")) : -1, 30,
+	       "access: 30 rows 200 days old, kept at 1000 days");
+	json_decref(j);
+	zl_store_set_retention(s, 180);
+	for (i = 0; i < 500; i++) {
+		j = zl_store_access_query(s, &q, err, sizeof(err));
+		fails = j ? (int)json_array_size(json_object_get(j, "rows")) : -1;
+		json_decref(j);
+		if (fails == 0)
+			break;
+		sleep_ms(20);
+	}
+	is_int(fails, 0, "access: purged once the retention is 180 days");
+	q = (struct zl_access_query){ .limit = 1000 };
+	j = zl_store_access_query(s, &q, err, sizeof(err));
+	is_int(j ? (long long)json_array_size(json_object_get(j, "rows")) : -1, NACCESS,
+	       "access: recent rows kept");
+	json_decref(j);
+	zl_store_close(s);
+}
+
 /* ---- retention ---- */
 
 static void put_range(struct zl_store *s, int from, int n, int64_t last_us)
@@ -955,6 +1229,7 @@ int main(void)
 		test_audit(s, pathf("zl.db"));
 		zl_store_close(s);
 	}
+	test_access();
 	test_retention();
 	test_migration();
 	test_bad_files();
