@@ -33,7 +33,7 @@ struct zl_bh {
 	pthread_mutex_t lock;
 	struct zl_kernel *k;
 	int raw4, raw6;                   /* for resets to both ends (CAP_NET_RAW) */
-	uint64_t resets_sent;
+	uint64_t resets_sent, dns_spared;
 	struct zl_store *store;
 	unsigned hold_s;
 	const struct zl_policy *p;        /* in force; NULL: no rules */
@@ -498,6 +498,14 @@ static void block_flow(struct zl_bh *b, const struct zl_flow *f, const struct su
 	zl_store_bh_put(b->store, &rec);
 }
 
+static int is_dns(const struct zl_flow *f, const struct subject *s)
+{
+	uint16_t sport = f->src_is_a ? f->key.pb : f->key.pa;
+
+	return sport == 53 || sport == 853 || sport == 5353 || !strncmp(s->app, "DNS", 3) ||
+	       !strncmp(s->app, "MDNS", 4) || !strncmp(s->app, "LLMNR", 5);
+}
+
 /* Put the flow under its limit rule's per-flow rate (lock held). */
 static void limit_flow(struct zl_bh *b, const struct zl_flow *f, const struct subject *s,
 		       unsigned rule, const char *name)
@@ -546,7 +554,14 @@ void zl_bh_flow(struct zl_bh *b, const struct zl_classifier *c, struct zl_flow *
 	f->verdict_rule = (uint16_t)(i + 1);
 	b->decided[b->p->bh[i].action]++;
 	rule_name(b->p, i, rule, sizeof(rule));
-	if (b->p->bh[i].action == ZL_BH_BLOCK)
+	/* A name server answers for every name: blocking the client's pair
+	 * with it would cut all of that client's lookups. A DNS query that a
+	 * block rule matches is recorded; the connection that follows it is
+	 * what gets blocked, by its SNI or Host. */
+	if (b->p->bh[i].action == ZL_BH_BLOCK && is_dns(f, &s)) {
+		f->verdict = ZL_BH_AUDIT + 1;
+		b->dns_spared++;
+	} else if (b->p->bh[i].action == ZL_BH_BLOCK)
 		block_flow(b, f, &s, rule, rx_us);
 	else if (b->p->bh[i].action == ZL_BH_LIMIT)
 		limit_flow(b, f, &s, (unsigned)i, rule);
@@ -729,6 +744,7 @@ json_t *zl_bh_status(struct zl_bh *b)
 		      "limit", (json_int_t)b->decided[ZL_BH_LIMIT],
 		      "kernel_errors", (json_int_t)b->kernel_errors,
 		      "resets_sent", (json_int_t)b->resets_sent);
+	json_object_set_new(o, "dns_queries_recorded_not_blocked", json_integer((json_int_t)b->dns_spared));
 	json_object_set_new(o, "last_error", b->last_error[0] ? json_string(b->last_error) : json_null());
 	pthread_mutex_unlock(&b->lock);
 	if (v && w && n) {
