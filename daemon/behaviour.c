@@ -77,6 +77,12 @@ struct zl_bh *zl_bh_new(struct zl_store *store, unsigned hold_s, char *err, size
 	if (b->raw4 < 0 || b->raw6 < 0)
 		zl_log_warnx("behaviour: raw sockets: %s; blocked TCP flows will time out "
 			     "instead of being reset", strerror(errno));
+	else {
+		/* past a policy's `filter output default drop` (kernel.h) */
+		int mark = ZL_KERNEL_MARK;
+		setsockopt(b->raw4, SOL_SOCKET, SO_MARK, &mark, sizeof(mark));
+		setsockopt(b->raw6, SOL_SOCKET, SO_MARK, &mark, sizeof(mark));
+	}
 	pthread_mutex_init(&b->lock, NULL);
 	return b;
 }
@@ -658,6 +664,40 @@ void zl_bh_commit(struct zl_bh *b, const struct zl_policy *p, int applied)
 				b->blocks[n++] = b->blocks[i];
 		b->n_blocks = n;
 		b->p = p;
+		recs = calloc(n ? n : 1, sizeof(*recs));
+		for (i = 0; recs && i < n; i++)
+			block_record(&b->blocks[i], &recs[i]);
+		if (recs)
+			zl_store_bh_replace(b->store, recs, n);
+		free(recs);
+	}
+	pthread_mutex_unlock(&b->lock);
+}
+
+void zl_bh_tick(struct zl_bh *b)
+{
+	struct zl_bh_record *recs;
+	int64_t t = now_us();
+	size_t i, n = 0, freed = 0;
+	char err[256];
+
+	if (!b)
+		return;
+	pthread_mutex_lock(&b->lock);
+	for (i = 0; i < b->n_blocks; i++) {
+		struct block *k = &b->blocks[i];
+		if (k->expires_us > t && block_justified(b, b->p, k, t)) {
+			b->blocks[n++] = *k;
+			continue;
+		}
+		/* its schedule ended (or it expired): free the client now */
+		if (k->expires_us > t && zl_kernel_pair_del(b->k, &k->pair, err, sizeof(err)) < 0 &&
+		    !strstr(err, "No such file"))
+			zl_log_warnx("behaviour: lifting a block: %s", err);
+		freed++;
+	}
+	b->n_blocks = n;
+	if (freed) {
 		recs = calloc(n ? n : 1, sizeof(*recs));
 		for (i = 0; recs && i < n; i++)
 			block_record(&b->blocks[i], &recs[i]);

@@ -59,6 +59,10 @@ void zl_bh_set_store(struct zl_bh *b, struct zl_store *store);
 void zl_bh_set_ifaces(struct zl_bh *b, const char *const *names, int n);
 void zl_bh_set_lookup(struct zl_bh *b, zl_bh_lookup_fn fn, void *ud);
 
+/* Decide each block again at the current time (every few seconds): a
+ * block whose rule's schedule has ended leaves the kernel at once. */
+void zl_bh_tick(struct zl_bh *b);
+
 /* Put the blocks stored in the database back (before the first apply). */
 void zl_bh_restore(struct zl_bh *b);
 

@@ -329,7 +329,7 @@ int zl_daemon_run(const char *conf_path, int foreground)
 {
 	struct daemon d = { .conf_path = conf_path };
 	uint64_t wd_us = 0;
-	time_t next_neigh = 0;
+	time_t next_neigh = 0, next_bh = 0;
 	sigset_t sigs;
 	char err[512];
 	int sig, rc = 0;
@@ -370,6 +370,10 @@ int zl_daemon_run(const char *conf_path, int foreground)
 		if (time(NULL) >= next_neigh) {
 			zl_dir_tick(d.dir);         /* MAC rows: where are they now */
 			next_neigh = time(NULL) + 30;
+		}
+		if (time(NULL) >= next_bh) {
+			zl_bh_tick(d.bh);           /* schedules that ended free their blocks */
+			next_bh = time(NULL) + 5;
 		}
 		if (wd_us)
 			sd_notify(0, "WATCHDOG=1");

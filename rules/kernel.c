@@ -786,6 +786,16 @@ static void chain_head(struct batch *bt, const char *chain, enum zl_hook hook)
 		e_verdict(bt, r, NF_ACCEPT);
 		rule_send(bt, r, NULL);
 	}
+	if (hook == ZL_OUTPUT) {
+		uint32_t mark = ZL_KERNEL_MARK;
+		r = rule_new(chain);
+		if (r) {
+			e_meta(bt, r, NFT_META_MARK);
+			e_cmp(bt, r, NFT_CMP_EQ, &mark, 4);
+			e_verdict(bt, r, NF_ACCEPT);
+			rule_send(bt, r, NULL);
+		}
+	}
 	if (hook == ZL_INPUT || hook == ZL_OUTPUT) {
 		/* IPv6 neighbour discovery before the invalid-state drop: the
 		 * kernel can mark solicitations invalid (seen with a packet
@@ -1268,8 +1278,9 @@ int zl_kernel_delete_table(struct zl_kernel *k, char *err, size_t errlen)
 	return rc;
 }
 
-int zl_kernel_set_add(struct zl_kernel *k, const char *set, const void *key, size_t len,
-		      uint64_t timeout_ms, char *err, size_t errlen)
+/* One element added (timeout_ms > 0 or 0: none) or deleted (del). */
+static int set_elem(struct zl_kernel *k, const char *set, const void *key, size_t len,
+		    uint64_t timeout_ms, int del, char *err, size_t errlen)
 {
 	struct nftnl_set *s = nftnl_set_alloc();
 	struct nftnl_set_elem *e = nftnl_set_elem_alloc();
@@ -1292,7 +1303,8 @@ int zl_kernel_set_add(struct zl_kernel *k, const char *set, const void *key, siz
 	if (timeout_ms)
 		nftnl_set_elem_set_u64(e, NFTNL_SET_ELEM_TIMEOUT, timeout_ms);
 	nftnl_set_elem_add(s, e);
-	nlh = msg(&bt, NFT_MSG_NEWSETELEM, NLM_F_CREATE, NULL, "element of set \"%.20s\"", set);
+	nlh = msg(&bt, del ? NFT_MSG_DELSETELEM : NFT_MSG_NEWSETELEM, del ? 0 : NLM_F_CREATE, NULL,
+		  "element of set \"%.20s\"", set);
 	if (nlh) {
 		nftnl_set_elems_nlmsg_build_payload(nlh, s);
 		next(&bt);
@@ -1301,6 +1313,12 @@ int zl_kernel_set_add(struct zl_kernel *k, const char *set, const void *key, siz
 	batch_free(&bt);
 	nftnl_set_free(s);
 	return rc;
+}
+
+int zl_kernel_set_add(struct zl_kernel *k, const char *set, const void *key, size_t len,
+		      uint64_t timeout_ms, char *err, size_t errlen)
+{
+	return set_elem(k, set, key, len, timeout_ms, 0, err, errlen);
 }
 
 int zl_kernel_limit_add(struct zl_kernel *k, unsigned rule, const struct zl_kernel_pair *p,
@@ -1319,6 +1337,16 @@ int zl_kernel_limit_add(struct zl_kernel *k, unsigned rule, const struct zl_kern
 	key[2 * a + 5] = (uint8_t)client_port;
 	snprintf(set, sizeof(set), "bh_lim%u_v%d", rule, p->family == AF_INET ? 4 : 6);
 	return zl_kernel_set_add(k, set, key, 2 * a + 8, p->timeout_ms, err, errlen);
+}
+
+int zl_kernel_pair_del(struct zl_kernel *k, const struct zl_kernel_pair *p, char *err,
+		       size_t errlen)
+{
+	uint8_t key[40];
+	size_t len = pair_key(p, key);
+
+	return set_elem(k, p->family == AF_INET ? BH_PAIR_V4 : BH_PAIR_V6, key, len, 0, 1, err,
+			errlen);
 }
 
 int zl_kernel_pair_add(struct zl_kernel *k, const struct zl_kernel_pair *p, char *err,

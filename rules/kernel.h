@@ -20,6 +20,9 @@
 #include "flat.h"
 
 #define ZL_KERNEL_TABLE "zhulan"
+/* Packets Zhulan sends itself (the behaviour engine's resets) carry this
+ * mark (SO_MARK), which chain output lets through whatever the policy. */
+#define ZL_KERNEL_MARK 0x7a6c
 
 struct zl_kernel;
 
@@ -59,7 +62,10 @@ int zl_kernel_apply(struct zl_kernel *k, const struct zl_flat *f,
 int zl_kernel_limit_add(struct zl_kernel *k, unsigned rule, const struct zl_kernel_pair *p,
 			uint16_t client_port, char *err, size_t errlen);
 
-/* Add one behaviour block now (a netlink round trip, ~10 us). 0 or -1. */
+/* Add one behaviour block now (a netlink round trip, ~10 us), or take one
+ * back (ENOENT if it had timed out already). 0 or -1. */
+int zl_kernel_pair_del(struct zl_kernel *k, const struct zl_kernel_pair *p, char *err,
+		       size_t errlen);
 int zl_kernel_pair_add(struct zl_kernel *k, const struct zl_kernel_pair *p, char *err,
 		       size_t errlen);
 

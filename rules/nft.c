@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "flat.h"
+#include "kernel.h"
 
 /* nft's day numbers: 0 is Sunday */
 static const char *const day_names[7] = {
@@ -257,7 +258,9 @@ int zl_flat_write_nft(const struct zl_flat *f, FILE *out)
 		/* Replies and related traffic pass, broken packets never do; the
 		 * gateway talks to itself over loopback whatever the policy. */
 		fprintf(out, "\t\tct state established,related accept\n");
-		/* neighbour discovery first: see kernel.c */
+		/* Zhulan's own resets, then neighbour discovery: see kernel.c */
+		if (c->filter->hook == ZL_OUTPUT)
+			fprintf(out, "\t\tmeta mark 0x%08x accept\n", ZL_KERNEL_MARK);
 		if (c->filter->hook == ZL_INPUT)
 			fprintf(out, "\t\ticmpv6 type { nd-router-solicit, nd-neighbor-solicit, "
 				"nd-neighbor-advert } accept\n");
