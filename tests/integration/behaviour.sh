@@ -224,6 +224,21 @@ ip netns exec $P-gw nft list set inet zhulan bh_pair_v4 > "$WORK/set4"
 grep -q "192.0.2.10 . 198.51.100.11" "$WORK/set4"; ok $(( $? == 0 )) "the lifted block left the kernel"
 grep -q "192.0.2.11 . 198.51.100.14 . 443" "$WORK/set4"; ok $? "the domain block it still justifies stayed"
 
+# A schedule that ends in a minute or two: the block it made is lifted
+# when it ends, not when the 10-minute hold runs out.
+ss=$(date +%S); add=$(( 10#$ss < 40 ? 1 : 2 ))
+sfrom=$(date +%H:%M); sto=$(date -d "+$add min" +%H:%M)
+[ "$sto" \< "$sfrom" ] && sto=24:00
+sed "s/^schedule workhours { .* }/schedule workhours { $day $sfrom-$sto }/" "$WORK/policy.conf" > "$WORK/soon.conf"
+ctl policy apply "$WORK/soon.conf" > /dev/null 2>&1; ok $? "a policy whose work hours end at $sto"
+https edu2 www.bilibili.com -4; st=$?
+ok $(( st == 0 )) "edu2's Bilibili is blocked until then (curl $st)"
+end=$(date -d "$sto" +%s 2>/dev/null || date -d "tomorrow 00:00" +%s)
+sleep $(( end - $(date +%s) + 7 ))
+https edu2 www.bilibili.com -4; ok $? "once the work hours have ended, edu2 reaches Bilibili again"
+ip netns exec $P-gw nft list set inet zhulan bh_pair_v4 | grep -q "192.0.2.75 . 198.51.100.13"
+ok $(( $? == 0 )) "... the block left the kernel before its hold ran out"
+
 stop
 [ "$(ip netns exec $P-gw nft list tables)" = "table inet zhulan" ]; ok $? "only inet zhulan in the gateway"
 done_testing
