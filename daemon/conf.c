@@ -22,7 +22,8 @@ void zl_conf_defaults(struct zl_conf *c)
 	c->max_flows = 1u << 20;
 	c->retention_days = 180;
 	c->block_hold = 600;
-	c->capture_immediate = 1;
+	c->capture_immediate = 0;
+	c->capture_timeout_ms = 1;
 	c->snaplen = 65535;
 	c->capture_buffer_mb = 32;
 	c->promiscuous = 1;
@@ -135,7 +136,7 @@ static const char *const keys[] = {
 	"interfaces", "database", "control_socket", "policy", "user", "app_dir",
 	"max_flows", "retention_days", "snaplen", "capture_buffer_mb",
 	"promiscuous", "flow_timeout_tcp", "flow_timeout_tcp_closed",
-	"flow_timeout_udp", "flow_timeout_other", "block_hold", "capture_immediate", NULL,
+	"flow_timeout_udp", "flow_timeout_other", "block_hold", "capture_immediate", "capture_timeout_ms", NULL,
 };
 
 /* Apply one key; returns 0 or -1 with msg. */
@@ -220,6 +221,14 @@ static int apply(struct zl_conf *c, const char *k, char *v, char *msg, size_t le
 			*t = (unsigned)n;
 			return 0;
 		}
+	}
+	if (!strcmp(k, "capture_timeout_ms")) {
+		if (parse_uint(v, 1, 1000, &n) < 0) {
+			snprintf(msg, len, "capture_timeout_ms: expected 1 to 1000, got \"%s\"", v);
+			return -1;
+		}
+		c->capture_timeout_ms = (unsigned)n;
+		return 0;
 	}
 	if (!strcmp(k, "capture_immediate")) {
 		if (parse_bool(v, &c->capture_immediate) < 0) {

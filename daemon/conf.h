@@ -25,6 +25,7 @@ struct zl_conf {
 	unsigned capture_buffer_mb;
 	int promiscuous;
 	int capture_immediate;    /* packets one by one (behaviour enforcement) */
+	unsigned capture_timeout_ms; /* ring blocks handed over at least this often (1) */
 	unsigned timeout_tcp, timeout_tcp_closed, timeout_udp, timeout_other;
 };
 

@@ -141,12 +141,14 @@ struct zl_capture *zl_capture_open_live(const char *ifname,
 		zl_capture_close(c);
 		return NULL;
 	}
-	/* Immediate mode never times out by itself (libpcap waits for a
-	 * packet): read without blocking and poll with the timeout here, so
-	 * a quiet link still lets the caller expire idle flows. */
+	/* libpcap may wait for a packet forever on a quiet link (immediate
+	 * mode; TPACKET_V3 blocks retire only with packets in them): read
+	 * without blocking and poll here, at most 100 ms, so the caller can
+	 * still expire idle flows. Latency is the ring's: the kernel makes
+	 * the fd readable when it hands a block (or a packet) over. */
 	c->poll_fd = -1;
-	c->timeout_ms = o && o->timeout_ms ? o->timeout_ms : 100;
-	if (o && o->immediate && pcap_setnonblock(c->p, 1, ebuf) == 0)
+	c->timeout_ms = 100;
+	if (pcap_setnonblock(c->p, 1, ebuf) == 0)
 		c->poll_fd = pcap_get_selectable_fd(c->p);
 	return c;
 }

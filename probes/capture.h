@@ -21,7 +21,7 @@ struct zl_live_opts {
 	int snaplen;            /* default 65535 */
 	int buffer_mb;          /* kernel ring size, default 32 */
 	int promisc;            /* default 1 */
-	int timeout_ms;         /* read timeout, default 100 */
+	int timeout_ms;         /* longest a packet waits in the ring, default 100 */
 	int immediate;          /* hand each packet over at once rather than in
 				 * ring blocks (policy acts on the first packets
 				 * of a flow; costs more wake-ups under load) */

@@ -24,6 +24,7 @@ control_socket = $W/run/control.sock
 user = nobody
 app_dir = $src/probes/apps
 capture_buffer_mb = 256
+${ZL_BENCH_CONF:-}
 CONF
 ip netns exec $P-gw taskset -c 1 "$ZHULAN" -f -c "$W/zhulan.conf" 2>"$W/daemon.log" &
 DPID=$!
