@@ -161,6 +161,19 @@ static void print_status(json_t *j)
 			printf("; last error: %s", jstr(pol, "last_error"));
 		printf("\n");
 	}
+	pol = json_object_get(j, "behaviour");
+	if (json_is_object(pol)) {
+		json_t *dec = json_object_get(pol, "decisions"), *lat = json_object_get(pol, "block_latency_us");
+		printf("behaviour: %lld rules, %lld blocks held; decided %lld block, %lld limit, "
+		       "%lld audit, %lld allow", jint(pol, "rules"), jint(pol, "blocks_active"),
+		       jint(dec, "block"), jint(dec, "limit"), jint(dec, "audit"), jint(dec, "allow"));
+		if (json_is_object(lat))
+			printf("; block in the kernel %lld us after its packet (p99 %lld us)",
+			       jint(lat, "p50"), jint(lat, "p99"));
+		if (json_is_string(json_object_get(pol, "last_error")))
+			printf("; last error: %s", jstr(pol, "last_error"));
+		printf("\n");
+	}
 }
 
 static void flow_row(json_t *f, int live)
