@@ -277,6 +277,14 @@ static void yyerror(struct zl_yyltype *l, void *scanner, struct zl_pctx *ctx, co
 /* What a value in this place is, by the keyword it follows. */
 static const char *value_phrase(const struct zl_pctx *c, const unsigned char *has)
 {
+	switch (c->prev_tok) {      /* address-book subjects name what follows */
+	case T_HOST:
+		return "a host name in quotes (from the address book)";
+	case T_PERSON:
+		return "a person's name in quotes (from the address book)";
+	case T_DEPARTMENT:
+		return "a department in quotes (from the address book)";
+	}
 	switch (c->prev_kw) {
 	case T_FROM:
 	case T_TO:
