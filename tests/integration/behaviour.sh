@@ -20,8 +20,7 @@ cleanup() {
 	rm -rf "$WORK"
 }
 trap cleanup EXIT
-"$LAB" up --prefix $P > "$WORK/lab.log" 2>&1
-ok $? "lab up" || { sed 's/^/# /' "$WORK/lab.log" | tail; done_testing; exit 1; }
+lab_up $P "$WORK/lab.log"
 inns() { local h=$1; shift; "$LAB" exec --prefix $P "$h" "$@"; }
 ctl() { "$ZHULANCTL" -s "$WORK/run/control.sock" "$@"; }
 start() {

@@ -18,8 +18,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-"$LAB" up --prefix $P > "$WORK/lab.log" 2>&1
-ok $? "lab up" || { sed 's/^/# /' "$WORK/lab.log" | tail -20; done_testing; exit 1; }
+lab_up $P "$WORK/lab.log"
 inns() { local h=$1; shift; "$LAB" exec --prefix $P "$h" "$@"; }
 
 conf() { # conf DBPATH [EXTRA LINE] -> writes $WORK/zhulan.conf
