@@ -391,13 +391,15 @@ static int send_reset(struct zl_bh *b, int family, const uint8_t *from, uint16_t
 	uint8_t pkt[60];
 	struct tcphdr *t;
 	size_t alen = family == AF_INET ? 4 : 16, hl = family == AF_INET ? 20 : 40;
+	struct sockaddr_storage sa;
+	socklen_t salen;
 	uint32_t sum;
-	ssize_t n;
 
 	memset(pkt, 0, sizeof(pkt));
+	memset(&sa, 0, sizeof(sa));
 	if (family == AF_INET) {
 		struct iphdr *ip = (struct iphdr *)pkt;
-		struct sockaddr_in sa = { .sin_family = AF_INET };
+		struct sockaddr_in *s4 = (struct sockaddr_in *)&sa;
 		ip->version = 4;
 		ip->ihl = 5;
 		ip->ttl = 64;
@@ -405,39 +407,33 @@ static int send_reset(struct zl_bh *b, int family, const uint8_t *from, uint16_t
 		ip->tot_len = htons(40);
 		memcpy(&ip->saddr, from, 4);
 		memcpy(&ip->daddr, to, 4);
-		t = (struct tcphdr *)(pkt + hl);
-		t->source = htons(fport);
-		t->dest = htons(tport);
-		t->seq = htonl(seq);
-		t->doff = 5;
-		t->rst = 1;
-		sum = sum16(from, alen, 0);
-		sum = sum16(to, alen, sum) + IPPROTO_TCP + 20;
-		t->check = htons(fold(sum16(t, 20, sum)));
-		memcpy(&sa.sin_addr, to, 4);
-		n = sendto(b->raw4, pkt, 40, 0, (struct sockaddr *)&sa, sizeof(sa));
+		s4->sin_family = AF_INET;
+		memcpy(&s4->sin_addr, to, 4);
+		salen = sizeof(*s4);
 	} else {
 		struct ip6_hdr *ip = (struct ip6_hdr *)pkt;
-		struct sockaddr_in6 sa = { .sin6_family = AF_INET6 };
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&sa;
 		ip->ip6_flow = htonl(6u << 28);
 		ip->ip6_plen = htons(20);
 		ip->ip6_nxt = IPPROTO_TCP;
 		ip->ip6_hlim = 64;
 		memcpy(&ip->ip6_src, from, 16);
 		memcpy(&ip->ip6_dst, to, 16);
-		t = (struct tcphdr *)(pkt + hl);
-		t->source = htons(fport);
-		t->dest = htons(tport);
-		t->seq = htonl(seq);
-		t->doff = 5;
-		t->rst = 1;
-		sum = sum16(from, alen, 0);
-		sum = sum16(to, alen, sum) + IPPROTO_TCP + 20;
-		t->check = htons(fold(sum16(t, 20, sum)));
-		memcpy(&sa.sin6_addr, to, 16);
-		n = sendto(b->raw6, pkt, 60, 0, (struct sockaddr *)&sa, sizeof(sa));
+		s6->sin6_family = AF_INET6;
+		memcpy(&s6->sin6_addr, to, 16);
+		salen = sizeof(*s6);
 	}
-	return n < 0 ? -1 : 0;
+	t = (struct tcphdr *)(pkt + hl);
+	t->source = htons(fport);
+	t->dest = htons(tport);
+	t->seq = htonl(seq);
+	t->doff = 5;
+	t->rst = 1;
+	sum = sum16(from, alen, 0);
+	sum = sum16(to, alen, sum) + IPPROTO_TCP + 20;
+	t->check = htons(fold(sum16(t, 20, sum)));
+	return sendto(family == AF_INET ? b->raw4 : b->raw6, pkt, hl + 20, 0,
+		      (struct sockaddr *)&sa, salen) < 0 ? -1 : 0;
 }
 
 /* Reset both ends of a blocked TCP flow (lock held). */
