@@ -1238,8 +1238,10 @@ static int batch_send(struct zl_kernel *k, struct batch *bt, char *err, size_t e
 	return rc;
 }
 
-int zl_kernel_apply(struct zl_kernel *k, const struct zl_flat *f,
-		    const struct zl_kernel_pair *pairs, size_t n, char *err, size_t errlen)
+/* Replace `inet zhulan` by f with its blocks, or (f NULL) remove it: one
+ * transaction that declares, deletes and defines, whatever was there. */
+static int replace_table(struct zl_kernel *k, const struct zl_flat *f,
+			 const struct zl_kernel_pair *pairs, size_t n, char *err, size_t errlen)
 {
 	struct batch bt;
 	int rc;
@@ -1248,34 +1250,30 @@ int zl_kernel_apply(struct zl_kernel *k, const struct zl_flat *f,
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	/* declare, delete, define: one transaction, whatever was there */
 	table_msg(&bt, NFT_MSG_NEWTABLE, NLM_F_CREATE);
 	table_msg(&bt, NFT_MSG_DELTABLE, 0);
-	table_msg(&bt, NFT_MSG_NEWTABLE, NLM_F_CREATE);
-	named_sets(&bt, f->policy);
-	behaviour_sets(&bt, pairs, n);
-	behaviour_chain(&bt);
-	limit_sets(&bt, f->policy);
-	chains(&bt, f);
+	if (f) {
+		table_msg(&bt, NFT_MSG_NEWTABLE, NLM_F_CREATE);
+		named_sets(&bt, f->policy);
+		behaviour_sets(&bt, pairs, n);
+		behaviour_chain(&bt);
+		limit_sets(&bt, f->policy);
+		chains(&bt, f);
+	}
 	rc = batch_send(k, &bt, err, errlen);
 	batch_free(&bt);
 	return rc;
 }
 
+int zl_kernel_apply(struct zl_kernel *k, const struct zl_flat *f,
+		    const struct zl_kernel_pair *pairs, size_t n, char *err, size_t errlen)
+{
+	return replace_table(k, f, pairs, n, err, errlen);
+}
+
 int zl_kernel_delete_table(struct zl_kernel *k, char *err, size_t errlen)
 {
-	struct batch bt;
-	int rc;
-
-	if (batch_init(&bt, k) < 0) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
-	table_msg(&bt, NFT_MSG_NEWTABLE, NLM_F_CREATE);
-	table_msg(&bt, NFT_MSG_DELTABLE, 0);
-	rc = batch_send(k, &bt, err, errlen);
-	batch_free(&bt);
-	return rc;
+	return replace_table(k, NULL, NULL, 0, err, errlen);
 }
 
 /* One element added (timeout_ms > 0 or 0: none) or deleted (del). */
