@@ -53,17 +53,15 @@ static size_t collect(char *d, size_t sz, size_t nm, void *ud)
 	return sz * nm;
 }
 
-/* Request 'path' (with a JSON body for POST, or none); returns the JSON
- * answer, exits 2 when nobody answers. */
-static json_t *call_body(const char *sock, const char *method, const char *path,
-			 const char *body, long *code)
+/* Request 'path' (with a JSON body for POST, or none) and return the
+ * answer's bytes in *b; exits 2 when nobody answers. */
+static long request(const char *sock, const char *method, const char *path, const char *body,
+		    long timeout_s, struct buf *b)
 {
 	struct curl_slist *hdr = NULL;
 	CURL *c = curl_easy_init();
-	struct buf b = { NULL, 0 };
-	char url[2048], errbuf[CURL_ERROR_SIZE] = "";
-	json_error_t je;
-	json_t *j;
+	char url[2100], errbuf[CURL_ERROR_SIZE] = "";
+	long code = 0;
 	CURLcode rc;
 
 	snprintf(url, sizeof(url), "http://zhulan%s", path);
@@ -76,18 +74,30 @@ static json_t *call_body(const char *sock, const char *method, const char *path,
 		curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdr);
 	}
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, b);
 	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT, 30L);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, timeout_s);
 	rc = curl_easy_perform(c);
 	if (rc != CURLE_OK) {
 		fprintf(stderr, "zhulanctl: zhulan is not running (cannot connect to %s: %s)\n",
 			sock, errbuf[0] ? errbuf : curl_easy_strerror(rc));
 		exit(2);
 	}
-	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, code);
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
 	curl_easy_cleanup(c);
 	curl_slist_free_all(hdr);
+	return code;
+}
+
+/* The same, for a JSON answer; exits 1 when it is not JSON. */
+static json_t *call_body(const char *sock, const char *method, const char *path,
+			 const char *body, long *code)
+{
+	struct buf b = { NULL, 0 };
+	json_error_t je;
+	json_t *j;
+
+	*code = request(sock, method, path, body, 30, &b);
 	j = b.p ? json_loads(b.p, 0, &je) : NULL;
 	free(b.p);
 	if (!j) {
@@ -295,29 +305,10 @@ static void print_access(json_t *j)
  * a JSON error is printed as one. */
 static int get_raw(const char *sock, const char *path)
 {
-	CURL *c = curl_easy_init();
 	struct buf b = { NULL, 0 };
-	char url[2100], errbuf[CURL_ERROR_SIZE] = "";
-	long code = 0;
+	long code = request(sock, "GET", path, NULL, 60, &b);
 	json_t *j;
-	CURLcode rc;
 
-	snprintf(url, sizeof(url), "http://zhulan%s", path);
-	curl_easy_setopt(c, CURLOPT_UNIX_SOCKET_PATH, sock);
-	curl_easy_setopt(c, CURLOPT_URL, url);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
-	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT, 60L);
-	rc = curl_easy_perform(c);
-	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
-	curl_easy_cleanup(c);
-	if (rc != CURLE_OK) {
-		fprintf(stderr, "zhulanctl: zhulan is not running (cannot connect to %s: %s)\n",
-			sock, errbuf[0] ? errbuf : curl_easy_strerror(rc));
-		free(b.p);
-		return 2;
-	}
 	if (code != 200) {
 		j = b.p ? json_loads(b.p, 0, NULL) : NULL;
 		fprintf(stderr, "zhulanctl: %s\n", j ? jstr(j, "error") : "the daemon refused");
