@@ -103,37 +103,22 @@ static struct zl_policy *parse(struct zl_fw *fw, const json_t *bundle, json_t **
 	return p;
 }
 
-/* Put a bundle in the kernel (NULL: remove the table), with the behaviour
- * blocks it still justifies. 0, or -1 with the reason in err; the kernel
- * keeps its previous table on failure. */
-static int kernel_put(struct zl_fw *fw, const json_t *bundle, size_t *n_rules, char *err,
-		      size_t errlen)
+/* Put a parsed policy in the kernel (NULL: remove the table), with the
+ * behaviour blocks it still justifies; p is taken over (kept in force, or
+ * freed). 0, or -1 with the reason in err; the kernel keeps its previous
+ * table on failure. */
+static int kernel_put_policy(struct zl_fw *fw, struct zl_policy *p, size_t *n_rules, char *err,
+			     size_t errlen)
 {
 	struct zl_kernel_pair *pairs;
-	struct zl_policy *p = NULL;
 	struct zl_flat *f = NULL;
-	struct zl_diag d;
 	size_t i, np = 0;
 	int rc;
 
-	if (bundle) {
-		zl_diag_init(&d);
-		p = zl_bundle_parse(bundle, fw->has_hooks ? &fw->hooks : NULL, &d);
-		if (!p) {
-			if (d.n)
-				zl_diag_format(&d.msgs[0], err, errlen);
-			else
-				snprintf(err, errlen, "the policy does not parse");
-			zl_diag_free(&d);
-			return -1;
-		}
-		zl_diag_free(&d);
-		f = zl_flat_new(p);
-		if (!f) {
-			zl_policy_free(p);
-			snprintf(err, errlen, "out of memory");
-			return -1;
-		}
+	if (p && !(f = zl_flat_new(p))) {
+		zl_policy_free(p);
+		snprintf(err, errlen, "out of memory");
+		return -1;
 	}
 	pairs = zl_bh_prepare(fw->bh, p, &np);
 	rc = f ? zl_kernel_apply(fw->k, f, pairs, np, err, errlen) :
@@ -151,6 +136,29 @@ static int kernel_put(struct zl_fw *fw, const json_t *bundle, size_t *n_rules, c
 		zl_policy_free(p);
 	}
 	return rc;
+}
+
+/* The same from a bundle (NULL: remove the table). */
+static int kernel_put(struct zl_fw *fw, const json_t *bundle, size_t *n_rules, char *err,
+		      size_t errlen)
+{
+	struct zl_policy *p = NULL;
+	struct zl_diag d;
+
+	if (bundle) {
+		zl_diag_init(&d);
+		p = zl_bundle_parse(bundle, fw->has_hooks ? &fw->hooks : NULL, &d);
+		if (!p) {
+			if (d.n)
+				zl_diag_format(&d.msgs[0], err, errlen);
+			else
+				snprintf(err, errlen, "the policy does not parse");
+			zl_diag_free(&d);
+			return -1;
+		}
+		zl_diag_free(&d);
+	}
+	return kernel_put_policy(fw, p, n_rules, err, errlen);
 }
 
 static char *dump(const json_t *bundle)
@@ -362,10 +370,11 @@ void zl_fw_free(struct zl_fw *fw)
 	free(fw);
 }
 
-/* Apply a checked bundle and store it as a new version (lock held). */
-static unsigned put_version(struct zl_fw *fw, const json_t *bundle, const char *who,
-			    const char *comment, unsigned confirm_s, const char *action,
-			    json_t **out)
+/* Apply a checked bundle and store it as a new version (lock held); p is
+ * the bundle already parsed (taken over), or NULL to parse it here. */
+static unsigned put_version(struct zl_fw *fw, const json_t *bundle, struct zl_policy *p,
+			    const char *who, const char *comment, unsigned confirm_s,
+			    const char *action, json_t **out)
 {
 	char err[1024], detail[1300];
 	struct timespec t0, t1;
@@ -374,7 +383,8 @@ static unsigned put_version(struct zl_fw *fw, const json_t *bundle, const char *
 	char *text;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	if (kernel_put(fw, bundle, &n, err, sizeof(err)) < 0) {
+	if ((p ? kernel_put_policy(fw, p, &n, err, sizeof(err)) :
+		 kernel_put(fw, bundle, &n, err, sizeof(err))) < 0) {
 		snprintf(detail, sizeof(detail), "refused: %s", err);
 		zl_store_audit(fw->store, who, action, detail);
 		zl_log_warnx("policy: %s by %s: %s; the previous rules stay in force", action, who, err);
@@ -440,8 +450,7 @@ unsigned zl_fw_apply(struct zl_fw *fw, const json_t *bundle, const char *who,
 		pthread_mutex_unlock(&fw->lock);
 		return status;
 	}
-	zl_policy_free(p);
-	status = put_version(fw, bundle, who, comment, confirm_s, "policy apply", out);
+	status = put_version(fw, bundle, p, who, comment, confirm_s, "policy apply", out);
 	pthread_mutex_unlock(&fw->lock);
 	return status;
 }
@@ -525,7 +534,7 @@ unsigned zl_fw_rollback(struct zl_fw *fw, long long version, const char *who, js
 		return fail(out, 500, "the stored version is not readable");
 	}
 	snprintf(comment, sizeof(comment), "rollback to version %lld", version);
-	status = put_version(fw, b, who, comment, 0, "policy rollback", out);
+	status = put_version(fw, b, NULL, who, comment, 0, "policy rollback", out);
 	json_decref(b);
 	pthread_mutex_unlock(&fw->lock);
 	return status;
