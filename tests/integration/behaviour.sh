@@ -21,19 +21,6 @@ cleanup() {
 }
 trap cleanup EXIT
 lab_up $P "$WORK/lab.log"
-inns() { local h=$1; shift; "$LAB" exec --prefix $P "$h" "$@"; }
-ctl() { "$ZHULANCTL" -s "$WORK/run/control.sock" "$@"; }
-start() {
-	ip netns exec $P-gw "$ZHULAN" -f -c "$WORK/zhulan.conf" 2>>"$WORK/daemon.log" &
-	DPID=$!
-	for _ in $(seq 50); do
-		kill -0 "$DPID" 2>/dev/null || { sed 's/^/# /' "$WORK/daemon.log" | tail -5; DPID=; return 1; }
-		[ -S "$WORK/run/control.sock" ] && ctl status >/dev/null 2>&1 && return 0
-		sleep 0.1
-	done
-	return 1
-}
-stop() { kill -TERM "$DPID"; wait "$DPID"; DPID=; }
 # Each service on an address of its own (the lab's web server answers on
 # all of them), so that blocking one never blocks another by its address.
 declare -A IP4=([www.douyin.com]=198.51.100.11 [im.dingtalk.com]=198.51.100.12 [www.zhihu.com]=198.51.100.14

@@ -19,7 +19,6 @@ cleanup() {
 trap cleanup EXIT
 
 lab_up $P "$WORK/lab.log"
-inns() { local h=$1; shift; "$LAB" exec --prefix $P "$h" "$@"; }
 
 conf() { # conf DBPATH [EXTRA LINE] -> writes $WORK/zhulan.conf
 	cat > "$WORK/zhulan.conf" <<CONF
@@ -31,22 +30,6 @@ user = nobody
 app_dir = $ZHULAN_DATADIR
 retention_days = 180
 CONF
-}
-start() {
-	ip netns exec $P-gw "$ZHULAN" -f -c "$WORK/zhulan.conf" 2>>"$WORK/daemon.log" &
-	DPID=$!
-	for _ in $(seq 50); do
-		kill -0 "$DPID" 2>/dev/null || { sed 's/^/# /' "$WORK/daemon.log" | tail -5; DPID=; return 1; }
-		[ -S "$WORK/run/control.sock" ] && "$ZHULANCTL" -s "$WORK/run/control.sock" status >/dev/null 2>&1 && return 0
-		sleep 0.1
-	done
-	return 1
-}
-ctl() { "$ZHULANCTL" -s "$WORK/run/control.sock" "$@"; }
-stop() { # sets st (exit status) and ms (time to exit)
-	local t0; t0=$(date +%s%N)
-	kill -TERM "$DPID"; wait "$DPID"; st=$?; DPID=
-	ms=$(( ($(date +%s%N) - t0) / 1000000 ))
 }
 
 conf "$WORK/db/zhulan.db"

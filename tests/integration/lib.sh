@@ -28,5 +28,26 @@ lab_up() {   # lab_up PREFIX LOG: the lab, tried twice (namespaces are shared wi
 diag() { echo "# $*"; }
 skip_all() { echo "1..0 # SKIP $*"; exit 0; }
 done_testing() { echo "1..$tap_n"; [ "$tap_fail" -eq 0 ]; }
+# On the lab (tests that set P, LAB and ZHULANCTL): run in a host's
+# namespace; zhulanctl on the test's socket; the daemon on the gateway
+# with $WORK/zhulan.conf, started until it answers, stopped with its exit
+# status in st and the time it took in ms.
+inns() { local h=$1; shift; "$LAB" exec --prefix "$P" "$h" "$@"; }
+ctl() { "$ZHULANCTL" -s "$WORK/run/control.sock" "$@"; }
+start() {
+	ip netns exec "$P-gw" "$ZHULAN" -f -c "$WORK/zhulan.conf" 2>>"$WORK/daemon.log" &
+	DPID=$!
+	for _ in $(seq 50); do
+		kill -0 "$DPID" 2>/dev/null || { sed 's/^/# /' "$WORK/daemon.log" | tail -5; DPID=; return 1; }
+		[ -S "$WORK/run/control.sock" ] && ctl status >/dev/null 2>&1 && return 0
+		sleep 0.1
+	done
+	return 1
+}
+stop() {
+	local t0; t0=$(date +%s%N)
+	kill -TERM "$DPID"; wait "$DPID"; st=$?; DPID=
+	ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+}
 WORK=$(mktemp -d /tmp/zl-test.XXXXXX)
 trap 'rm -rf "$WORK"' EXIT

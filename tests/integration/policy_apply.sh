@@ -23,19 +23,6 @@ cleanup() {
 }
 trap cleanup EXIT
 lab_up $P "$WORK/lab.log"
-inns() { local h=$1; shift; "$LAB" exec --prefix $P "$h" "$@"; }
-ctl() { "$ZHULANCTL" -s "$WORK/run/control.sock" "$@"; }
-start() {
-	ip netns exec $P-gw "$ZHULAN" -f -c "$WORK/zhulan.conf" 2>>"$WORK/daemon.log" &
-	DPID=$!
-	for _ in $(seq 50); do
-		kill -0 "$DPID" 2>/dev/null || { sed 's/^/# /' "$WORK/daemon.log" | tail -5; DPID=; return 1; }
-		[ -S "$WORK/run/control.sock" ] && ctl status >/dev/null 2>&1 && return 0
-		sleep 0.1
-	done
-	return 1
-}
-stop() { kill -TERM "$DPID"; wait "$DPID"; DPID=; }
 get() { # get HOST URL [curl options] -> curl's exit status, the time in $secs
 	local h=$1 u=$2 t0; shift 2; t0=$(date +%s%N)
 	inns "$h" curl -sk "$@" --connect-timeout 2 -m 4 -o /dev/null "$u"; local st=$?
