@@ -1,0 +1,148 @@
+// dashboard.js - 总览: traffic now and over the last 24 hours by
+// application, category and department; top hosts (admin, security);
+// blocks in the last hour; the policy in force; capture drops; the
+// database. Refreshed every 5 seconds.
+import { h, replace } from '../dom.js';
+import { t } from '../i18n.js';
+import { get } from '../api.js';
+import { panel, table, stat, tabs, emptyState } from '../ui.js';
+import { bytes, num, rate, clock, time, duration } from '../format.js';
+import { lineChart } from '../charts.js';
+
+const RANGES = { now: '-10m', day: '-24h' };
+
+export default {
+	render(body, ctx) {
+		const role = ctx.session.role;
+		const seesHosts = role === 'admin' || role === 'security';
+		let range = 'now';
+		const stats = h('div', { class: 'stats', id: 'dash-stats' });
+		const chartBox = h('div', { class: 'chart-box' });
+		const tops = {
+			apps: h('div', { id: 'top-apps' }),
+			categories: h('div', { id: 'top-categories' }),
+			departments: h('div', { id: 'top-departments' }),
+			hosts: h('div', { id: 'top-hosts' }),
+		};
+		const blocks = h('div', { id: 'dash-blocks' });
+		const rangeTabs = h('div', {});
+		const drawTabs = () => replace(rangeTabs, tabs([['now', t('dash.now')], ['day', t('dash.day')]], range, (r) => {
+			range = r;
+			drawTabs();
+			refresh();
+		}));
+		drawTabs();
+		const chart = lineChart(chartBox, [t('dash.down'), t('dash.up')], (v) => rate(v, 1));
+		ctx.onLeave(() => chart.destroy());
+		replace(body,
+			stats,
+			panel(t('dash.traffic24'), chartBox, { id: 'traffic' }),
+			h('div', { class: 'section-bar' }, h('h2', { class: 'section-title' }, t('dash.by')), rangeTabs),
+			h('div', { class: 'grid-3' },
+				panel(t('dash.apps'), tops.apps, { id: 'apps' }),
+				panel(t('dash.categories'), tops.categories, { id: 'categories' }),
+				panel(t('dash.departments'), tops.departments, { id: 'departments' })),
+			h('div', { class: seesHosts ? 'grid-2' : '' },
+				seesHosts ? panel(t('dash.hosts'), tops.hosts, { id: 'hosts' }) : null,
+				panel(t('dash.blocks'), blocks, { id: 'blocks' })));
+
+		const topCols = (nameLabel) => [
+			{ label: nameLabel, value: r => r.name, class: 'ellipsis' },
+			{ label: t('col.bytes'), value: r => bytes(r.bytes), num: true },
+			{ label: t('col.flows'), value: r => num(r.flows), num: true },
+		];
+		async function top(what, el, label) {
+			try {
+				const r = await get('top', { what, from: RANGES[range], limit: 8 });
+				replace(el, table(topCols(label), r.top, { title: t('dash.no_traffic'), hint: t('dash.no_traffic_hint') }));
+			} catch (e) {
+				if (what === 'departments' && (e.status === 400 || e.status === 404 || e.status === 422))
+					replace(el, emptyState({ title: t('dash.no_departments'), hint: t('dash.no_departments_hint') }));
+				else if (e.status === 403)
+					replace(el, emptyState({ title: t('common.not_for_role') }));
+				else
+					replace(el, emptyState({ title: e.message }));
+			}
+		}
+
+		async function series() {
+			try {
+				const r = await get('series', { from: '-24h', step: 300 });
+				const pts = r.series || [];
+				const step = r.step || 300;
+				chart.set(pts.map(p => clock(p.t)),
+					[pts.map(p => p.bytes_down / step), pts.map(p => p.bytes_up / step)]);
+				return pts.length ? pts[pts.length - 1] : null;
+			} catch (e) {
+				chart.set([], [[], []]);
+				return null;
+			}
+		}
+
+		async function blocksPanel(st) {
+			if (role === 'security') {
+				try {
+					const r = await get('access-log', { action: 'block', from: '-1h', limit: 100 });
+					const rows = r.rows || [];
+					const n = rows.length + (r.next_before_id ? '+' : '');
+					replace(blocks, h('div', { class: 'big-count', id: 'blocks-count' }, String(n)),
+						table([
+							{ label: t('col.time'), value: x => time(x.ts) },
+							{ label: t('col.client'), value: x => x.host_name || x.client_ip },
+							{ label: t('col.app'), value: x => x.app },
+							{ label: t('col.domain'), value: x => x.domain, class: 'ellipsis' },
+						], rows.slice(0, 6), { title: t('dash.no_blocks') }));
+					return n;
+				} catch (e) {
+					replace(blocks, emptyState({ title: e.message }));
+					return null;
+				}
+			}
+			const b = st && st.behaviour;
+			replace(blocks, b ? h('div', {},
+				h('div', { class: 'big-count', id: 'blocks-count' }, num(b.blocks_active)),
+				h('div', { class: 'muted' }, t('dash.blocks_active_hint', { n: num(b.decisions && b.decisions.block) })))
+				: emptyState({ title: t('dash.no_behaviour') }));
+			return b ? b.blocks_active : null;
+		}
+
+		async function refresh() {
+			const [st, last] = await Promise.all([get('status').catch(() => null), series()]);
+			const work = [top('apps', tops.apps, t('col.app')), top('categories', tops.categories, t('col.category')),
+				top('departments', tops.departments, t('col.department'))];
+			if (seesHosts)
+				work.push(top('hosts', tops.hosts, t('col.host')));
+			drawStats(st, last, await blocksPanel(st));
+			await Promise.all(work);
+		}
+
+		function drawStats(st, last, nblocks) {
+			const ifs = (st && st.interfaces) || [];
+			const drops = ifs.reduce((a, i) => a + (i.kernel_dropped || 0) + (i.interface_dropped || 0), 0);
+			const pol = st && st.policy;
+			const db = st && st.database;
+			const retention = st && (st.retention_days ?? (db && db.retention_days));
+			const step = 300;
+			replace(stats,
+				stat(t('dash.now_rate'), last ? rate(last.bytes_down + last.bytes_up, step) : '—',
+					last ? t('dash.now_rate_sub', { down: rate(last.bytes_down, step), up: rate(last.bytes_up, step) }) : t('dash.no_data'),
+					{ id: 'rate' }),
+				stat(t('dash.flows'), st ? num(st.flows_tracked) : '—', st ? t('dash.uptime', { d: duration(st.uptime_s) }) : '',
+					{ id: 'flows' }),
+				stat(t('dash.blocks_hour'), nblocks === null || nblocks === undefined ? '—' : String(nblocks),
+					role === 'security' ? t('dash.blocks_hour_sub') : t('dash.blocks_active_sub'), { id: 'blocks' }),
+				stat(t('dash.policy'), pol && pol.version ? t('dash.policy_v', { v: pol.version }) : '—',
+					pol ? t('policy.state.' + (pol.state || 'none')) + (pol.applied ? ' · ' + time(pol.applied) : '') : '',
+					{ id: 'policy', kind: pol && pol.state === 'pending' ? 'warn' : pol && pol.last_error ? 'bad' : null }),
+				stat(t('dash.drops'), st ? num(drops + (st.records_dropped || 0)) : '—',
+					st ? t('dash.drops_sub', { k: num(drops), r: num(st.records_dropped || 0) }) : '',
+					{ id: 'drops', kind: drops > 0 ? 'bad' : null }),
+				stat(t('dash.db'), db ? bytes(db.bytes) : '—',
+					retention ? t('dash.retention', { n: retention }) : (db ? (db.writable ? t('dash.db_ok') : t('dash.db_bad')) : ''),
+					{ id: 'db', kind: db && !db.writable ? 'bad' : null }));
+		}
+
+		refresh().catch(e => ctx.error(e));
+		ctx.every(5000, () => refresh().catch(() => {}));
+	},
+};
