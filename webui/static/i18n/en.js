@@ -118,6 +118,7 @@ export default {
 	'col.hostname': 'Server name',
 	'col.hostname_pc': 'Computer',
 	'col.owner': 'Person',
+	'col.owner_dept': 'Person / department',
 	'col.domain': 'Domain',
 	'col.up': 'Up',
 	'col.down': 'Down',

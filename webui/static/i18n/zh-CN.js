@@ -118,6 +118,7 @@ export default {
 	'col.hostname': '访问域名',
 	'col.hostname_pc': '计算机名',
 	'col.owner': '使用人',
+	'col.owner_dept': '使用人 / 部门',
 	'col.domain': '域名',
 	'col.up': '上行',
 	'col.down': '下行',

@@ -16,7 +16,7 @@ export function table(cols, rows, empty) {
 		return emptyState(empty || {});
 	return h('div', { class: 'tbl-wrap' },
 		h('table', { class: 'tbl' },
-			h('thead', {}, h('tr', {}, cols.map(c => h('th', { class: [c.num && 'num', c.class], scope: 'col' }, c.label)))),
+			h('thead', {}, h('tr', {}, cols.map(c => h('th', { class: [c.num && 'num', c.class === 'actions' && 'actions'], scope: 'col' }, c.label)))),
 			h('tbody', {}, rows.map(r => h('tr', {}, cols.map(c => {
 				let v = c.value(r);
 				if (v === null || v === undefined || v === '')
@@ -68,6 +68,11 @@ export function stat(label, value, sub, opts = {}) {
 		h('div', { class: 'stat-label' }, label),
 		h('div', { class: 'stat-value' }, value),
 		sub ? h('div', { class: 'stat-sub' }, sub) : null);
+}
+
+// a cell of two lines: the main text and a quieter one under it
+export function two(main, sub, subClass) {
+	return [h('div', {}, main || '—'), sub ? h('div', { class: ['cell-sub', subClass] }, sub) : null];
 }
 
 export function tag(text, kind) {

@@ -4,7 +4,7 @@
 import { h, replace } from '../dom.js';
 import { t } from '../i18n.js';
 import { get, raw } from '../api.js';
-import { panel, table, field, input, button, values, select, tag } from '../ui.js';
+import { panel, table, field, input, button, values, select, tag, two } from '../ui.js';
 import { bytes, time, endpoint, inputToUtc, toInput } from '../format.js';
 
 const PAGE = 100;
@@ -60,10 +60,8 @@ export default {
 				cur = { before: beforeId, next: r.next_before_id };
 				replace(result, table([
 					{ label: t('col.time'), value: x => time(x.ts), class: 'nowrap' },
-					{ label: t('col.client'), value: x => x.client_ip, class: 'mono' },
-					{ label: t('col.hostname_pc'), value: x => x.host_name },
-					{ label: t('col.owner'), value: x => x.owner },
-					{ label: t('col.department'), value: x => x.department },
+					{ label: t('col.client'), value: x => two(x.host_name || x.client_ip, x.host_name ? x.client_ip : '', 'mono') },
+					{ label: t('col.owner_dept'), value: x => two(x.owner, x.department) },
 					{ label: t('col.app'), value: x => x.app },
 					{ label: t('col.domain'), value: x => x.domain, class: 'ellipsis al-domain' },
 					{ label: t('col.server'), value: x => endpoint(x.server_ip, x.server_port), class: 'mono' },

@@ -29,8 +29,11 @@ export default {
 				const msgs = r.messages || [];
 				replace(result,
 					banner(r.refused ? 'warn' : 'ok', t('hosts.imported', { n: num(r.imported), bad: num(r.refused), w: num(r.warnings || 0) })),
-					msgs.length ? h('ul', { class: 'diags', id: 'hosts-messages' }, msgs.map(m =>
-						h('li', { class: 'diag diag-' + (/warning/.test(m) ? 'warning' : 'error') }, h('span', { class: 'diag-text' }, m)))) : null);
+					msgs.length ? h('ul', { class: 'diags', id: 'hosts-messages' }, msgs.map((m) => {
+						const sev = /warning/.test(m) ? 'warning' : 'error';
+						return h('li', { class: 'diag diag-' + sev }, h('span', { class: 'diag-sev' }, t('policy.sev.' + sev)),
+							h('span', { class: 'diag-text' }, m));
+					})) : null);
 				await load();
 			} catch (e) {
 				replace(result, banner('error', e.message));

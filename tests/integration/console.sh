@@ -1,0 +1,151 @@
+#!/bin/bash
+# console.sh - the web console end to end: the lab, the daemon on its
+# gateway with a behaviour policy and an address book, zhulan-web on
+# loopback, one account per role made with zhulanctl; real traffic (fin1's
+# blocked Douyin; an SNI and an HTTP Host that are markup); then the
+# browser tests (tests/browser, Debian's chromium through playwright-core)
+# enrol each account (new password, TOTP from its QR page), use each role's
+# pages and photograph them in both languages into build/screenshots/.
+. "$(dirname "$0")/lib.sh"
+[ "$(id -u)" -eq 0 ] || skip_all "needs root for network namespaces"
+command -v nft >/dev/null || skip_all "nft not installed (apt-get install nftables)"
+ZHULANCTL=${ZHULANCTL:-$(dirname "$ZHULAN")/zhulanctl}
+ZHULAN_WEB=${ZHULAN_WEB:-$(dirname "$ZHULAN")/zhulan-web}
+CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
+NODE=${NODE:-$(command -v node || command -v nodejs)}
+BROWSER_DIR="$top_srcdir/tests/browser"
+[ -x "$ZHULAN_WEB" ] || skip_all "zhulan-web is not built ($ZHULAN_WEB)"
+[ -x "$CHROMIUM" ] || skip_all "chromium not installed (packaging/install-deps installs it)"
+[ -n "$NODE" ] || skip_all "node not installed (packaging/install-deps installs nodejs)"
+command -v oathtool >/dev/null || skip_all "oathtool not installed"
+if [ ! -d "$BROWSER_DIR/node_modules/playwright-core" ]; then
+	(cd "$BROWSER_DIR" && npm ci --no-audit --no-fund >/dev/null 2>&1) ||
+		skip_all "tests/browser: npm ci failed (playwright-core not installed)"
+fi
+LAB="$top_srcdir/packaging/lab"
+P=zlc$$
+chmod 755 "$WORK"
+WPID=
+cleanup() {
+	[ -n "$WPID" ] && kill "$WPID" 2>/dev/null && wait "$WPID" 2>/dev/null
+	[ -n "${DPID:-}" ] && kill -9 "$DPID" 2>/dev/null
+	"$LAB" down --prefix $P >/dev/null 2>&1
+	rm -rf "$WORK"
+}
+trap cleanup EXIT
+lab_up $P "$WORK/lab.log"
+
+XSS='<img src=x onerror=alert(1)>'
+cat > "$WORK/policy.conf" <<'POL'
+zone lan { interface lan0 }
+zone wan { interface wan0 }
+set finance   { 192.0.2.0/26, 2001:db8:10::/64 }
+
+filter forward default drop {
+  pass from lan to wan
+}
+filter input default drop {
+  pass proto { icmp, icmpv6 }
+}
+
+behaviour {
+  block app Douyin from $finance
+  audit all
+}
+POL
+cat > "$WORK/hosts.csv" <<'CSV'
+address,name,owner,department
+192.0.2.10,fin-pc-01,张三,财政局
+192.0.2.11,fin-pc-02,赵敏,财政局
+192.0.2.74,edu-pc-01,李四,教育局
+192.0.2.75,edu-pc-02,王五,教育局
+192.0.2.300,bad-pc,赵六,卫健局
+CSV
+PORT=$((20000 + $$ % 20000))
+mkdir -p "$WORK/web"
+chmod 755 "$WORK/web"
+cat > "$WORK/zhulan.conf" <<CONF
+interfaces = lan0
+database = $WORK/db/zhulan.db
+control_socket = $WORK/run/control.sock
+policy = $WORK/policy.conf
+user = nobody
+app_dir = $ZHULAN_DATADIR
+flow_timeout_tcp_closed = 2
+flow_timeout_tcp = 6
+flow_timeout_udp = 5
+web_listen = 127.0.0.1:$PORT
+web_state_dir = $WORK/web
+web_static = $top_srcdir/webui/static
+web_user = nobody
+CONF
+
+start; ok $? "the daemon starts on the gateway with a behaviour policy" || { done_testing; exit 1; }
+ctl hosts import "$WORK/hosts.csv" > "$WORK/imp" 2>&1
+grep -q "4 hosts imported" "$WORK/imp"; ok $? "the address book is imported: $(tail -1 "$WORK/imp")"
+
+# The console on loopback of the host (the policy applies to the lab's gateway).
+"$ZHULAN_WEB" -f -c "$WORK/zhulan.conf" --listen "127.0.0.1:$PORT" 2>>"$WORK/web.log" &
+WPID=$!
+for _ in $(seq 50); do
+	curl -sk -o /dev/null "https://127.0.0.1:$PORT/" && break
+	kill -0 "$WPID" 2>/dev/null || break
+	sleep 0.1
+done
+curl -sk -o /dev/null -w '%{http_code}' "https://127.0.0.1:$PORT/" > "$WORK/code"
+ok $(( $(cat "$WORK/code") != 200 )) "zhulan-web answers on https://127.0.0.1:$PORT/ ($(cat "$WORK/code"))" ||
+	{ sed 's/^/# /' "$WORK/web.log" | tail -10; done_testing; exit 1; }
+
+# One account per role; zhulanctl prints each one-time password.
+declare -A PW
+for role in admin security auditor report; do
+	u="zl$role"
+	ctl users add "$u" --role "$role" > "$WORK/add.$role" 2>&1; st=$?
+	PW[$role]=$(awk 'NF { w = $NF } END { print w }' "$WORK/add.$role")
+	ok $(( st != 0 || ${#PW[$role]} < 8 )) "zhulanctl users add $u --role $role prints a one-time password" ||
+		sed 's/^/# /' "$WORK/add.$role"
+done
+
+# Traffic: fin1's Douyin is blocked (and logged at the flow's end); fin2
+# names a server with markup, once as an HTTP Host and once as a TLS SNI.
+inns fin1 curl -sk -4 --connect-timeout 3 -m 5 -o /dev/null \
+	--resolve www.douyin.com:443:198.51.100.11 https://www.douyin.com/; st=$?
+ok $(( st == 0 )) "fin1's HTTPS to Douyin is blocked (curl $st)"
+inns fin2 curl -s -m 5 -o /dev/null -H "Host: $XSS" http://198.51.100.10/
+ok $? "fin2 sends an HTTP Host of $XSS"
+inns fin2 timeout 5 openssl s_client -connect 198.51.100.10:443 -servername "$XSS" </dev/null >/dev/null 2>&1
+ok $? "fin2 sends a TLS SNI of $XSS"
+sleep 4   # closed TCP flows end after 2 s; then they are stored and logged
+ctl --json access-log --host 192.0.2.10 --action block > "$WORK/al" 2>&1
+grep -q '"app": "TLS.Douyin"' "$WORK/al"; ok $? "the blocked Douyin access is in the access log"
+
+mkdir -p "$top_builddir/screenshots"
+$PYTHON3 - "$WORK/console.json" "$PORT" "$top_builddir/screenshots" "$XSS" "$WORK/hosts.csv" \
+	"${PW[admin]}" "${PW[security]}" "${PW[auditor]}" "${PW[report]}" <<'PY'
+import json, sys
+out, port, shots, xss, csv = sys.argv[1:6]
+pw = dict(zip(["admin", "security", "auditor", "report"], sys.argv[6:10]))
+json.dump({"url": "https://127.0.0.1:%s/" % port, "shots": shots, "xss": xss,
+           "xss_client": "192.0.2.11", "douyin_client": "192.0.2.10",
+           "hosts_csv": open(csv, encoding="utf-8").read(),
+           "accounts": {r: {"user": "zl" + r, "password": p} for r, p in pw.items()}},
+          open(out, "w"), ensure_ascii=False)
+PY
+
+# The browser tests' TAP lines, numbered here.
+ZL_CONSOLE="$WORK/console.json" CHROMIUM="$CHROMIUM" timeout 600 "$NODE" "$BROWSER_DIR/console.test.js" \
+	> "$WORK/browser.out" 2>&1; bst=$?
+while IFS= read -r line; do
+	case "$line" in
+	"ok - "*) ok 0 "${line#ok - }";;
+	"not ok - "*) ok 1 "${line#not ok - }";;
+	*) echo "# $line";;
+	esac
+done < "$WORK/browser.out"
+ok $bst "the browser tests ran to their end (status $bst); screenshots in $top_builddir/screenshots"
+sqlite3 "$WORK/db/zhulan.db" "SELECT who FROM audit WHERE action = 'access-log query'" | grep -q "zlsecurity"
+ok $? "the console's access-log searches are audited under the security user's name"
+kill "$WPID"; wait "$WPID"; st=$?; WPID=
+ok $(( st != 0 && st != 143 )) "zhulan-web stops on SIGTERM (status $st)"
+stop; ok $(( st != 0 )) "the daemon stops cleanly"
+done_testing
