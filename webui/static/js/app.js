@@ -40,6 +40,20 @@ function allowed(role) {
 	return PAGES.filter(p => p.roles.includes(role));
 }
 
+// Background refreshes stop when the user has been away for longer than
+// the session's idle time (15 min), so that polling never keeps an
+// unattended console logged in.
+const IDLE_MS = 14 * 60 * 1000;
+let lastActivity = Date.now();
+for (const ev of ['pointerdown', 'keydown', 'wheel', 'pointermove'])
+	window.addEventListener(ev, () => { lastActivity = Date.now(); }, { passive: true, capture: true });
+function whileActive(fn) {
+	return () => {
+		if (Date.now() - lastActivity < IDLE_MS)
+			fn();
+	};
+}
+
 function stopTimers(list) {
 	for (const id of list.splice(0))
 		clearInterval(id);
@@ -61,7 +75,7 @@ function context(alerts) {
 		session: state.session,
 		status: () => state.status,
 		every(ms, fn) {
-			state.timers.push(setInterval(fn, ms));
+			state.timers.push(setInterval(whileActive(fn), ms));
 		},
 		onLeave(fn) {
 			state.leaves.push(fn);
@@ -226,7 +240,7 @@ function renderShell() {
 	drawGlobalBanners();
 	if (!state.globalTimers.length) {
 		pollStatus();
-		state.globalTimers.push(setInterval(pollStatus, 5000));
+		state.globalTimers.push(setInterval(whileActive(pollStatus), 5000));
 		state.globalTimers.push(setInterval(drawGlobalBanners, 1000));
 	}
 	const ctx = context(alerts);

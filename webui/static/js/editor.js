@@ -38,6 +38,7 @@ export function editor({ id, onchange }) {
 		value: () => ta.value,
 		set(text) {
 			ta.value = text;
+			ta.scrollTop = 0;
 			marked = new Set();
 			draw();
 		},

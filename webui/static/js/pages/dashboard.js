@@ -42,9 +42,9 @@ export default {
 				panel(t('dash.apps'), tops.apps, { id: 'apps' }),
 				panel(t('dash.categories'), tops.categories, { id: 'categories' }),
 				panel(t('dash.departments'), tops.departments, { id: 'departments' })),
-			h('div', { class: seesHosts ? 'grid-2' : '' },
+			h('div', { class: role === 'security' ? 'grid-2' : '' },
 				seesHosts ? panel(t('dash.hosts'), tops.hosts, { id: 'hosts' }) : null,
-				panel(t('dash.blocks'), blocks, { id: 'blocks' })));
+				role === 'security' ? panel(t('dash.blocks'), blocks, { id: 'blocks' }) : null));
 
 		const topCols = (nameLabel) => [
 			{ label: nameLabel, value: r => r.name, class: 'ellipsis' },
@@ -99,10 +99,6 @@ export default {
 				}
 			}
 			const b = st && st.behaviour;
-			replace(blocks, b ? h('div', {},
-				h('div', { class: 'big-count', id: 'blocks-count' }, num(b.blocks_active)),
-				h('div', { class: 'muted' }, t('dash.blocks_active_hint', { n: num(b.decisions && b.decisions.block) })))
-				: emptyState({ title: t('dash.no_behaviour') }));
 			return b ? b.blocks_active : null;
 		}
 
@@ -130,9 +126,11 @@ export default {
 				stat(t('dash.flows'), st ? num(st.flows_tracked) : '—', st ? t('dash.uptime', { d: duration(st.uptime_s) }) : '',
 					{ id: 'flows' }),
 				stat(t('dash.blocks_hour'), nblocks === null || nblocks === undefined ? '—' : String(nblocks),
-					role === 'security' ? t('dash.blocks_hour_sub') : t('dash.blocks_active_sub'), { id: 'blocks' }),
+					role === 'security' ? t('dash.blocks_hour_sub') :
+						t('dash.blocks_active_sub') + (st && st.behaviour ? ' · ' + t('dash.blocks_active_hint', { n: num(st.behaviour.decisions && st.behaviour.decisions.block) }) : ''),
+					{ id: 'blocks' }),
 				stat(t('dash.policy'), pol && pol.version ? t('dash.policy_v', { v: pol.version }) : '—',
-					pol ? t('policy.state.' + (pol.state || 'none')) + (pol.applied ? ' · ' + time(pol.applied) : '') : '',
+					pol ? t('policy.state.' + (pol.state || 'none')) + (pol.applied ? ' · ' + time(pol.applied).slice(5, 16) : '') : '',
 					{ id: 'policy', kind: pol && pol.state === 'pending' ? 'warn' : pol && pol.last_error ? 'bad' : null }),
 				stat(t('dash.drops'), st ? num(drops + (st.records_dropped || 0)) : '—',
 					st ? t('dash.drops_sub', { k: num(drops), r: num(st.records_dropped || 0) }) : '',
