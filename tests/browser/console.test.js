@@ -35,8 +35,8 @@ const READY = {
 };
 // API calls each role's console may not make (the daemon answers 403).
 const REFUSED = {
-	admin: ['access-log', 'audit'],
-	security: ['users', 'policy', 'hosts', 'audit'],
+	admin: ['access-log', 'audit', 'flows', 'top?what=hosts'],
+	security: ['users', 'policy', 'policy/history', 'audit'],
 	auditor: ['users', 'policy', 'flows', 'hosts', 'status'],
 	report: ['flows', 'access-log', 'users', 'policy', 'hosts', 'top?what=hosts'],
 };

@@ -38,15 +38,22 @@ export function rate(bytesCount, seconds) {
 
 const pad = (n) => String(n).padStart(2, '0');
 
-// an RFC 3339 time (or a Date, or unix seconds) in local time
+// an RFC 3339 time (or a Date, or unix seconds; 0 is never) in local time
 export function time(v) {
-	if (v === null || v === undefined || v === '')
+	if (v === null || v === undefined || v === '' || v === 0)
 		return '—';
 	const d = v instanceof Date ? v : new Date(typeof v === 'number' ? v * 1000 : v);
 	if (Number.isNaN(d.getTime()))
 		return String(v);
 	return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ` +
 		`${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+}
+
+// milliseconds since the epoch of an RFC 3339 time or unix seconds (NaN: none)
+export function ms(v) {
+	if (typeof v === 'number')
+		return v ? v * 1000 : NaN;
+	return v ? Date.parse(v) : NaN;
 }
 
 export function clock(v) {

@@ -4,7 +4,7 @@ import { h, replace } from '../dom.js';
 import { t } from '../i18n.js';
 import { get, post } from '../api.js';
 import { panel, table, field, input, button, select, tag, modal, values } from '../ui.js';
-import { time } from '../format.js';
+import { time, ms } from '../format.js';
 
 const ROLES = ['admin', 'security', 'auditor', 'report'];
 
@@ -65,7 +65,7 @@ export default {
 				replace(list, table([
 					{ label: t('users.name'), value: u => h('strong', {}, u.name) },
 					{ label: t('users.role'), value: u => h('span', { class: 'role role-' + u.role }, t('role.' + u.role)) },
-					{ label: t('users.state'), value: u => u.locked_until && Date.parse(u.locked_until) > Date.now() ?
+					{ label: t('users.state'), value: u => ms(u.locked_until) > Date.now() ?
 						tag(t('users.locked', { until: time(u.locked_until) }), 'bad') :
 						u.enabled ? tag(t('users.enabled'), 'ok') : tag(t('users.disabled'), 'muted') },
 					{ label: t('users.totp'), value: u => u.totp ? t('users.totp_on') : h('span', { class: 'muted' }, t('users.totp_off')) },
