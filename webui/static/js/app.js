@@ -230,7 +230,7 @@ function renderShell() {
 				h('span', { class: 'top-user-name', id: 'top-user' }, s.user),
 				h('span', { class: 'role role-' + s.role, id: 'top-role' }, t('role.' + s.role))),
 			langSwitch(),
-			h('a', { href: '#/account', class: 'top-link', 'data-nav': 'account' }, t('top.account')),
+			h('a', { href: '#/account', class: ['top-link', cur.id === 'account' && 'active'], 'data-nav': 'account' }, t('top.account')),
 			button(t('top.logout'), logout, { class: 'btn-ghost', action: 'logout' })));
 	const global = h('div', { class: 'global-banners', id: 'global-banners' });
 	const main = h('main', { class: 'main' }, top, global, h('div', { class: 'content' }, alerts, body));

@@ -196,7 +196,7 @@ export default {
 	render(body, ctx) {
 		const s = ctx.session;
 		const exp = typeof s.password_expires_days === 'number' ? t('account.expires', { n: s.password_expires_days }) : '';
-		replace(body, h('div', { class: 'grid-2' },
+		replace(body, h('div', { class: 'grid-2 grid-top' },
 			panel(t('account.me'), h('dl', { class: 'kv' },
 				h('dt', {}, t('account.user')), h('dd', { id: 'account-user' }, s.user),
 				h('dt', {}, t('account.role')), h('dd', {}, t('role.' + s.role)),

@@ -112,7 +112,20 @@ export default {
 			await Promise.all(work);
 		}
 
+		// throughput now: the capture interfaces' byte counters between two refreshes
+		let prev = null, now = null;
+		function measure(st) {
+			const ifs = (st && st.interfaces) || [];
+			if (!ifs.length)
+				return;
+			const cur = { t: Date.now(), bytes: ifs.reduce((a, i) => a + (i.bytes || 0), 0) };
+			if (prev && cur.t > prev.t && cur.bytes >= prev.bytes)
+				now = { bytes: cur.bytes - prev.bytes, s: (cur.t - prev.t) / 1000 };
+			prev = cur;
+		}
+
 		function drawStats(st, last, nblocks) {
+			measure(st);
 			const ifs = (st && st.interfaces) || [];
 			const drops = ifs.reduce((a, i) => a + (i.kernel_dropped || 0) + (i.interface_dropped || 0), 0);
 			const pol = st && st.policy;
@@ -120,9 +133,10 @@ export default {
 			const retention = st && (st.retention_days ?? (db && db.retention_days));
 			const step = 300;
 			replace(stats,
-				stat(t('dash.now_rate'), last ? rate(last.bytes_down + last.bytes_up, step) : '—',
-					last ? t('dash.now_rate_sub', { down: rate(last.bytes_down, step), up: rate(last.bytes_up, step) }) : t('dash.no_data'),
-					{ id: 'rate' }),
+				now ? stat(t('dash.now_rate'), rate(now.bytes, now.s), t('dash.now_rate_ifs', { n: ifs.length }), { id: 'rate' }) :
+					stat(t('dash.now_rate'), last ? rate(last.bytes_down + last.bytes_up, step) : '—',
+						last ? t('dash.now_rate_sub', { down: rate(last.bytes_down, step), up: rate(last.bytes_up, step) }) : t('dash.no_data'),
+						{ id: 'rate' }),
 				stat(t('dash.flows'), st ? num(st.flows_tracked) : '—', st ? t('dash.uptime', { d: duration(st.uptime_s) }) : '',
 					{ id: 'flows' }),
 				stat(t('dash.blocks_hour'), nblocks === null || nblocks === undefined ? '—' : String(nblocks),

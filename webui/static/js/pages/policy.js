@@ -238,10 +238,10 @@ export default {
 				drawHead();
 				replace(pane, panel(null, table([
 					{ label: t('col.chain'), value: r => r.chain },
-					{ label: t('col.line'), value: r => r.line ? h('button', {
+					{ label: t('col.line'), value: r => r.line && /:\d+$/.test(r.line) ? h('button', {
 						type: 'button', class: 'link-btn mono',
 						onclick: () => { const m = /:(\d+)$/.exec(r.line); view = 'edit'; drawTabs(); show(); if (m) ed.jump(+m[1], 1); },
-					}, r.line) : h('span', { class: 'muted' }, t('policy.fixed')) },
+					}, r.line) : h('span', { class: 'muted' }, r.line === 'behaviour' ? t('policy.bh_rule') : t('policy.fixed')) },
 					{ label: t('col.rule'), value: r => r.source || '', class: 'mono ellipsis' },
 					{ label: t('col.packets'), value: r => num(r.packets), num: true },
 					{ label: t('col.bytes'), value: r => bytes(r.bytes), num: true },
