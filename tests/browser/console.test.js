@@ -8,6 +8,7 @@
 // Prints TAP lines without numbers (console.sh numbers them).
 import fs from 'node:fs';
 import path from 'node:path';
+import { execFileSync } from 'node:child_process';
 import { launch, watch, login, next, logout, totp, ok, diag, failed, apiStatus, apiJson } from './lib.js';
 
 const cfg = JSON.parse(fs.readFileSync(process.env.ZL_CONSOLE, 'utf8'));
@@ -78,6 +79,25 @@ async function errorBanner(page) {
 
 // ---------- first login: one-time password, new password, TOTP ----------
 
+// What a phone's camera reads from the QR code on the screen (zbarimg).
+async function scanQr(page, role, acct) {
+	const file = path.join(cfg.shots, `.qr-${role}.png`);
+	await (await page.$('#totp-qr')).screenshot({ path: file });
+	let uri = '';
+	try {
+		uri = execFileSync('zbarimg', ['-q', '--raw', file]).toString().trim();
+	} catch (e) {
+		if (e.code === 'ENOENT') {
+			ok(true, `${role}: the QR code scans # SKIP zbarimg not installed (zbar-tools)`);
+			return;
+		}
+	} finally {
+		fs.rmSync(file, { force: true });
+	}
+	ok(uri.startsWith('otpauth://totp/') && uri.includes('secret=' + acct.secret),
+		`${role}: the QR code scans as the otpauth URI with the shown secret (${uri.replace(/secret=[A-Z2-7]+/, 'secret=…')})`);
+}
+
 async function enrol(page, role, acct) {
 	await page.goto(URL0);
 	await page.evaluate((l) => localStorage.setItem('zhulan.lang', l), ENROL_LANG[role]);
@@ -117,6 +137,7 @@ async function enrol(page, role, acct) {
 		});
 		ok(dark.n > dark.all * 0.15 && dark.n < dark.all * 0.6, `${role}: the QR code is drawn on the canvas (${dark.w} px, ${Math.round(100 * dark.n / dark.all)}% dark)`);
 		await shot(page, ENROL_LANG[role], 'totp-enrol');
+		await scanQr(page, role, acct);
 		await page.fill('#f-code', '000000' === (await totp({ secret: acct.secret })) ? '111111' : '000000');
 		await page.click('[data-action=totp-finish]');
 		const bad = await page.waitForSelector('#totp-alerts .banner-error');

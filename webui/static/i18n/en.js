@@ -239,6 +239,7 @@ export default {
 	'policy.no_history_hint': 'Check and apply a policy on the Edit tab; its versions are kept here.',
 	'policy.no_rules': 'The kernel holds no rules',
 	'policy.bh_rule': 'behaviour blocks',
+	'policy.current': 'in force',
 	'policy.fixed': 'fixed',
 
 	'bh.rules': 'Behaviour rules in force',

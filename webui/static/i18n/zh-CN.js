@@ -239,6 +239,7 @@ export default {
 	'policy.no_history_hint': '在“编辑”页检查并应用策略后，版本将记录在这里。',
 	'policy.no_rules': '内核中没有规则',
 	'policy.bh_rule': '上网行为阻断',
+	'policy.current': '当前生效',
 	'policy.fixed': '固定规则',
 
 	'bh.rules': '生效的行为规则',

@@ -191,7 +191,8 @@ export default {
 					{ label: t('col.size'), value: v => bytes(v.bytes), num: true },
 					{ label: '', class: 'actions', value: v => [
 						button(t('policy.open'), () => open(v.version), { class: 'btn-small', action: 'open-' + v.version }),
-						button(t('policy.rollback'), () => rollback(v.version), { class: 'btn-small', action: 'rollback-' + v.version }),
+						inForce && inForce.version === v.version ? h('span', { class: 'muted small in-force' }, t('policy.current')) :
+							button(t('policy.rollback'), () => rollback(v.version), { class: 'btn-small', action: 'rollback-' + v.version }),
 					] },
 				], r.versions, { title: t('policy.no_history'), hint: t('policy.no_history_hint') }), { id: 'history' }));
 			} catch (e) {
