@@ -85,7 +85,7 @@ async function scanQr(page, role, acct) {
 	await (await page.$('#totp-qr')).screenshot({ path: file });
 	let uri = '';
 	try {
-		uri = execFileSync('zbarimg', ['-q', '--raw', file]).toString().trim();
+		uri = execFileSync('zbarimg', ['-q', '--raw', file], { stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
 	} catch (e) {
 		if (e.code === 'ENOENT') {
 			ok(true, `${role}: the QR code scans # SKIP zbarimg not installed (zbar-tools)`);
