@@ -15,7 +15,7 @@ export function h(tag, props, ...children) {
 			el.addEventListener(k.slice(2), v);
 		else if (k === 'dataset')
 			Object.assign(el.dataset, v);
-		else if (k === 'value' || k === 'checked' || k === 'disabled' || k === 'selected')
+		else if (k === 'value' || k === 'disabled')
 			el[k] = v;
 		else
 			el.setAttribute(k, v === true ? '' : String(v));
