@@ -374,6 +374,27 @@ async function xssScenario(page, watcher) {
 	ok(csp.length === 0, `xss: no script refused by the CSP on those pages${csp.length ? ' (' + csp[0].slice(0, 120) + ')' : ''}`);
 }
 
+// ---------- a password about to expire ----------
+
+// The report account's password as if changed 85 days ago (the daemon's
+// store, as an old account would have it): 5 days are left of 90.
+function ageReportPassword() {
+	execFileSync('sqlite3', [cfg.db, `UPDATE users SET password_changed = strftime('%s', 'now') - 85 * 86400
+		WHERE name = '${cfg.accounts.report.user}'`]);
+}
+
+async function expiryBanner(page) {
+	await visit(page, 'dashboard');
+	const b = await page.waitForSelector('#expiry-banner', { timeout: 5000 }).catch(() => null);
+	const text = b ? (await b.textContent()).trim() : '';
+	const n = +(text.match(/\d+/) || [99])[0];
+	ok(n >= 4 && n <= 6, `report: a password 85 days old: the warning shows on the page (${text})`);
+	await page.click('#expiry-banner a');
+	await page.waitForSelector('#page-body[data-page="account"] #password-form');
+	ok(!!(await page.$('#expiry-banner')), 'report: its link leads to the password change, the warning stays on that page too');
+	await shot(page, 'zh-CN', 'password-expiry');
+}
+
 // ---------- main ----------
 
 async function main() {
@@ -397,8 +418,12 @@ async function main() {
 			if (!(await enrol(page, role, acct)))
 				continue;
 			await logout(page);
+			if (role === 'report')
+				ageReportPassword();
 			if (!(await rolePages(page, role, acct, watcher)))
 				continue;
+			if (role === 'report')
+				await expiryBanner(page);
 			if (role === 'admin') {
 				await policyScenario(page).catch(e => ok(false, 'policy scenario: ' + e.message));
 				await hostsScenario(page).catch(e => ok(false, 'address book scenario: ' + e.message));

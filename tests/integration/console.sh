@@ -123,12 +123,13 @@ grep -q '"app": "TLS.Douyin"' "$WORK/al"; ok $? "the blocked Douyin access is in
 FP=$(openssl s_client -connect "127.0.0.1:$PORT" </dev/null 2>/dev/null |
 	openssl x509 -noout -fingerprint -sha256 2>/dev/null | sed 's/.*=//')
 mkdir -p "$top_builddir/screenshots"
-$PYTHON3 - "$WORK/console.json" "$PORT" "$top_builddir/screenshots" "$XSS" "$WORK/hosts.csv" "$FP" \
+WORK=$WORK $PYTHON3 - "$WORK/console.json" "$PORT" "$top_builddir/screenshots" "$XSS" "$WORK/hosts.csv" "$FP" \
 	"${PW[admin]}" "${PW[security]}" "${PW[auditor]}" "${PW[report]}" <<'PY'
-import json, sys
+import json, os, sys
 out, port, shots, xss, csv, fp = sys.argv[1:7]
 pw = dict(zip(["admin", "security", "auditor", "report"], sys.argv[7:11]))
 json.dump({"url": "https://127.0.0.1:%s/" % port, "shots": shots, "xss": xss, "fingerprint": fp,
+           "db": os.environ["WORK"] + "/db/zhulan.db",
            "xss_client": "192.0.2.11", "douyin_client": "192.0.2.10",
            "hosts_csv": open(csv, encoding="utf-8").read(),
            "accounts": {r: {"user": "zl" + r, "password": p} for r, p in pw.items()}},
