@@ -1,0 +1,139 @@
+/*
+ * api_policy.c - the control API's policy, address book and reload routes.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api.h"
+#include "flowjson.h"
+
+static enum MHD_Result fw_reply(struct MHD_Connection *conn, unsigned status, json_t *out)
+{
+	return zl_api_reply(conn, status, out ? out : json_pack("{s:s}", "error", "out of memory"));
+}
+
+/* POST /v1/policy/{apply,diff,confirm,rollback} */
+enum MHD_Result zl_api_policy_post(struct zl_api_req *r)
+{
+	struct zl_control *c = r->c;
+	struct MHD_Connection *conn = r->conn;
+	const char *what = r->rest[0] == '/' ? r->rest + 1 : r->rest;
+	const char *who = r->who.name;
+	enum MHD_Result rc = MHD_NO;
+	json_t *in, *out = NULL, *bundle;
+	unsigned status;
+
+	if (strcmp(what, "apply") && strcmp(what, "diff") && strcmp(what, "confirm") &&
+	    strcmp(what, "rollback"))
+		return zl_api_fail(conn, MHD_HTTP_NOT_FOUND, "no such endpoint (see docs/API.md)");
+	if (!c->ctx.fw)
+		return zl_api_fail(conn, MHD_HTTP_SERVICE_UNAVAILABLE, "the policy engine is not running");
+	if (!(in = zl_api_body_json(r, &rc)))
+		return rc;
+	bundle = json_object_get(in, "policy");
+	if (!strcmp(what, "apply") || !strcmp(what, "diff")) {
+		if (!json_is_object(bundle)) {
+			json_decref(in);
+			return zl_api_fail(conn, MHD_HTTP_BAD_REQUEST,
+				    "expected {\"policy\": {\"name\", \"text\", \"files\"}}");
+		}
+		if (!strcmp(what, "apply")) {
+			json_int_t confirm = json_integer_value(json_object_get(in, "confirm"));
+			if (confirm < 0 || confirm > 86400) {
+				json_decref(in);
+				return zl_api_fail(conn, MHD_HTTP_BAD_REQUEST, "confirm: 1 to 86400 seconds");
+			}
+			status = zl_fw_apply(c->ctx.fw, bundle, who,
+					     json_string_value(json_object_get(in, "comment")),
+					     (unsigned)confirm, &out);
+		} else {
+			status = zl_fw_diff(c->ctx.fw, bundle, &out);
+		}
+	} else if (!strcmp(what, "confirm")) {
+		status = zl_fw_confirm(c->ctx.fw, who, &out);
+	} else {
+		status = zl_fw_rollback(c->ctx.fw, json_integer_value(json_object_get(in, "version")),
+					who, &out);
+	}
+	json_decref(in);
+	return fw_reply(conn, status, out);
+}
+
+/* GET /v1/policy, /v1/policy/history, /v1/policy/versions/N */
+enum MHD_Result zl_api_policy_get(struct zl_api_req *r)
+{
+	struct zl_control *c = r->c;
+	struct MHD_Connection *conn = r->conn;
+	const char *what = r->rest;
+	json_t *out = NULL;
+	unsigned status;
+
+	if (!c->ctx.fw)
+		return zl_api_fail(conn, MHD_HTTP_SERVICE_UNAVAILABLE, "the policy engine is not running");
+	if (!strcmp(what, ""))
+		status = zl_fw_show(c->ctx.fw, &out);
+	else if (!strcmp(what, "/history"))
+		status = zl_fw_history(c->ctx.fw, zl_api_arg_uint(conn, "limit", 100, 10000), &out);
+	else if (!strncmp(what, "/versions/", 10) && what[10])
+		status = zl_fw_version(c->ctx.fw, strtoll(what + 10, NULL, 10), &out);
+	else
+		return zl_api_fail(conn, MHD_HTTP_NOT_FOUND, "no such endpoint (see docs/API.md)");
+	return fw_reply(conn, status, out);
+}
+
+/* GET /v1/hosts: who owns which address (personal data) */
+enum MHD_Result zl_api_hosts(struct zl_api_req *r)
+{
+	enum MHD_Result rc = MHD_NO;
+
+	if (!r->c->ctx.dir)
+		return zl_api_fail(r->conn, MHD_HTTP_SERVICE_UNAVAILABLE,
+				   "the address book is not available");
+	if (!zl_api_personal(r, ZL_ROLE_ADMIN | ZL_ROLE_SECURITY, "hosts read", &rc))
+		return rc;
+	return zl_api_reply(r->conn, MHD_HTTP_OK, zl_dir_list(r->c->ctx.dir));
+}
+
+/* POST /v1/hosts/import {"name": "hosts.csv", "csv": "..."} */
+enum MHD_Result zl_api_hosts_import(struct zl_api_req *r)
+{
+	struct zl_control *c = r->c;
+	struct MHD_Connection *conn = r->conn;
+	enum MHD_Result rc = MHD_NO;
+	json_t *in, *out = NULL;
+	const char *csv, *name;
+	unsigned status;
+
+	if (!c->ctx.dir)
+		return zl_api_fail(conn, MHD_HTTP_SERVICE_UNAVAILABLE, "the address book is not available");
+	if (!(in = zl_api_body_json(r, &rc)))
+		return rc;
+	csv = json_string_value(json_object_get(in, "csv"));
+	name = json_string_value(json_object_get(in, "name"));
+	if (!csv) {
+		json_decref(in);
+		return zl_api_fail(conn, MHD_HTTP_BAD_REQUEST, "expected {\"name\": \"hosts.csv\", \"csv\": \"...\"}");
+	}
+	status = zl_dir_import(c->ctx.dir, name ? name : "hosts.csv", csv, strlen(csv),
+			       r->who.name, &out);
+	json_decref(in);
+	return fw_reply(conn, status, out);
+}
+
+enum MHD_Result zl_api_reload(struct zl_api_req *r)
+{
+	struct zl_control *c = r->c;
+	struct MHD_Connection *conn = r->conn;
+	const char *who = r->who.name;
+	char msg[512];
+	int rc;
+
+	rc = c->ctx.reload ? c->ctx.reload(c->ctx.ud, msg, sizeof(msg)) : -1;
+	if (!c->ctx.reload)
+		snprintf(msg, sizeof(msg), "reload not available");
+	zl_store_audit(c->ctx.store, who, "reload", rc == 0 ? "ok" : msg);
+	if (rc < 0)
+		return zl_api_fail(conn, 422, msg);
+	return zl_api_reply(conn, MHD_HTTP_OK, json_pack("{s:s}", "result", "reloaded"));
+}
