@@ -58,17 +58,7 @@ behaviour {
   audit all
 }
 POL
-cat > "$WORK/zhulan.conf" <<CONF
-interfaces = lan0
-database = $WORK/db/zhulan.db
-control_socket = $WORK/run/control.sock
-policy = $WORK/policy.conf
-user = nobody
-app_dir = $ZHULAN_DATADIR
-flow_timeout_tcp_closed = 2
-flow_timeout_tcp = 6
-flow_timeout_udp = 5
-CONF
+lab_conf
 
 # Before the daemon both answer, so each check below can fail.
 dot; ok $? "before any policy fin1 completes DoT with $DOT4:853"
