@@ -4,7 +4,8 @@
  *
  * A flow's key is canonical (lower address/port first), so both directions
  * find the same record; "src" is the side that sent the first packet seen.
- * The table is owned by one capture thread and is not locked.
+ * The table is owned by one capture thread and is not locked. Keys are
+ * hashed with SipHash-2-4 under a random secret per table.
  */
 #ifndef ZL_FLOW_H
 #define ZL_FLOW_H
@@ -123,6 +124,13 @@ struct zl_flowtab_stats {
 };
 
 void zl_flowtab_stats(const struct zl_flowtab *t, struct zl_flowtab_stats *s);
+
+/*
+ * For tests: the bucket a key falls in (the table hashes keys with SipHash
+ * under a random secret of its own), and the most flows one bucket holds.
+ */
+uint32_t zl_flowtab_bucket(const struct zl_flowtab *t, const struct zl_flow_key *k);
+size_t zl_flowtab_longest_chain(const struct zl_flowtab *t);
 
 /* Bytes one record costs in the table (record + links + bucket share). */
 size_t zl_flowtab_record_size(void);

@@ -500,12 +500,25 @@ static void block_flow(struct zl_bh *b, const struct zl_flow *f, const struct su
 	zl_store_bh_put(b->store, &rec);
 }
 
-static int is_dns(const struct zl_flow *f, const struct subject *s)
+/*
+ * A name server answers for every name: blocking a client's pair with it
+ * would cut all of that client's lookups. So a flow that nDPI names DNS
+ * ("DNS", or "DNS.Douyin" for a query about Douyin's names) is spared when
+ * rule r matched it only by the name it asks about: a domain rule, or an
+ * application or category rule that the bare protocol would not match.
+ * The server port plays no part (DoT on 853, a tunnel on 53 are blocked).
+ */
+static int dns_spared(const struct zl_bh_rule *r, const struct subject *s)
 {
-	uint16_t sport = f->src_is_a ? f->key.pb : f->key.pa;
+	size_t len = strcspn(s->app, ".");
+	struct subject bare = *s;
 
-	return sport == 53 || sport == 853 || sport == 5353 || !strncmp(s->app, "DNS", 3) ||
-	       !strncmp(s->app, "MDNS", 4) || !strncmp(s->app, "LLMNR", 5);
+	if (len != 3 || strncmp(s->app, "DNS", 3))
+		return 0;
+	bare.app = "DNS";
+	bare.category = s->app[len] ? "" : s->category;
+	bare.domain = "";
+	return !object_match(r, &bare);
 }
 
 /* Put the flow under its limit rule's per-flow rate (lock held). */
@@ -556,11 +569,9 @@ void zl_bh_flow(struct zl_bh *b, const struct zl_classifier *c, struct zl_flow *
 	f->verdict_rule = (uint16_t)(i + 1);
 	b->decided[b->p->bh[i].action]++;
 	rule_name(b->p, i, rule, sizeof(rule));
-	/* A name server answers for every name: blocking the client's pair
-	 * with it would cut all of that client's lookups. A DNS query that a
-	 * block rule matches is recorded; the connection that follows it is
-	 * what gets blocked, by its SNI or Host. */
-	if (b->p->bh[i].action == ZL_BH_BLOCK && is_dns(f, &s)) {
+	/* A DNS query a block rule matches by its name is recorded; the
+	 * connection that follows it is what gets blocked, by its SNI or Host. */
+	if (b->p->bh[i].action == ZL_BH_BLOCK && dns_spared(&b->p->bh[i], &s)) {
 		f->verdict = ZL_BH_AUDIT + 1;
 		b->dns_spared++;
 	} else if (b->p->bh[i].action == ZL_BH_BLOCK)

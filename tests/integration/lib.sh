@@ -49,5 +49,20 @@ stop() {
 	kill -TERM "$DPID"; wait "$DPID"; st=$?; DPID=
 	ms=$(( ($(date +%s%N) - t0) / 1000000 ))
 }
+# The daemon's $WORK/zhulan.conf for the behaviour tests: capture on the
+# gateway's lan0, $WORK/policy.conf, flows that end within seconds.
+lab_conf() {
+	cat > "$WORK/zhulan.conf" <<-CONF
+	interfaces = lan0
+	database = $WORK/db/zhulan.db
+	control_socket = $WORK/run/control.sock
+	policy = $WORK/policy.conf
+	user = nobody
+	app_dir = $ZHULAN_DATADIR
+	flow_timeout_tcp_closed = 2
+	flow_timeout_tcp = 6
+	flow_timeout_udp = 5
+	CONF
+}
 WORK=$(mktemp -d /tmp/zl-test.XXXXXX)
 trap 'rm -rf "$WORK"' EXIT
