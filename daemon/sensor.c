@@ -172,7 +172,8 @@ static void reopen(struct zl_sensor *s)
 			s->cap = c;
 			s->down_since = 0;
 			s->reopens++;
-		} else {
+		} else if (strcmp(err, s->last_error)) {
+			zl_log_warnx("%s", err);  /* once per new reason */
 			snprintf(s->last_error, sizeof(s->last_error), "%s", err);
 		}
 		pthread_mutex_unlock(&s->lock);
