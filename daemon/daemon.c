@@ -216,15 +216,16 @@ static int start(struct daemon *d, sigset_t *sigs)
 	char err[512];
 	int i, fd;
 
-	if (lookup_user(d, err, sizeof(err)) < 0 ||
-	    zl_statedir_claim_db(d->conf.database, d->uid, d->gid, err, sizeof(err)) < 0)
+	if (lookup_user(d, err, sizeof(err)) < 0)
 		goto fail;
-	/* first, so a second daemon touches neither the socket nor the kernel */
+	/* first, so a second daemon touches neither files, the socket nor the kernel */
 	d->lock_fd = zl_statedir_lock(d->conf.database, d->uid, d->gid, err, sizeof(err));
 	if (d->lock_fd < 0) {
 		zl_log_warnx("%s", err);
 		return d->lock_fd;
 	}
+	if (zl_statedir_claim_db(d->conf.database, d->uid, d->gid, err, sizeof(err)) < 0)
+		goto fail;
 	for (i = 0; i < d->conf.n_interfaces; i++) {
 		d->sensors[i] = zl_sensor_open(d->conf.interfaces[i], (uint8_t)(i + 1),
 					       &lo, err, sizeof(err));

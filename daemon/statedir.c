@@ -111,6 +111,13 @@ int zl_statedir_lock(const char *db_path, uid_t uid, gid_t gid, char *err, size_
 
 	snprintf(path, sizeof(path), "%s.lock", db_path);
 	fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0 && errno == ENOENT) {
+		/* first start: the directory too (zl_statedir_claim_db gives it away) */
+		char *dir = strdup(db_path);
+		if (dir && mkdir(dirname(dir), 0700) == 0)
+			fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+		free(dir);
+	}
 	if (fd < 0) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return -1;

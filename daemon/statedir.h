@@ -26,8 +26,9 @@ int zl_statedir_claim_db(const char *db_path, uid_t uid, gid_t gid, char *err, s
 void zl_statedir_claim_socket_dir(const char *socket_path, gid_t gid);
 
 /*
- * Lock "DATABASE.lock" (created 0600 for uid:gid) for as long as the process
- * lives, and write our pid in it. Returns the lock's fd; -1 with a message on
+ * Lock "DATABASE.lock" (created 0600 for uid:gid, with its directory if
+ * missing) for as long as the process lives, and write our pid in it. Take
+ * it before anything else, zl_statedir_claim_db included. Returns the lock's fd; -1 with a message on
  * an error; -2 when another process holds it, the message naming its pid.
  */
 int zl_statedir_lock(const char *db_path, uid_t uid, gid_t gid, char *err, size_t errlen);

@@ -48,7 +48,7 @@ writable; ok $? "... its database is writable"
 ctl reload >/dev/null; ok $? "a reload (written to the audit table)"
 setpriv --reuid=4242 --regid="$GROUP" --clear-groups "$ZHULANCTL" -s "$WORK/run/control.sock" status >/dev/null
 ok $? "a user of group $GROUP reaches the control socket"
-stop; ok $st "clean stop"
+st=1; [ -n "${DPID:-}" ] && stop; ok $st "clean stop"
 
 # a restart: systemd chowns the state directory's contents back to root
 systemd_dirs
@@ -56,9 +56,9 @@ ls -l "$WORK/state" | sed 's/^/# /'
 start; ok $? "second start, the database's files now root's: the daemon answers"
 writable; ok $? "... its database is writable"
 ctl reload >/dev/null; ok $? "another reload"
-stop; ok $st "clean stop"
+st=1; [ -n "${DPID:-}" ] && stop; ok $st "clean stop"
 n=$(sqlite3 "$WORK/state/zhulan.db" "select count(*) from audit where action = 'reload'" 2>&1)
-ok $(( n != 2 )) "both runs wrote to the same database (reloads in its audit table: $n)"
+[ "$n" = 2 ]; ok $? "both runs wrote to the same database (reloads in its audit table: $n)"
 
 # a database in a directory that holds other things is not taken over
 mkdir -p "$WORK/shared"; chmod 755 "$WORK/shared"; touch "$WORK/shared/other.txt"
