@@ -1,8 +1,9 @@
 /*
  * daemon.c - start-up, privileges, the signal loop and shutdown.
  *
- * Order matters: as root we open every capture handle and the control
- * socket, create the state directories; then we become `user`, keeping only
+ * Order matters: as root we take the instance lock (a second daemon stops
+ * there), make the state directories the user's, open every capture handle
+ * and the control socket; then we become `user`, keeping only
  * CAP_NET_RAW and CAP_NET_ADMIN (a packet socket is checked when it is
  * created, so capture goes on), open the database as that user, and only
  * then start threads. Shutdown ends every live flow into the store and
