@@ -31,6 +31,7 @@ void zl_conf_defaults(struct zl_conf *c)
 	c->timeout_tcp_closed = 10;
 	c->timeout_udp = 60;
 	c->timeout_other = 30;
+	c->sensor_down_watchdog = 300;
 }
 
 void zl_conf_free(struct zl_conf *c)
@@ -136,7 +137,8 @@ static const char *const keys[] = {
 	"interfaces", "database", "control_socket", "policy", "user", "app_dir",
 	"max_flows", "retention_days", "snaplen", "capture_buffer_mb",
 	"promiscuous", "flow_timeout_tcp", "flow_timeout_tcp_closed",
-	"flow_timeout_udp", "flow_timeout_other", "block_hold", "capture_immediate", "capture_timeout_ms", NULL,
+	"flow_timeout_udp", "flow_timeout_other", "block_hold", "capture_immediate", "capture_timeout_ms",
+	"sensor_down_watchdog", NULL,
 };
 
 /* Apply one key; returns 0 or -1 with msg. */
@@ -228,6 +230,14 @@ static int apply(struct zl_conf *c, const char *k, char *v, char *msg, size_t le
 			return -1;
 		}
 		c->capture_timeout_ms = (unsigned)n;
+		return 0;
+	}
+	if (!strcmp(k, "sensor_down_watchdog")) {
+		if (parse_uint(v, 0, 86400, &n) < 0) {
+			snprintf(msg, len, "sensor_down_watchdog: expected seconds from 0 to 86400, got \"%s\"", v);
+			return -1;
+		}
+		c->sensor_down_watchdog = (unsigned)n;
 		return 0;
 	}
 	if (!strcmp(k, "capture_immediate")) {

@@ -27,6 +27,8 @@ struct zl_conf {
 	int capture_immediate;    /* packets one by one (behaviour enforcement) */
 	unsigned capture_timeout_ms; /* ring blocks handed over at least this often (1) */
 	unsigned timeout_tcp, timeout_tcp_closed, timeout_udp, timeout_other;
+	unsigned sensor_down_watchdog; /* seconds an interface may be down before the
+					* systemd watchdog pings stop; 0: never */
 };
 
 /* Fill c with the defaults (allocated; free with zl_conf_free). */

@@ -61,16 +61,32 @@ int zl_control_socket(const char *path, gid_t gid, char *err, size_t errlen)
 		return -1;
 	}
 	free(dcopy);
-	if (unlink(path) < 0 && errno != ENOENT) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return -1;
-	}
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0) {
 		snprintf(err, errlen, "socket: %s", strerror(errno));
 		return -1;
 	}
 	strcpy(sa.sun_path, path);
+	/* A socket that answers belongs to a live daemon: never take it over.
+	 * Only a dead one (ECONNREFUSED) is removed. */
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0) {
+		snprintf(err, errlen, "%s: another process answers on this socket; "
+			 "not taking it over", path);
+		close(fd);
+		return -1;
+	}
+	if ((errno == ECONNREFUSED && unlink(path) < 0) ||
+	    (errno != ECONNREFUSED && errno != ENOENT)) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	close(fd);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		snprintf(err, errlen, "socket: %s", strerror(errno));
+		return -1;
+	}
 	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
 	    chmod(path, 0660) < 0 || chown(path, 0, gid) < 0 ||
 	    listen(fd, 64) < 0) {

@@ -156,6 +156,12 @@ static void print_status(json_t *j)
 		printf("%-12s %12lld %12s %12lld %10lld %10lld %10lld\n", jstr(i, "name"),
 		       jint(i, "packets"), b, jint(i, "kernel_dropped"), errs,
 		       jint(i, "flows_live"), jint(i, "flows_evicted"));
+		if (!strcmp(jstr(i, "state"), "down"))
+			printf("  DOWN since %s, reopening: %s\n", jstr(i, "down_since"),
+			       jstr(i, "last_error"));
+		else if (jint(i, "reopens"))
+			printf("  up; reopened %lld times, last error: %s\n", jint(i, "reopens"),
+			       jstr(i, "last_error"));
 	}
 	human_bytes((double)jint(db, "bytes"), b, sizeof(b));
 	printf("\ndatabase %s: %s, %lld records written, %lld dropped, %lld purged%s%s\n",

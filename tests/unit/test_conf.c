@@ -59,6 +59,14 @@ int main(void)
 	ok(load("just words\n", &c, err, sizeof(err)) < 0, "line without = refused");
 	snprintf(want, sizeof(want), "%s:1: expected \"key = value\"", path);
 	is_str(err, want, "missing = error");
+	is_int(c.sensor_down_watchdog, 300, "default sensor_down_watchdog: 300 s");
+	ok(load("interfaces = lan0\nsensor_down_watchdog = 0\n", &c, err, sizeof(err)) == 0,
+	   "sensor_down_watchdog = 0 (never stop the pings): %s", err);
+	is_int(c.sensor_down_watchdog, 0, "sensor_down_watchdog set");
+	ok(load("interfaces = lan0\n\nsensor_down_watchdog = 5m\n", &c, err, sizeof(err)) < 0,
+	   "sensor_down_watchdog with a unit refused");
+	snprintf(want, sizeof(want), "%s:3: sensor_down_watchdog: expected seconds from 0 to 86400, got \"5m\"", path);
+	is_str(err, want, "sensor_down_watchdog error: FILE:LINE and what was expected");
 	ok(load("interfaces = lan0, bad/name\n", &c, err, sizeof(err)) < 0, "bad interface name refused");
 	ok(zl_conf_load("/nonexistent/zhulan.conf", &c, err, sizeof(err)) < 0, "missing file refused");
 	is_str(err, "/nonexistent/zhulan.conf: No such file or directory", "missing file message");
