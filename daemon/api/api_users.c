@@ -13,7 +13,7 @@
 
 enum MHD_Result zl_api_users_get(struct zl_api_req *r)
 {
-	json_t *j = zl_users_list(r->c->users);
+	json_t *j = r->c->users ? zl_users_list(r->c->users) : NULL;
 
 	if (!j)
 		return zl_api_fail(r->conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "the accounts cannot be read");

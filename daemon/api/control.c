@@ -265,7 +265,7 @@ struct route {
 #define P ZL_ROLE_REPORT
 /* Each route's roles are documented in docs/API.md; keep the two in step. */
 static const struct route routes[] = {
-	{ "GET",  "/v1/status",       R_GROUP,  A | S | U | P, zl_api_status },
+	{ "GET",  "/v1/status",       R_GROUP,  A | S | P,     zl_api_status },
 	{ "GET",  "/v1/flows",        0,        S,             zl_api_flows },
 	{ "GET",  "/v1/top",          0,        A | S | P,     zl_api_top },
 	{ "GET",  "/v1/series",       0,        A | S | P,     zl_api_series },

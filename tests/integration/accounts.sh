@@ -132,6 +132,8 @@ done
 [ "$(as rep report GET /v1/top)" = 200 ]; ok $? "report GET /v1/top (applications): 200"
 [ "$(as sec security GET /v1/access-log)" = 200 ]; ok $? "security GET /v1/access-log: 200"
 [ "$(as aud auditor GET /v1/flows)" = 403 ]; ok $? "auditor GET /v1/flows: 403"
+[ "$(as aud auditor GET /v1/status)" = 403 ]; ok $? "auditor GET /v1/status: 403 (the audit log, nothing more)"
+[ "$(as rep report GET /v1/status)" = 200 ]; ok $? "report GET /v1/status: 200"
 [ "$(as sec security GET /v1/users)" = 403 ]; ok $? "security GET /v1/users: 403"
 [ "$(as sec admin GET /v1/users)" = 403 ]; ok $? "a forged X-Zhulan-Role (security account claiming admin): 403 ($(j .error))"
 [ "$(as nosuch admin GET /v1/status)" = 403 ]; ok $? "an X-Zhulan-User without an account: 403"
