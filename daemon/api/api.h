@@ -12,6 +12,7 @@
 #ifndef ZL_API_H
 #define ZL_API_H
 
+#include <pthread.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -34,9 +35,18 @@ enum {
 unsigned zl_role_bit(const char *name);
 const char *zl_role_name(unsigned bit);
 
+/* What the web console (zhulan-web) announced at its start. */
+struct zl_api_web {
+	pthread_mutex_t lock;
+	char listen[80], fingerprint[120];
+	long long since_us;            /* 0: nothing announced */
+};
+
 struct zl_control {
 	struct MHD_Daemon *mhd;
 	struct zl_control_ctx ctx;
+	struct zl_users *users;        /* the console's accounts (users.h) */
+	struct zl_api_web web;
 };
 
 /* A request body, gathered over the calls libmicrohttpd makes. */
@@ -104,5 +114,22 @@ enum MHD_Result zl_api_policy_post(struct zl_api_req *r);
 enum MHD_Result zl_api_hosts(struct zl_api_req *r);
 enum MHD_Result zl_api_hosts_import(struct zl_api_req *r);
 enum MHD_Result zl_api_reload(struct zl_api_req *r);
+enum MHD_Result zl_api_login(struct zl_api_req *r);        /* api_account.c */
+enum MHD_Result zl_api_logout(struct zl_api_req *r);
+enum MHD_Result zl_api_session(struct zl_api_req *r);
+enum MHD_Result zl_api_account_password(struct zl_api_req *r);
+enum MHD_Result zl_api_totp_begin(struct zl_api_req *r);
+enum MHD_Result zl_api_totp_finish(struct zl_api_req *r);
+enum MHD_Result zl_api_users_get(struct zl_api_req *r);    /* api_users.c */
+enum MHD_Result zl_api_users_post(struct zl_api_req *r);
+enum MHD_Result zl_api_web_announce(struct zl_api_req *r);
+/* "web" of GET /v1/status: what zhulan-web announced, or null. */
+json_t *zl_api_web_status(struct zl_control *c);
+/* An audit row: by 'who' (NULL: the caller), action and a JSON object
+ * detail (taken). 0 or -errno. */
+int zl_api_audit_event(struct zl_api_req *r, const char *who, const char *action,
+		       json_t *detail);
+/* The HTTP status of a zl_users_result (users.h). */
+unsigned zl_api_users_status(int result);
 
 #endif

@@ -26,6 +26,7 @@
 #include "api.h"
 #include "flowjson.h"
 #include "log.h"
+#include "users.h"
 
 
 
@@ -263,6 +264,8 @@ const char *zl_role_name(unsigned bit)
 enum {
 	R_PREFIX = 1,       /* the path is a prefix ending where a '/' or the end follows */
 	R_GROUP = 2,        /* local callers of the daemon's group (not root) may call it */
+	R_LIMITED = 4,      /* open to a limited account (must change its password or
+			     * enrol TOTP first) */
 };
 
 struct route {
@@ -278,7 +281,7 @@ struct route {
 #define P ZL_ROLE_REPORT
 /* Each route's roles are documented in docs/API.md; keep the two in step. */
 static const struct route routes[] = {
-	{ "GET",  "/v1/status",       R_GROUP,  A | S | U | P, zl_api_status },
+	{ "GET",  "/v1/status",       R_GROUP,  A | S | P,     zl_api_status },
 	{ "GET",  "/v1/flows",        0,        S,             zl_api_flows },
 	{ "GET",  "/v1/top",          0,        A | S | P,     zl_api_top },
 	{ "GET",  "/v1/series",       0,        A | S | P,     zl_api_series },
@@ -289,6 +292,16 @@ static const struct route routes[] = {
 	{ "POST", "/v1/policy",       R_PREFIX, A,             zl_api_policy_post },
 	{ "GET",  "/v1/hosts",        0,        A | S,         zl_api_hosts },
 	{ "POST", "/v1/hosts/import", 0,        A,             zl_api_hosts_import },
+	/* the console's accounts (api_account.c, api_users.c) */
+	{ "POST", "/v1/login",        R_GROUP | R_LIMITED, A | S | U | P, zl_api_login },
+	{ "POST", "/v1/logout",       R_LIMITED, A | S | U | P, zl_api_logout },
+	{ "GET",  "/v1/session",      R_LIMITED, A | S | U | P, zl_api_session },
+	{ "POST", "/v1/account/password", R_LIMITED, A | S | U | P, zl_api_account_password },
+	{ "POST", "/v1/account/totp/begin", R_LIMITED, A | S | U | P, zl_api_totp_begin },
+	{ "POST", "/v1/account/totp/finish", R_LIMITED, A | S | U | P, zl_api_totp_finish },
+	{ "GET",  "/v1/users",        0,        A,             zl_api_users_get },
+	{ "POST", "/v1/users",        R_PREFIX, A,             zl_api_users_post },
+	{ "POST", "/v1/web/announce", R_GROUP,  0,             zl_api_web_announce },
 };
 #undef A
 #undef S
@@ -347,9 +360,12 @@ static void identify(struct MHD_Connection *conn, struct zl_caller *who)
 }
 
 /* May this caller use this route? 0, or an HTTP status with why. */
-static unsigned authorize(const struct route *rt, const struct zl_caller *who,
-			  char *why, size_t len)
+static unsigned authorize(struct zl_control *c, const struct route *rt,
+			  const struct zl_caller *who, char *why, size_t len)
 {
+	struct zl_account a;
+	int rc;
+
 	if (who->root)
 		return 0;
 	if (!who->user) {
@@ -361,6 +377,27 @@ static unsigned authorize(const struct route *rt, const struct zl_caller *who,
 	}
 	if (!who->role) {
 		snprintf(why, len, "X-Zhulan-Role: expected admin, security, auditor or report");
+		return MHD_HTTP_FORBIDDEN;
+	}
+	/* the console's word is checked against our own accounts */
+	rc = c->users ? zl_users_get(c->users, who->user, &a) : -EIO;
+	if (rc < 0) {
+		snprintf(why, len, "the accounts cannot be read");
+		return MHD_HTTP_SERVICE_UNAVAILABLE;
+	}
+	if (rc == 0 || !a.enabled) {
+		snprintf(why, len, "X-Zhulan-User: %s", rc ? "the account is disabled"
+			 : "no such account");
+		return MHD_HTTP_FORBIDDEN;
+	}
+	if (zl_role_bit(a.role) != who->role) {
+		snprintf(why, len, "X-Zhulan-Role: the account's role is not %s",
+			 zl_role_name(who->role));
+		return MHD_HTTP_FORBIDDEN;
+	}
+	if (a.limited && !(rt->flags & R_LIMITED)) {
+		snprintf(why, len, "%s %s: %s first", rt->method, rt->path,
+			 a.must_change ? "change the password" : "enrol a TOTP authenticator");
 		return MHD_HTTP_FORBIDDEN;
 	}
 	if (!(rt->roles & who->role)) {
@@ -441,7 +478,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn,
 				   known ? "method not allowed on this endpoint (see docs/API.md)"
 					 : "no such endpoint (see docs/API.md)");
 	identify(conn, &r.who);
-	if ((st = authorize(rt, &r.who, why, sizeof(why)))) {
+	if ((st = authorize(r.c, rt, &r.who, why, sizeof(why)))) {
 		zl_store_audit(r.c->ctx.store, r.who.name, "refused", why);
 		return zl_api_fail(conn, st, why);
 	}
@@ -468,6 +505,9 @@ struct zl_control *zl_control_start(int fd, const struct zl_control_ctx *ctx,
 	if (!c)
 		return NULL;
 	c->ctx = *ctx;
+	pthread_mutex_init(&c->web.lock, NULL);
+	if (!(c->users = zl_users_new(ctx->store, NULL, NULL)))
+		zl_log_warnx("control: libsodium or liboath cannot start: no console logins");
 	c->mhd = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG,
 				  0, NULL, NULL, handle, c,
 				  MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
@@ -478,6 +518,7 @@ struct zl_control *zl_control_start(int fd, const struct zl_control_ctx *ctx,
 				  MHD_OPTION_END);
 	if (!c->mhd) {
 		snprintf(err, errlen, "control socket: libmicrohttpd could not start");
+		zl_users_free(c->users);
 		free(c);
 		return NULL;
 	}
@@ -489,5 +530,7 @@ void zl_control_stop(struct zl_control *c)
 	if (!c)
 		return;
 	MHD_stop_daemon(c->mhd);
+	zl_users_free(c->users);
+	pthread_mutex_destroy(&c->web.lock);
 	free(c);
 }

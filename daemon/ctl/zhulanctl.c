@@ -30,6 +30,7 @@
 #include <jansson.h>
 
 #include "bundle.h"
+#include "ctl_users.h"
 #include "classify.h"
 #include "flat.h"
 #include "policy.h"
@@ -190,6 +191,10 @@ static void print_status(json_t *j)
 			printf("; last error: %s", jstr(pol, "last_error"));
 		printf("\n");
 	}
+	pol = json_object_get(j, "web");
+	if (json_is_object(pol))
+		printf("web console: https://%s, certificate SHA256 %s (since %s)\n",
+		       jstr(pol, "listen"), jstr(pol, "fingerprint"), jstr(pol, "since"));
 }
 
 static void flow_row(json_t *f, int live)
@@ -345,7 +350,9 @@ static void usage(FILE *o)
 "       zhulanctl [-s SOCKET] [--json] policy diff FILE\n"
 "       zhulanctl [-s SOCKET] [--json] policy confirm | rollback [VERSION] | history\n"
 "       zhulanctl [-s SOCKET] [--json] policy show [--counters]\n"
-"       zhulanctl [-s SOCKET] [--json] hosts import FILE.csv | hosts list\n");
+"       zhulanctl [-s SOCKET] [--json] hosts import FILE.csv | hosts list\n"
+"       zhulanctl [-s SOCKET] [--json] users add NAME --role ROLE | list (root only)\n"
+"       zhulanctl [-s SOCKET] users disable|enable|passwd|reset-2fa NAME (root only)\n");
 }
 
 static int hook_app(const char *name, char *suggest, size_t n, void *ud)
@@ -700,7 +707,7 @@ static void qadd(char *q, size_t len, const char *k, const char *v)
 
 /* access-log's options, long only (no letter to clash with) */
 enum { OPT_FROM = 0x100, OPT_TO, OPT_DEPARTMENT, OPT_OWNER, OPT_DOMAIN, OPT_ACTION,
-       OPT_BEFORE_ID, OPT_CSV };
+       OPT_BEFORE_ID, OPT_CSV, OPT_ROLE };
 
 int main(int argc, char **argv)
 {
@@ -720,11 +727,13 @@ int main(int argc, char **argv)
 		{ "action", required_argument, NULL, OPT_ACTION },
 		{ "before-id", required_argument, NULL, OPT_BEFORE_ID },
 		{ "csv", no_argument, NULL, OPT_CSV },
+		{ "role", required_argument, NULL, OPT_ROLE },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *from = NULL, *to = NULL, *department = NULL, *owner = NULL, *domain = NULL,
 		   *action = NULL, *before_id = NULL;
 	int csv = 0;
+	const char *role = NULL;
 	const char *sock = "/run/zhulan/control.sock", *host = NULL, *app = NULL,
 		   *cat = NULL, *since = NULL, *limit = NULL, *live = NULL, *cmd = NULL, *pos,
 		   *confirm = NULL, *comment = NULL;
@@ -761,6 +770,7 @@ int main(int argc, char **argv)
 			case OPT_ACTION: action = optarg; break;
 			case OPT_BEFORE_ID: before_id = optarg; break;
 			case OPT_CSV: csv = 1; break;
+			case OPT_ROLE: role = optarg; break;
 			case 'h': usage(stdout); return 0;
 			default: usage(stderr); return 2;
 			}
@@ -792,6 +802,8 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(cmd, "hosts"))
 		return hosts(sock, json, argc - optind, argv + optind);
+	if (!strcmp(cmd, "users"))
+		return zl_ctl_users(sock, json, argc - optind, argv + optind, role, call_body);
 	pos = optind < argc ? argv[optind++] : NULL;
 	if (optind < argc || (pos && strcmp(cmd, "top"))) {
 		fprintf(stderr, "zhulanctl: unexpected argument \"%s\"\n", optind < argc ? argv[optind] : pos);

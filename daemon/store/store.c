@@ -128,6 +128,22 @@ static const char *const schema[] = {
 	" ('access_log', 'access_log_domain_tail', '100000000 30000 1'),"
 	" ('access_log', 'access_log_action', '100000000 30000000 1');"
 	"ANALYZE sqlite_schema;",     /* this connection loads them now */
+
+	/*
+	 * 5: the console's accounts (daemon/users/). Times are unix seconds.
+	 * totp_pending holds a secret between enrolment's begin and finish;
+	 * totp_last_step is the last 30-second step whose code was accepted,
+	 * so a code is accepted once.
+	 */
+	"CREATE TABLE users ("
+	" id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE,"
+	" role TEXT NOT NULL CHECK (role IN ('admin', 'security', 'auditor', 'report')),"
+	" hash TEXT NOT NULL, totp_secret TEXT NOT NULL DEFAULT '',"
+	" totp_pending TEXT NOT NULL DEFAULT '', enrolled INTEGER NOT NULL DEFAULT 0,"
+	" totp_last_step INTEGER NOT NULL DEFAULT 0, must_change INTEGER NOT NULL DEFAULT 1,"
+	" password_changed INTEGER NOT NULL, enabled INTEGER NOT NULL DEFAULT 1,"
+	" failures INTEGER NOT NULL DEFAULT 0, locked_until INTEGER NOT NULL DEFAULT 0,"
+	" last_login INTEGER NOT NULL DEFAULT 0, created INTEGER NOT NULL);",
 };
 
 /* Tables the retention applies to (not audit, not policy_versions). */
