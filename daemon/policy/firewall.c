@@ -472,7 +472,6 @@ unsigned zl_fw_confirm(struct zl_fw *fw, const char *who, json_t **out)
 	if ((rc = zl_store_policy_set_state(fw->store, v, ST_CONFIRMED)) < 0) {
 		snprintf(detail, sizeof(detail), "version %lld: the database did not take the "
 			 "confirmation (%s); it is still pending: confirm again", v, strerror(-rc));
-		zl_store_audit(fw->store, who, "policy confirm failed", detail);
 		pthread_mutex_unlock(&fw->lock);
 		return fail(out, 500, detail);
 	}
