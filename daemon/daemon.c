@@ -10,6 +10,7 @@
  * drains it before exit.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <grp.h>
 #include <pwd.h>
 #include <signal.h>
@@ -77,9 +78,23 @@ static int drop_privileges(struct daemon *d, char *err, size_t len)
 	return 0;
 }
 
+/* SIGHUP and the control API's threads may reload at once: one at a time. */
+static pthread_mutex_t reload_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static int reload_locked(struct daemon *d, char *msg, size_t len);
+
 static int reload(void *ud, char *msg, size_t len)
 {
-	struct daemon *d = ud;
+	int rc;
+
+	pthread_mutex_lock(&reload_lock);
+	rc = reload_locked(ud, msg, len);
+	pthread_mutex_unlock(&reload_lock);
+	return rc;
+}
+
+static int reload_locked(struct daemon *d, char *msg, size_t len)
+{
 	struct zl_conf n;
 	int i, restart = 0;
 

@@ -328,50 +328,94 @@ long zl_sensor_down_for(struct zl_sensor *s, time_t now)
 	return d;
 }
 
+/*
+ * Live flows for the API: the sensor's lock is held only to pick and copy
+ * at most f->limit matching flows, and never longer than LIVE_LOCK_US (the
+ * capture thread waits meanwhile); their JSON is built after it is let go.
+ * zl_flow_to_json reads the classifier's name tables, which are fixed
+ * once the engine has started.
+ */
+#define LIVE_LOCK_US 20000
+
+struct live_copy {
+	struct zl_flow f;
+	char host[256];
+};
+
 struct live_ctx {
 	const struct zl_live_filter *f;
 	const struct zl_classifier *c;
-	json_t *out;
-	size_t n;
+	struct live_copy *v;
+	size_t n, cap;
+	unsigned long visited;
+	uint64_t deadline;
+	int more;
 };
 
-static void add_live(const struct zl_flow *fl, void *ud)
+static uint64_t mono_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+static void pick_live(const struct zl_flow *fl, void *ud)
 {
 	struct live_ctx *x = ud;
 	char src[64], dst[64], app[64];
 	uint16_t sp, dp;
-	json_t *j;
 
+	if (x->more)
+		return;
+	if (!(++x->visited & 1023) && mono_us() > x->deadline) {
+		x->more = 1;
+		return;
+	}
 	if (fl->class_state != ZL_CLASS_DONE)
 		return;  /* not yet named: listed once classified or ended */
-	zl_flow_endpoints(fl, src, dst, sizeof(src), &sp, &dp);
-	zl_app_name(x->c, fl, app, sizeof(app));
-	if (x->f->host && strcmp(x->f->host, src) && strcmp(x->f->host, dst))
-		return;
-	if (x->f->app && strcasecmp(x->f->app, app) &&
+	if (x->f->host) {
+		zl_flow_endpoints(fl, src, dst, sizeof(src), &sp, &dp);
+		if (strcmp(x->f->host, src) && strcmp(x->f->host, dst))
+			return;
+	}
+	if (x->f->app && strcasecmp(x->f->app, zl_app_name(x->c, fl, app, sizeof(app))) &&
 	    strcasecmp(x->f->app, zl_proto_name(x->c, fl->app_id ? fl->app_id : fl->master_id)))
 		return;
 	if (x->f->category && strcasecmp(x->f->category, zl_category_name(x->c, fl->category)))
 		return;
-	j = zl_flow_to_json(x->c, fl);
-	if (j) {
-		json_object_set_new(j, "live", json_true());
-		json_object_set_new(j, "end_reason", json_null());
-		json_array_append_new(x->out, j);
-		x->n++;
+	if (x->n == x->cap) {
+		x->more = 1;
+		return;
 	}
+	x->v[x->n].f = *fl;
+	x->v[x->n].f.dpi = NULL;
+	snprintf(x->v[x->n].host, sizeof(x->v[x->n].host), "%s", fl->host ? fl->host : "");
+	x->n++;
 }
 
-size_t zl_sensor_live_flows(struct zl_sensor *s, const struct zl_live_filter *f,
-			    json_t *out)
+int zl_sensor_live_flows(struct zl_sensor *s, const struct zl_live_filter *f, json_t *out)
 {
-	struct live_ctx x = { f, NULL, out, 0 };
+	struct live_ctx x = { .f = f, .cap = f->limit };
+	json_t *j;
+	size_t i;
 
+	if (x.cap && !(x.v = malloc(x.cap * sizeof(*x.v))))
+		return -1;
 	pthread_mutex_lock(&s->lock);
+	x.deadline = mono_us() + LIVE_LOCK_US;
 	if (s->eng) {
 		x.c = zl_engine_classifier(s->eng);
-		zl_engine_foreach_flow(s->eng, add_live, &x);
+		zl_engine_foreach_flow(s->eng, pick_live, &x);
 	}
 	pthread_mutex_unlock(&s->lock);
-	return x.n;
+	for (i = 0; i < x.n; i++) {
+		x.v[i].f.host = x.v[i].host[0] ? x.v[i].host : NULL;
+		if (!(j = zl_flow_to_json(x.c, &x.v[i].f)))
+			continue;
+		json_object_set_new(j, "live", json_true());
+		json_object_set_new(j, "end_reason", json_null());
+		json_array_append_new(out, j);
+	}
+	free(x.v);
+	return x.more;
 }

@@ -47,9 +47,12 @@ long zl_sensor_down_for(struct zl_sensor *s, time_t now);
 
 struct zl_live_filter {
 	const char *host, *app, *category;
+	size_t limit;           /* at most this many flows */
 };
-/* Append the live flows matching f to array 'out'; returns how many. */
-size_t zl_sensor_live_flows(struct zl_sensor *s, const struct zl_live_filter *f,
-			    json_t *out);
+/* Append to array 'out' at most f->limit live flows matching f, picked
+ * while holding the capture thread's lock for at most 20 ms. Returns 1
+ * when more flows matched than were listed (or the 20 ms ran out before
+ * all were seen), 0 when all were, -1 when out of memory. */
+int zl_sensor_live_flows(struct zl_sensor *s, const struct zl_live_filter *f, json_t *out);
 
 #endif

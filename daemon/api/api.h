@@ -22,6 +22,8 @@
 #include "control.h"
 
 #define ZL_API_VERSION 1
+/* Threads answering requests (the store keeps as many read connections). */
+#define ZL_API_THREADS 4
 
 /* Roles of the console's accounts, as bits of a route's mask. */
 enum {
@@ -85,11 +87,15 @@ json_t *zl_api_body_json(struct zl_api_req *r, enum MHD_Result *rc);
 
 /* Query arguments: NULL when absent or empty. */
 const char *zl_api_arg(struct MHD_Connection *conn, const char *name);
-/* A time argument: unix seconds, RFC 3339, or "-1h"/"-30m"/"-7d" relative
- * to now. Microseconds, 0 when absent, -1 when bad. */
-long long zl_api_arg_time(struct MHD_Connection *conn, const char *name);
-unsigned zl_api_arg_uint(struct MHD_Connection *conn, const char *name, unsigned def,
-			 unsigned max);
+/* A time argument (timearg.h: RFC 3339 with a zone, unix seconds, or
+ * "-1h"/"-30m"/"-7d" relative to now) as microseconds in *us, 0 when
+ * absent. 0, or -1 with why in err (answer 400 with it). */
+int zl_api_arg_time(struct MHD_Connection *conn, const char *name, long long *us,
+		    char *err, size_t errlen);
+/* A count argument (limit, offset, step...): plain digits, def when absent,
+ * cut to max. 0, or -1 with why in err (answer 400 with it). */
+int zl_api_arg_uint(struct MHD_Connection *conn, const char *name, unsigned def, unsigned max,
+		    unsigned *out, char *err, size_t errlen);
 long long zl_api_now_us(void);
 
 /*

@@ -6,24 +6,27 @@
 #include <string.h>
 
 #include "api.h"
+#include "csv.h"
 #include "flowjson.h"
 
 enum MHD_Result zl_api_audit(struct zl_api_req *r)
 {
 	struct zl_control *c = r->c;
 	struct MHD_Connection *conn = r->conn;
-	long long from = zl_api_arg_time(conn, "from"), to = zl_api_arg_time(conn, "to");
 	enum MHD_Result rc = MHD_NO;
+	long long from, to;
+	unsigned limit;
 	char err[256];
 	json_t *res;
 
-	if (from < 0 || to < 0)
-		return zl_api_fail(conn, MHD_HTTP_BAD_REQUEST, "from/to: bad time");
+	if (zl_api_arg_time(conn, "from", &from, err, sizeof(err)) < 0 ||
+	    zl_api_arg_time(conn, "to", &to, err, sizeof(err)) < 0 ||
+	    zl_api_arg_uint(conn, "limit", 100, 10000, &limit, err, sizeof(err)) < 0)
+		return zl_api_fail(conn, MHD_HTTP_BAD_REQUEST, err);
 	/* the audit trail names who read which person's data */
 	if (!zl_api_personal(r, ZL_ROLE_AUDITOR, "audit read", &rc))
 		return rc;
-	res = zl_store_audit_list(c->ctx.store, from, to, zl_api_arg_uint(conn, "limit", 100, 10000),
-				err, sizeof(err));
+	res = zl_store_audit_list(c->ctx.store, from, to, limit, err, sizeof(err));
 	if (!res)
 		return zl_api_fail(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, err);
 	return zl_api_reply(conn, MHD_HTTP_OK, json_pack("{s:o}", "audit", res));
@@ -65,25 +68,6 @@ static int access_audit(struct zl_api_req *r, int csv, const char *outcome, long
 	return rc;
 }
 
-/* A CSV field: quoted when needed, and a text starting like a formula
- * (=, +, -, @) made inert with a quote, since names come from packets. */
-static void csv_field(FILE *f, const char *s, int text)
-{
-	if (text && *s && strchr("=+-@\t\r", *s))
-		fputc('\'', f);
-	if (!strpbrk(s, ",\"\r\n")) {
-		fputs(s, f);
-		return;
-	}
-	fputc('"', f);
-	for (; *s; s++) {
-		if (*s == '"')
-			fputc('"', f);
-		fputc(*s, f);
-	}
-	fputc('"', f);
-}
-
 static const char *const access_columns[] = {
 	"id", "ts", "client_ip", "host_name", "owner", "department", "app", "category",
 	"domain", "server_ip", "server_port", "bytes_up", "bytes_down", "action", "rule",
@@ -103,23 +87,24 @@ static enum MHD_Result reply_csv(struct MHD_Connection *conn, json_t *out)
 		json_decref(out);
 		return zl_api_fail(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
 	}
-	fputs("\xef\xbb\xbf", f);
-	for (k = 0; k < sizeof(access_columns) / sizeof(access_columns[0]); k++)
-		fprintf(f, "%s%s", k ? "," : "", access_columns[k]);
-	fputs("\r\n", f);
+	zl_csv_bom(f);
+	for (k = 0; k < sizeof(access_columns) / sizeof(access_columns[0]); k++) {
+		if (k)
+			zl_csv_sep(f);
+		zl_csv_text(f, access_columns[k]);
+	}
+	zl_csv_end_row(f);
 	json_array_foreach(rows, i, row) {
 		for (k = 0; k < sizeof(access_columns) / sizeof(access_columns[0]); k++) {
 			v = json_object_get(row, access_columns[k]);
 			if (k)
-				fputc(',', f);
-			if (json_is_integer(v)) {
-				snprintf(num, sizeof(num), "%lld", (long long)json_integer_value(v));
-				csv_field(f, num, 0);
-			} else {
-				csv_field(f, json_string_value(v) ? json_string_value(v) : "", 1);
-			}
+				zl_csv_sep(f);
+			if (json_is_integer(v))
+				zl_csv_number(f, (long long)json_integer_value(v));
+			else
+				zl_csv_text(f, json_string_value(v));
 		}
-		fputs("\r\n", f);
+		zl_csv_end_row(f);
 	}
 	fclose(f);
 	next = json_object_get(out, "next_before_id");
@@ -140,48 +125,57 @@ enum MHD_Result zl_api_access_log(struct zl_api_req *r)
 	struct zl_control *c = r->c;
 	struct MHD_Connection *conn = r->conn;
 	struct zl_access_query q = { 0 };
-	const char *format = zl_api_arg(conn, "format"), *v;
+	const char *format = zl_api_arg(conn, "format");
 	int csv = format && !strcmp(format, "csv");
-	char err[300], *end;
+	long long from = 0, to = 0;
+	long long before = 0;
+	const char *v;
+	char err[300];
 	json_t *out;
 
 	if (format && !csv && strcmp(format, "json")) {
 		access_audit(r, 0, "format: expected json or csv", 0);
 		return zl_api_fail(conn, MHD_HTTP_BAD_REQUEST, "format: expected json or csv");
 	}
-	q.from_us = zl_api_arg_time(conn, "from");
-	q.to_us = zl_api_arg_time(conn, "to");
 	q.department = zl_api_arg(conn, "department");
 	q.host = zl_api_arg(conn, "host");
 	q.owner = zl_api_arg(conn, "owner");
 	q.app = zl_api_arg(conn, "app");
 	q.domain = zl_api_arg(conn, "domain");
 	q.action = zl_api_arg(conn, "action");
-	q.limit = zl_api_arg_uint(conn, "limit", 100, 10000);
 	err[0] = 0;
-	if (q.from_us < 0 || q.to_us < 0)
-		snprintf(err, sizeof(err), "from/to: expected unix seconds, RFC 3339 "
-			 "(2026-11-28T08:00:00Z) or -1h/-30m/-7d");
+	if (zl_api_arg_time(conn, "from", &from, err, sizeof(err)) < 0 ||
+	    zl_api_arg_time(conn, "to", &to, err, sizeof(err)) < 0 ||
+	    zl_api_arg_uint(conn, "limit", 100, 10000, &q.limit, err, sizeof(err)) < 0)
+		;
+	else if ((v = zl_api_arg(conn, "before_id")) &&
+		 (strspn(v, "0123456789") != strlen(v) || strlen(v) > 18 ||
+		  (before = strtoll(v, NULL, 10)) <= 0))
+		snprintf(err, sizeof(err), "before_id: expected a row id (a whole number above 0)");
 	else if (q.action && strcmp(q.action, "block") && strcmp(q.action, "audit") &&
 		 strcmp(q.action, "limit"))
 		snprintf(err, sizeof(err), "action: expected block, audit or limit");
 	else if (q.domain && (q.domain[0] == '*' ? strncmp(q.domain, "*.", 2) || !q.domain[2] :
 			      !!strchr(q.domain, '*')))
 		snprintf(err, sizeof(err), "domain: expected a name or *.name");
-	if ((v = zl_api_arg(conn, "before_id"))) {
-		q.before_id = strtoll(v, &end, 10);
-		if (*end || q.before_id <= 0)
-			snprintf(err, sizeof(err), "before_id: expected a row id");
-	}
 	if (*err) {
 		access_audit(r, csv, err, 0);
 		return zl_api_fail(conn, MHD_HTTP_BAD_REQUEST, err);
 	}
+	q.from_us = from;
+	q.to_us = to;
+	q.before_id = before;
 	out = zl_store_access_query(c->ctx.store, &q, err, sizeof(err));
 	if (!out) {
 		access_audit(r, csv, err, 0);
 		return zl_api_fail(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, err);
 	}
-	access_audit(r, csv, NULL, (long long)json_array_size(json_object_get(out, "rows")));
+	/* no audit row, no personal data */
+	if (access_audit(r, csv, NULL, (long long)json_array_size(json_object_get(out, "rows"))) < 0) {
+		json_decref(out);
+		return zl_api_fail(conn, MHD_HTTP_SERVICE_UNAVAILABLE,
+				   "the audit row of this read could not be written, so nothing "
+				   "is shown (no audit, no personal data); try again later");
+	}
 	return csv ? reply_csv(conn, out) : zl_api_reply(conn, MHD_HTTP_OK, out);
 }

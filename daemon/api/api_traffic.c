@@ -50,30 +50,45 @@ enum MHD_Result zl_api_flows(struct zl_api_req *r)
 	struct zl_flow_query q = { 0 };
 	struct zl_live_filter lf = { 0 };
 	const char *which = zl_api_arg(conn, "live");
-	json_t *out = json_object(), *live, *stored;
+	json_t *out, *live, *stored;
 	enum MHD_Result rc = MHD_NO;
+	long long from, to;
 	char err[256];
-	int i;
+	int i, more = 0, m;
 
 	if (!zl_api_personal(r, ZL_ROLE_SECURITY, "flows read", &rc))
 		return rc;
-	q.from_us = zl_api_arg_time(conn, "from");
-	q.to_us = zl_api_arg_time(conn, "to");
-	if (q.from_us < 0 || q.to_us < 0)
-		return zl_api_fail(conn, MHD_HTTP_BAD_REQUEST,
-			    "from/to: expected unix seconds, RFC 3339 (2026-11-28T08:00:00Z) or -1h/-30m/-7d");
+	if (zl_api_arg_time(conn, "from", &from, err, sizeof(err)) < 0 ||
+	    zl_api_arg_time(conn, "to", &to, err, sizeof(err)) < 0 ||
+	    zl_api_arg_uint(conn, "limit", 100, 10000, &q.limit, err, sizeof(err)) < 0 ||
+	    zl_api_arg_uint(conn, "offset", 0, 1u << 30, &q.offset, err, sizeof(err)) < 0)
+		return zl_api_fail(conn, MHD_HTTP_BAD_REQUEST, err);
+	if (which && strcmp(which, "0") && strcmp(which, "1"))
+		return zl_api_fail(conn, MHD_HTTP_BAD_REQUEST, "live: expected 0 or 1");
+	q.from_us = from;
+	q.to_us = to;
+	if (!q.limit)
+		q.limit = 100;
 	q.host = lf.host = zl_api_arg(conn, "host");
 	q.app = lf.app = zl_api_arg(conn, "app");
 	q.category = lf.category = zl_api_arg(conn, "category");
-	q.limit = zl_api_arg_uint(conn, "limit", 100, 10000);
-	q.offset = zl_api_arg_uint(conn, "offset", 0, 1u << 30);
-	if (!which || strcmp(which, "0")) {
+	out = json_object();
+	if (!which || !strcmp(which, "1")) {
 		live = json_array();
-		for (i = 0; i < c->ctx.n_sensors; i++)
-			zl_sensor_live_flows(c->ctx.sensors[i], &lf, live);
+		for (i = 0; i < c->ctx.n_sensors; i++) {
+			lf.limit = q.limit - json_array_size(live);
+			if ((m = zl_sensor_live_flows(c->ctx.sensors[i], &lf, live)) != 0)
+				more = 1;
+			if (m < 0) {
+				json_decref(live);
+				json_decref(out);
+				return zl_api_fail(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
+			}
+		}
 		json_object_set_new(out, "live", live);
+		json_object_set_new(out, "live_more", json_boolean(more));
 	}
-	if (!which || strcmp(which, "1")) {
+	if (!which || !strcmp(which, "0")) {
 		stored = zl_store_flows(c->ctx.store, &q, err, sizeof(err));
 		if (!stored) {
 			json_decref(out);
@@ -89,8 +104,9 @@ enum MHD_Result zl_api_top(struct zl_api_req *r)
 	struct zl_control *c = r->c;
 	struct MHD_Connection *conn = r->conn;
 	const char *what = zl_api_arg(conn, "what");
-	long long from = zl_api_arg_time(conn, "from"), to = zl_api_arg_time(conn, "to");
+	long long from, to;
 	enum MHD_Result rc = MHD_NO;
+	unsigned limit;
 	char err[256];
 	json_t *res;
 
@@ -101,12 +117,13 @@ enum MHD_Result zl_api_top(struct zl_api_req *r)
 	/* the busiest addresses name people: the security role's */
 	if (!strcmp(what, "hosts") && !zl_api_personal(r, ZL_ROLE_SECURITY, "top hosts read", &rc))
 		return rc;
-	if (from < 0 || to < 0)
-		return zl_api_fail(conn, MHD_HTTP_BAD_REQUEST, "from/to: bad time");
+	if (zl_api_arg_time(conn, "from", &from, err, sizeof(err)) < 0 ||
+	    zl_api_arg_time(conn, "to", &to, err, sizeof(err)) < 0 ||
+	    zl_api_arg_uint(conn, "limit", 10, 1000, &limit, err, sizeof(err)) < 0)
+		return zl_api_fail(conn, MHD_HTTP_BAD_REQUEST, err);
 	if (!from)
 		from = zl_api_now_us() - 3600LL * 1000000;
-	res = zl_store_top(c->ctx.store, what, from, to, zl_api_arg_uint(conn, "limit", 10, 1000),
-			 err, sizeof(err));
+	res = zl_store_top(c->ctx.store, what, from, to, limit, err, sizeof(err));
 	if (!res)
 		return zl_api_fail(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, err);
 	return zl_api_reply(conn, MHD_HTTP_OK, json_pack("{s:s, s:o}", "what", what, "top", res));
@@ -116,8 +133,8 @@ enum MHD_Result zl_api_series(struct zl_api_req *r)
 {
 	struct zl_control *c = r->c;
 	struct MHD_Connection *conn = r->conn;
-	long long from = zl_api_arg_time(conn, "from"), to = zl_api_arg_time(conn, "to");
-	unsigned step = zl_api_arg_uint(conn, "step", 300, 86400 * 31);
+	long long from, to;
+	unsigned step;
 	enum MHD_Result rc = MHD_NO;
 	char err[256];
 	json_t *res;
@@ -126,8 +143,10 @@ enum MHD_Result zl_api_series(struct zl_api_req *r)
 	if (zl_api_arg(conn, "host") &&
 	    !zl_api_personal(r, ZL_ROLE_SECURITY, "host series read", &rc))
 		return rc;
-	if (from < 0 || to < 0)
-		return zl_api_fail(conn, MHD_HTTP_BAD_REQUEST, "from/to: bad time");
+	if (zl_api_arg_time(conn, "from", &from, err, sizeof(err)) < 0 ||
+	    zl_api_arg_time(conn, "to", &to, err, sizeof(err)) < 0 ||
+	    zl_api_arg_uint(conn, "step", 300, 86400 * 31, &step, err, sizeof(err)) < 0)
+		return zl_api_fail(conn, MHD_HTTP_BAD_REQUEST, err);
 	if (step < 300 || step % 300)
 		return zl_api_fail(conn, MHD_HTTP_BAD_REQUEST, "step: expected a multiple of 300 seconds");
 	if (!from)

@@ -26,6 +26,7 @@
 #include "api.h"
 #include "flowjson.h"
 #include "log.h"
+#include "timearg.h"
 #include "users.h"
 
 
@@ -119,52 +120,32 @@ enum MHD_Result zl_api_fail(struct MHD_Connection *conn, unsigned code, const ch
 	return zl_api_reply(conn, code, json_pack("{s:s}", "error", msg));
 }
 
-long long zl_api_arg_time(struct MHD_Connection *conn, const char *name)
+int zl_api_arg_time(struct MHD_Connection *conn, const char *name, long long *us,
+		     char *err, size_t errlen)
 {
-	const char *v = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, name);
-	struct timespec now;
-	struct tm tm;
-	char *end;
-	long long n;
-
-	if (!v || !*v)
-		return 0;
-	clock_gettime(CLOCK_REALTIME, &now);
-	if (v[0] == '-') {
-		n = strtoll(v + 1, &end, 10);
-		if (end == v + 1 || n < 0)
-			return -1;
-		switch (*end) {
-		case 's': break;
-		case 'm': n *= 60; break;
-		case 'h': n *= 3600; break;
-		case 'd': n *= 86400; break;
-		default: return -1;
-		}
-		return ((long long)now.tv_sec - n) * 1000000LL;
-	}
-	n = strtoll(v, &end, 10);
-	if (!*end)
-		return n * 1000000LL;
-	memset(&tm, 0, sizeof(tm));
-	end = strptime(v, "%Y-%m-%dT%H:%M:%S", &tm);
-	if (!end || (*end && *end != 'Z' && *end != '.'))
-		return -1;
-	return (long long)timegm(&tm) * 1000000LL;
+	return zl_timearg_parse(name, MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, name),
+				zl_api_now_us(), us, err, errlen);
 }
 
-unsigned zl_api_arg_uint(struct MHD_Connection *conn, const char *name, unsigned def, unsigned max)
+int zl_api_arg_uint(struct MHD_Connection *conn, const char *name, unsigned def, unsigned max,
+		    unsigned *out, char *err, size_t errlen)
 {
-	const char *v = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, name);
-	char *end;
-	unsigned long n;
+	const char *v = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, name), *p;
+	unsigned long long n = 0;
 
+	*out = def;
 	if (!v || !*v)
-		return def;
-	n = strtoul(v, &end, 10);
-	if (*end)
-		return def;
-	return n > max ? max : (unsigned)n;
+		return 0;
+	/* plain digits only: no sign, no spaces, no hex, no "10abc" */
+	for (p = v; *p >= '0' && *p <= '9'; p++)
+		if ((n = n * 10 + (unsigned)(*p - '0')) > max)
+			n = max;
+	if (*p) {
+		snprintf(err, errlen, "%s: \"%.40s\" is not a whole number (0 to %u)", name, v, max);
+		return -1;
+	}
+	*out = (unsigned)n;
+	return 0;
 }
 
 const char *zl_api_arg(struct MHD_Connection *conn, const char *name)
@@ -508,8 +489,13 @@ struct zl_control *zl_control_start(int fd, const struct zl_control_ctx *ctx,
 	pthread_mutex_init(&c->web.lock, NULL);
 	if (!(c->users = zl_users_new(ctx->store, NULL, NULL)))
 		zl_log_warnx("control: libsodium or liboath cannot start: no console logins");
+	/* A pool of threads, so that a long search never holds up status or
+	 * a policy confirm; the handlers share only what has its own lock
+	 * (the store's connections, the firewall, the sensors, the book,
+	 * the accounts' rate table). */
 	c->mhd = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG,
 				  0, NULL, NULL, handle, c,
+				  MHD_OPTION_THREAD_POOL_SIZE, (unsigned)ZL_API_THREADS,
 				  MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
 				  MHD_OPTION_NOTIFY_COMPLETED, completed, NULL,
 				  MHD_OPTION_LISTEN_SOCKET, fd,

@@ -222,9 +222,10 @@ static void print_flows(json_t *j)
 		flow_row(f, 1);
 	json_array_foreach(json_object_get(st, "flows"), k, f)
 		flow_row(f, 0);
-	if (st)
-		printf("(%zu live, %lld stored; shown %zu stored)\n", json_array_size(live),
-		       jint(st, "total"), json_array_size(json_object_get(st, "flows")));
+	printf("(%zu live%s, %zu stored%s)\n", json_array_size(live),
+	       json_is_true(json_object_get(j, "live_more")) ? " shown, more not" : "",
+	       json_array_size(json_object_get(st, "flows")),
+	       json_is_true(json_object_get(st, "more")) ? " shown, more with --limit" : "");
 }
 
 static void print_top(json_t *j)

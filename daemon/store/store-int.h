@@ -9,7 +9,10 @@
  *
  * Three locks, never nested: qlock guards the queue and the counters,
  * wlock the write connection (the writer's transactions and audit
- * inserts), rlock the read connection. The connections are opened with
+ * inserts), rlock the pool of read connections (which are in use). A
+ * reader takes a connection with zl_st_rget and gives it back with
+ * zl_st_rput; it has it to itself meanwhile, so a long search on one never
+ * holds up a short read on another. The connections are opened with
  * SQLITE_OPEN_NOMUTEX because these locks already serialise them.
  */
 #ifndef ZL_STORE_INT_H
@@ -33,6 +36,7 @@
 #define PURGE_EVERY_MS 60000
 #define RETRY_MS 1000           /* after a failed transaction */
 #define BUSY_TIMEOUT_MS 5000
+#define READERS 4               /* read connections: one per control API thread */
 #define US 1000000LL
 
 /*
@@ -85,7 +89,9 @@ struct zl_store {
 	sqlite3_stmt *purge[ZL_ST_N_PURGED];
 
 	pthread_mutex_t rlock;
-	sqlite3 *rdb;
+	pthread_cond_t rcond;
+	sqlite3 *rdb[READERS];
+	unsigned rbusy;                 /* bit i: rdb[i] is taken */
 
 	/* Slots [head, head + count) hold records; the writer owns the first
 	 * 'busy' of them while it writes them, producers fill the slot after. */
@@ -126,8 +132,13 @@ void zl_st_where_add(struct where *w, const char *cond);
 void zl_st_where_app(struct where *w, const char *app);
 void zl_st_bind_int(sqlite3_stmt *st, const char *name, int64_t v);
 void zl_st_bind_str(sqlite3_stmt *st, const char *name, const char *v);
-sqlite3_stmt *zl_st_rprepare(struct zl_store *s, const char *sql, char *err, size_t errlen);
-json_t *zl_st_rdone(struct zl_store *s, sqlite3_stmt *st, int rc, json_t *out, char *err, size_t errlen);
+/* A read connection to oneself (waits while all are taken), and back. */
+sqlite3 *zl_st_rget(struct zl_store *s);
+void zl_st_rput(struct zl_store *s, sqlite3 *db);
+sqlite3_stmt *zl_st_rprepare(struct zl_store *s, sqlite3 *db, const char *sql, char *err,
+			     size_t errlen);
+json_t *zl_st_rdone(struct zl_store *s, sqlite3 *db, sqlite3_stmt *st, int rc, json_t *out,
+		    char *err, size_t errlen);
 json_t *zl_st_jtext(const unsigned char *t);
 json_t *zl_st_jtime(int64_t us, int frac);
 json_t *zl_st_jrisks(const unsigned char *t);
@@ -135,5 +146,6 @@ json_t *zl_st_jrisks(const unsigned char *t);
 /* store.c: the writer's statements, and the store's memory (for close) */
 void zl_st_finalize_writer(struct zl_store *s);
 void zl_st_free(struct zl_store *s);
+void zl_st_close_readers(struct zl_store *s);
 
 #endif

@@ -445,13 +445,24 @@ static int create_file(const char *path, char *why, size_t len)
 	return 0;
 }
 
+void zl_st_close_readers(struct zl_store *s)
+{
+	int i;
+
+	for (i = 0; i < READERS; i++) {
+		sqlite3_close(s->rdb[i]);
+		s->rdb[i] = NULL;
+	}
+}
+
 void zl_st_free(struct zl_store *s)
 {
 	zl_st_finalize_writer(s);
-	sqlite3_close(s->rdb);
+	zl_st_close_readers(s);
 	sqlite3_close(s->wdb);
 	pthread_mutex_destroy(&s->wlock);
 	pthread_mutex_destroy(&s->rlock);
+	pthread_cond_destroy(&s->rcond);
 	pthread_mutex_destroy(&s->qlock);
 	pthread_cond_destroy(&s->qcond);
 	free(s->ring);
@@ -466,6 +477,7 @@ struct zl_store *zl_store_open(const struct zl_store_opts *o, char *err, size_t 
 	struct zl_store *s;
 	pthread_condattr_t ca;
 	char why[256] = "";
+	int i;
 
 	if (!o || !o->path || !*o->path) {
 		snprintf(err, errlen, "database: no path given");
@@ -488,6 +500,7 @@ struct zl_store *zl_store_open(const struct zl_store_opts *o, char *err, size_t 
 	sprintf(s->wal_path, "%s-wal", o->path);
 	pthread_mutex_init(&s->wlock, NULL);
 	pthread_mutex_init(&s->rlock, NULL);
+	pthread_cond_init(&s->rcond, NULL);
 	pthread_mutex_init(&s->qlock, NULL);
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
@@ -510,12 +523,15 @@ struct zl_store *zl_store_open(const struct zl_store_opts *o, char *err, size_t 
 	    prepare_writer(s, why, sizeof(why)) < 0)
 		goto fail;
 	/* Opened after the writer, so the WAL and its index already exist. */
-	if (sqlite3_open_v2(s->path, &s->rdb, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX,
-			    NULL) != SQLITE_OK) {
-		snprintf(why, sizeof(why), "%s", s->rdb ? sqlite3_errmsg(s->rdb) : "out of memory");
-		goto fail;
+	for (i = 0; i < READERS; i++) {
+		if (sqlite3_open_v2(s->path, &s->rdb[i], SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX,
+				    NULL) != SQLITE_OK) {
+			snprintf(why, sizeof(why), "%s",
+				 s->rdb[i] ? sqlite3_errmsg(s->rdb[i]) : "out of memory");
+			goto fail;
+		}
+		sqlite3_busy_timeout(s->rdb[i], BUSY_TIMEOUT_MS);
 	}
-	sqlite3_busy_timeout(s->rdb, BUSY_TIMEOUT_MS);
 	s->ring = calloc(s->cap, sizeof(*s->ring));
 	s->ring_ms = calloc(s->cap, sizeof(*s->ring_ms));
 	if (!s->ring || !s->ring_ms) {

@@ -116,9 +116,10 @@ struct zl_flow_query {
 };
 
 /*
- * {"total":N,"flows":[...]} newest first. A flow has the fields of a live
- * flow (flowjson.h): the record's names, with first_seen/last_seen as
- * RFC 3339 UTC strings, "interface" for iface, risks as an array, host null
+ * {"flows":[...],"more":BOOL} newest first; more: a page follows (there
+ * is no total: counting every matching row takes seconds on a big table).
+ * A flow has the fields of a live flow (flowjson.h): the record's names,
+ * with first_seen/last_seen as RFC 3339 UTC strings, "interface" for iface, risks as an array, host null
  * when empty, and the totals packets and bytes.
  */
 json_t *zl_store_flows(struct zl_store *s, const struct zl_flow_query *q, char *err, size_t errlen);

@@ -53,24 +53,51 @@ void zl_st_bind_str(sqlite3_stmt *st, const char *name, const char *v)
 		sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC);
 }
 
-/* Prepare on the read connection (rlock held); NULL and err on failure. */
-sqlite3_stmt *zl_st_rprepare(struct zl_store *s, const char *sql, char *err, size_t errlen)
+sqlite3 *zl_st_rget(struct zl_store *s)
+{
+	int i;
+
+	pthread_mutex_lock(&s->rlock);
+	while (s->rbusy == (1u << READERS) - 1)
+		pthread_cond_wait(&s->rcond, &s->rlock);
+	for (i = 0; s->rbusy & (1u << i); i++)
+		;
+	s->rbusy |= 1u << i;
+	pthread_mutex_unlock(&s->rlock);
+	return s->rdb[i];
+}
+
+void zl_st_rput(struct zl_store *s, sqlite3 *db)
+{
+	int i;
+
+	pthread_mutex_lock(&s->rlock);
+	for (i = 0; i < READERS; i++)
+		if (s->rdb[i] == db)
+			s->rbusy &= ~(1u << i);
+	pthread_cond_signal(&s->rcond);
+	pthread_mutex_unlock(&s->rlock);
+}
+
+/* Prepare on a read connection of zl_st_rget; NULL and err on failure. */
+sqlite3_stmt *zl_st_rprepare(struct zl_store *s, sqlite3 *db, const char *sql, char *err,
+			     size_t errlen)
 {
 	sqlite3_stmt *st;
 
-	if (sqlite3_prepare_v2(s->rdb, sql, -1, &st, NULL) != SQLITE_OK) {
-		snprintf(err, errlen, "%s: %s", s->path, sqlite3_errmsg(s->rdb));
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "%s: %s", s->path, sqlite3_errmsg(db));
 		return NULL;
 	}
 	return st;
 }
 
 /* Finish a result loop: rc is the last sqlite3_step's. */
-json_t *zl_st_rdone(struct zl_store *s, sqlite3_stmt *st, int rc, json_t *out,
-		     char *err, size_t errlen)
+json_t *zl_st_rdone(struct zl_store *s, sqlite3 *db, sqlite3_stmt *st, int rc, json_t *out,
+		    char *err, size_t errlen)
 {
 	if (rc != SQLITE_DONE) {
-		snprintf(err, errlen, "%s: %s", s->path, sqlite3_errmsg(s->rdb));
+		snprintf(err, errlen, "%s: %s", s->path, sqlite3_errmsg(db));
 		json_decref(out);
 		out = NULL;
 	}
@@ -209,12 +236,13 @@ static void flow_bind(sqlite3_stmt *st, const struct zl_flow_query *q)
 
 json_t *zl_store_flows(struct zl_store *s, const struct zl_flow_query *q, char *err, size_t errlen)
 {
+	unsigned limit = !q || !q->limit ? 100 : q->limit < 10000 ? q->limit : 10000, k = 0;
+	sqlite3 *db;
 	struct where w = { "", 0 };
 	char sql[2048];
 	size_t i, n;
 	sqlite3_stmt *st;
 	json_t *out = NULL, *flows;
-	int64_t total = 0;
 	int rc;
 
 	if (!s || !q) {
@@ -222,34 +250,27 @@ json_t *zl_store_flows(struct zl_store *s, const struct zl_flow_query *q, char *
 		return NULL;
 	}
 	flow_where(&w, q);
-	pthread_mutex_lock(&s->rlock);
-	/* One read transaction: the total and the page see the same rows. */
-	zl_st_exec(s->rdb, "BEGIN", NULL, 0);
-	snprintf(sql, sizeof(sql), "SELECT count(*) FROM flows%s", w.sql);
-	if (!(st = zl_st_rprepare(s, sql, err, errlen)))
-		goto done;
-	flow_bind(st, q);
-	rc = sqlite3_step(st);
-	total = sqlite3_column_int64(st, 0);
-	if (!zl_st_rdone(s, st, rc == SQLITE_ROW ? SQLITE_DONE : rc, json_null(), err, errlen))
-		goto done;
 	n = (size_t)snprintf(sql, sizeof(sql), "SELECT ");
 	for (i = 0; i < ARRAY_SIZE(flow_json); i++)
 		n += (size_t)snprintf(sql + n, sizeof(sql) - n, "%s%s", i ? ", " : "",
 				      flow_json[i].column);
 	snprintf(sql + n, sizeof(sql) - n, " FROM flows%s ORDER BY last_us DESC, id DESC "
 		 "LIMIT :limit OFFSET :offset", w.sql);
-	if (!(st = zl_st_rprepare(s, sql, err, errlen)))
-		goto done;
+	db = zl_st_rget(s);
+	if (!(st = zl_st_rprepare(s, db, sql, err, errlen))) {
+		zl_st_rput(s, db);
+		return NULL;
+	}
+	/* No count of the whole table (it reads every row that matches): one
+	 * row more than asked says whether there is a next page. */
 	flow_bind(st, q);
+	zl_st_bind_int(st, ":limit", (int64_t)limit + 1);
 	flows = json_array();
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW && k++ < limit)
 		json_array_append_new(flows, flow_row(st));
-	if ((flows = zl_st_rdone(s, st, rc, flows, err, errlen)))
-		out = json_pack("{s:I, s:o}", "total", (json_int_t)total, "flows", flows);
-done:
-	zl_st_exec(s->rdb, "COMMIT", NULL, 0);
-	pthread_mutex_unlock(&s->rlock);
+	if ((flows = zl_st_rdone(s, db, st, rc == SQLITE_ROW ? SQLITE_DONE : rc, flows, err, errlen)))
+		out = json_pack("{s:o, s:b}", "flows", flows, "more", rc == SQLITE_ROW);
+	zl_st_rput(s, db);
 	return out;
 }
 
@@ -267,6 +288,7 @@ static int64_t to_bucket(int64_t to_us)
 json_t *zl_store_top(struct zl_store *s, const char *what, int64_t from_us, int64_t to_us,
 		     unsigned limit, char *err, size_t errlen)
 {
+	sqlite3 *db;
 	const char *col = !what ? NULL : !strcmp(what, "hosts") ? "host" :
 		!strcmp(what, "apps") ? "app" : !strcmp(what, "categories") ? "category" : NULL;
 	sqlite3_stmt *st;
@@ -282,9 +304,9 @@ json_t *zl_store_top(struct zl_store *s, const char *what, int64_t from_us, int6
 		 "sum(packets_up + packets_down), sum(flows) FROM agg5m "
 		 "WHERE bucket >= :from AND bucket < :to GROUP BY 1 ORDER BY b DESC, 1 "
 		 "LIMIT :limit", col);
-	pthread_mutex_lock(&s->rlock);
-	if (!(st = zl_st_rprepare(s, sql, err, errlen))) {
-		pthread_mutex_unlock(&s->rlock);
+	db = zl_st_rget(s);
+	if (!(st = zl_st_rprepare(s, db, sql, err, errlen))) {
+		zl_st_rput(s, db);
 		return NULL;
 	}
 	zl_st_bind_int(st, ":from", from_bucket(from_us, 300));
@@ -297,8 +319,8 @@ json_t *zl_store_top(struct zl_store *s, const char *what, int64_t from_us, int6
 			"bytes", (json_int_t)sqlite3_column_int64(st, 1),
 			"packets", (json_int_t)sqlite3_column_int64(st, 2),
 			"flows", (json_int_t)sqlite3_column_int64(st, 3)));
-	out = zl_st_rdone(s, st, rc, out, err, errlen);
-	pthread_mutex_unlock(&s->rlock);
+	out = zl_st_rdone(s, db, st, rc, out, err, errlen);
+	zl_st_rput(s, db);
 	return out;
 }
 
@@ -316,6 +338,7 @@ static json_t *series_point(int64_t t, int64_t up, int64_t down, int64_t packets
 json_t *zl_store_series(struct zl_store *s, int64_t from_us, int64_t to_us, unsigned step_s,
 			const char *host, const char *app, char *err, size_t errlen)
 {
+	sqlite3 *db;
 	int64_t from = from_bucket(from_us, step_s ? step_s : 300), to = to_bucket(to_us), t, next;
 	int64_t end = to_us ? to : zl_st_floor_div(zl_st_now_us(), US) + 1;
 	int dense, rc;
@@ -337,9 +360,9 @@ json_t *zl_store_series(struct zl_store *s, int64_t from_us, int64_t to_us, unsi
 	snprintf(sql, sizeof(sql), "SELECT bucket - bucket %% :step AS t, sum(bytes_up), "
 		 "sum(bytes_down), sum(packets_up + packets_down), sum(flows) FROM agg5m%s "
 		 "GROUP BY t ORDER BY t", w.sql);
-	pthread_mutex_lock(&s->rlock);
-	if (!(st = zl_st_rprepare(s, sql, err, errlen))) {
-		pthread_mutex_unlock(&s->rlock);
+	db = zl_st_rget(s);
+	if (!(st = zl_st_rprepare(s, db, sql, err, errlen))) {
+		zl_st_rput(s, db);
 		return NULL;
 	}
 	zl_st_bind_int(st, ":from", from);
@@ -360,14 +383,15 @@ json_t *zl_store_series(struct zl_store *s, int64_t from_us, int64_t to_us, unsi
 	}
 	for (; rc == SQLITE_DONE && dense && next < end; next += step_s)
 		json_array_append_new(out, series_point(next, 0, 0, 0, 0));
-	out = zl_st_rdone(s, st, rc, out, err, errlen);
-	pthread_mutex_unlock(&s->rlock);
+	out = zl_st_rdone(s, db, st, rc, out, err, errlen);
+	zl_st_rput(s, db);
 	return out;
 }
 
 json_t *zl_store_audit_list(struct zl_store *s, int64_t from_us, int64_t to_us,
 			    unsigned limit, char *err, size_t errlen)
 {
+	sqlite3 *db;
 	struct where w = { "", 0 };
 	sqlite3_stmt *st;
 	char sql[1024];
@@ -384,9 +408,9 @@ json_t *zl_store_audit_list(struct zl_store *s, int64_t from_us, int64_t to_us,
 		zl_st_where_add(&w, "ts < :to");
 	snprintf(sql, sizeof(sql), "SELECT id, ts, who, action, detail FROM audit%s "
 		 "ORDER BY ts DESC, id DESC LIMIT :limit", w.sql);
-	pthread_mutex_lock(&s->rlock);
-	if (!(st = zl_st_rprepare(s, sql, err, errlen))) {
-		pthread_mutex_unlock(&s->rlock);
+	db = zl_st_rget(s);
+	if (!(st = zl_st_rprepare(s, db, sql, err, errlen))) {
+		zl_st_rput(s, db);
 		return NULL;
 	}
 	zl_st_bind_int(st, ":from", from_us);
@@ -400,8 +424,8 @@ json_t *zl_store_audit_list(struct zl_store *s, int64_t from_us, int64_t to_us,
 			"who", zl_st_jtext(sqlite3_column_text(st, 2)),
 			"action", zl_st_jtext(sqlite3_column_text(st, 3)),
 			"detail", zl_st_jtext(sqlite3_column_text(st, 4))));
-	out = zl_st_rdone(s, st, rc, out, err, errlen);
-	pthread_mutex_unlock(&s->rlock);
+	out = zl_st_rdone(s, db, st, rc, out, err, errlen);
+	zl_st_rput(s, db);
 	return out;
 }
 
@@ -531,9 +555,9 @@ static int past_deadline(void *arg)
 }
 
 /* The ts of row 'id' into *ts: 1, 0 when there is none, -1 on error. */
-static int access_ts(struct zl_store *s, int64_t id, int64_t *ts, char *err, size_t errlen)
+static int access_ts(struct zl_store *s, sqlite3 *db, int64_t id, int64_t *ts, char *err, size_t errlen)
 {
-	sqlite3_stmt *st = zl_st_rprepare(s, "SELECT ts FROM access_log WHERE id = :id", err, errlen);
+	sqlite3_stmt *st = zl_st_rprepare(s, db, "SELECT ts FROM access_log WHERE id = :id", err, errlen);
 	int rc;
 
 	if (!st)
@@ -543,7 +567,7 @@ static int access_ts(struct zl_store *s, int64_t id, int64_t *ts, char *err, siz
 	if (rc == SQLITE_ROW)
 		*ts = sqlite3_column_int64(st, 0);
 	else if (rc != SQLITE_DONE)
-		snprintf(err, errlen, "%s: %s", s->path, sqlite3_errmsg(s->rdb));
+		snprintf(err, errlen, "%s: %s", s->path, sqlite3_errmsg(db));
 	sqlite3_finalize(st);
 	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
 }
@@ -574,6 +598,7 @@ static int access_sql(char *sql, size_t len, const struct zl_access_query *q, in
 json_t *zl_store_access_query(struct zl_store *s, const struct zl_access_query *q,
 			      char *err, size_t errlen)
 {
+	sqlite3 *db;
 	unsigned limit = !q || !q->limit ? 100 : q->limit < 10000 ? q->limit : 10000;
 	int64_t bts = 0, deadline = zl_st_mono_ms() + ACCESS_QUERY_MS, last = 0;
 	json_t *rows, *out = NULL;
@@ -586,27 +611,27 @@ json_t *zl_store_access_query(struct zl_store *s, const struct zl_access_query *
 		snprintf(err, errlen, "no store or query");
 		return NULL;
 	}
-	pthread_mutex_lock(&s->rlock);
+	db = zl_st_rget(s);
 	/* One read transaction: the row before_id names and the page agree. */
-	zl_st_exec(s->rdb, "BEGIN", NULL, 0);
-	if (q->before_id > 0 && (after = access_ts(s, q->before_id, &bts, err, errlen)) < 0)
+	zl_st_exec(db, "BEGIN", NULL, 0);
+	if (q->before_id > 0 && (after = access_ts(s, db, q->before_id, &bts, err, errlen)) < 0)
 		goto done;
 	if (access_sql(sql, sizeof(sql), q, after) < 0) {
 		snprintf(err, errlen, "access log: search too long");
 		goto done;
 	}
-	if (!(st = zl_st_rprepare(s, sql, err, errlen)))
+	if (!(st = zl_st_rprepare(s, db, sql, err, errlen)))
 		goto done;
 	/* one row more than asked says whether there is a next page */
 	access_bind(st, q, bts, limit + 1, dot, sizeof(dot));
-	sqlite3_progress_handler(s->rdb, 10000, past_deadline, &deadline);
+	sqlite3_progress_handler(db, 10000, past_deadline, &deadline);
 	rows = json_array();
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW && n < limit) {
 		json_array_append_new(rows, access_row(st));
 		last = sqlite3_column_int64(st, 0);
 		n++;
 	}
-	sqlite3_progress_handler(s->rdb, 0, NULL, NULL);
+	sqlite3_progress_handler(db, 0, NULL, NULL);
 	if (rc == SQLITE_INTERRUPT) {
 		snprintf(err, errlen, "the search read for over %d s and was stopped: narrow it "
 			 "(a time range, a host, an owner, a department)", ACCESS_QUERY_MS / 1000);
@@ -614,11 +639,11 @@ json_t *zl_store_access_query(struct zl_store *s, const struct zl_access_query *
 		sqlite3_finalize(st);
 		goto done;
 	}
-	if ((rows = zl_st_rdone(s, st, rc == SQLITE_ROW ? SQLITE_DONE : rc, rows, err, errlen)))
+	if ((rows = zl_st_rdone(s, db, st, rc == SQLITE_ROW ? SQLITE_DONE : rc, rows, err, errlen)))
 		out = json_pack("{s:o, s:o}", "rows", rows,
 				"next_before_id", rc == SQLITE_ROW ? json_integer(last) : json_null());
 done:
-	zl_st_exec(s->rdb, "COMMIT", NULL, 0);
-	pthread_mutex_unlock(&s->rlock);
+	zl_st_exec(db, "COMMIT", NULL, 0);
+	zl_st_rput(s, db);
 	return out;
 }

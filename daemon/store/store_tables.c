@@ -79,17 +79,18 @@ int zl_store_policy_set_state(struct zl_store *s, int64_t version, int state)
 char *zl_store_policy_text(struct zl_store *s, int64_t version, int64_t *found, int *state,
 			   char *err, size_t errlen)
 {
+	sqlite3 *db;
 	sqlite3_stmt *st;
 	char *text = NULL;
 	int rc;
 
-	pthread_mutex_lock(&s->rlock);
-	st = zl_st_rprepare(s, version > 0 ?
+	db = zl_st_rget(s);
+	st = zl_st_rprepare(s, db, version > 0 ?
 		      "SELECT version, text, confirmed FROM policy_versions WHERE version = :v" :
 		      "SELECT version, text, confirmed FROM policy_versions WHERE confirmed = 1 "
 		      "ORDER BY version DESC LIMIT 1", err, errlen);
 	if (!st) {
-		pthread_mutex_unlock(&s->rlock);
+		zl_st_rput(s, db);
 		return NULL;
 	}
 	if (version > 0)
@@ -108,24 +109,25 @@ char *zl_store_policy_text(struct zl_store *s, int64_t version, int64_t *found, 
 		else
 			err[0] = 0;
 	} else {
-		snprintf(err, errlen, "%s: %s", s->path, sqlite3_errmsg(s->rdb));
+		snprintf(err, errlen, "%s: %s", s->path, sqlite3_errmsg(db));
 	}
 	sqlite3_finalize(st);
-	pthread_mutex_unlock(&s->rlock);
+	zl_st_rput(s, db);
 	return text;
 }
 
 json_t *zl_store_policy_list(struct zl_store *s, unsigned limit, char *err, size_t errlen)
 {
+	sqlite3 *db;
 	sqlite3_stmt *st;
 	json_t *out;
 	int rc;
 
-	pthread_mutex_lock(&s->rlock);
-	st = zl_st_rprepare(s, "SELECT version, ts, who, comment, confirmed, length(text) "
+	db = zl_st_rget(s);
+	st = zl_st_rprepare(s, db, "SELECT version, ts, who, comment, confirmed, length(text) "
 		      "FROM policy_versions ORDER BY version DESC LIMIT :limit", err, errlen);
 	if (!st) {
-		pthread_mutex_unlock(&s->rlock);
+		zl_st_rput(s, db);
 		return NULL;
 	}
 	zl_st_bind_int(st, ":limit", limit ? (limit < 10000 ? limit : 10000) : 100);
@@ -138,8 +140,8 @@ json_t *zl_store_policy_list(struct zl_store *s, unsigned limit, char *err, size
 			"comment", zl_st_jtext(sqlite3_column_text(st, 3)),
 			"state", policy_state_name(sqlite3_column_int64(st, 4)),
 			"bytes", (json_int_t)sqlite3_column_int64(st, 5)));
-	out = zl_st_rdone(s, st, rc, out, err, errlen);
-	pthread_mutex_unlock(&s->rlock);
+	out = zl_st_rdone(s, db, st, rc, out, err, errlen);
+	zl_st_rput(s, db);
 	return out;
 }
 
@@ -206,6 +208,7 @@ int zl_store_bh_replace(struct zl_store *s, const struct zl_bh_record *v, size_t
 
 size_t zl_store_bh_load(struct zl_store *s, int64_t now, struct zl_bh_record **out)
 {
+	sqlite3 *db;
 	char err[256];
 	sqlite3_stmt *st;
 	struct zl_bh_record *v = NULL;
@@ -214,11 +217,11 @@ size_t zl_store_bh_load(struct zl_store *s, int64_t now, struct zl_bh_record **o
 	*out = NULL;
 	if (!s)
 		return 0;
-	pthread_mutex_lock(&s->rlock);
-	st = zl_st_rprepare(s, "SELECT client, server, port, expires_us, rule, app, category, domain, "
+	db = zl_st_rget(s);
+	st = zl_st_rprepare(s, db, "SELECT client, server, port, expires_us, rule, app, category, domain, "
 		      "iface FROM bh_entries WHERE expires_us > :now", err, sizeof(err));
 	if (!st) {
-		pthread_mutex_unlock(&s->rlock);
+		zl_st_rput(s, db);
 		zl_log_warnx("store: %s", err);
 		return 0;
 	}
@@ -246,7 +249,7 @@ size_t zl_store_bh_load(struct zl_store *s, int64_t now, struct zl_bh_record **o
 #undef COL
 	}
 	sqlite3_finalize(st);
-	pthread_mutex_unlock(&s->rlock);
+	zl_st_rput(s, db);
 	*out = v;
 	return n;
 }
@@ -291,15 +294,16 @@ int zl_store_hosts_replace(struct zl_store *s, const struct zl_addrbook_row *v, 
 
 int zl_store_hosts_load(struct zl_store *s, struct zl_addrbook_rows *rows)
 {
+	sqlite3 *db;
 	char err[256];
 	sqlite3_stmt *st;
 	int n = 0;
 
-	pthread_mutex_lock(&s->rlock);
-	st = zl_st_rprepare(s, "SELECT address, mac, name, owner, department FROM hosts ORDER BY id",
+	db = zl_st_rget(s);
+	st = zl_st_rprepare(s, db, "SELECT address, mac, name, owner, department FROM hosts ORDER BY id",
 		      err, sizeof(err));
 	if (!st) {
-		pthread_mutex_unlock(&s->rlock);
+		zl_st_rput(s, db);
 		zl_log_warnx("store: %s", err);
 		return -1;
 	}
@@ -317,6 +321,6 @@ int zl_store_hosts_load(struct zl_store *s, struct zl_addrbook_rows *rows)
 		n++;
 	}
 	sqlite3_finalize(st);
-	pthread_mutex_unlock(&s->rlock);
+	zl_st_rput(s, db);
 	return n;
 }

@@ -307,8 +307,7 @@ void zl_store_close(struct zl_store *s)
 	else
 		writer_run(s);
 	zl_st_finalize_writer(s);
-	sqlite3_close(s->rdb);
-	s->rdb = NULL;
+	zl_st_close_readers(s);
 	/* Leave a small file: closing the last connection checkpoints and
 	 * removes the WAL. */
 	zl_st_exec(s->wdb, "PRAGMA optimize", NULL, 0);
