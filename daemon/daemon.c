@@ -58,7 +58,11 @@ static long long now_us(void)
 	return (long long)ts.tv_sec * 1000000LL + ts.tv_nsec / 1000;
 }
 
-/* Make the directory of 'path' exist, owned by the daemon's user. */
+/*
+ * Make the directory of 'path' exist, owned by the daemon's user and its
+ * alone (0700): the database holds the access log. One of ours that a
+ * former version left open to its group is closed, and the log says so.
+ */
 static int state_dir(struct daemon *d, const char *path, char *err, size_t len)
 {
 	char *copy = strdup(path), *dir;
@@ -68,8 +72,16 @@ static int state_dir(struct daemon *d, const char *path, char *err, size_t len)
 	if (!copy)
 		return -1;
 	dir = dirname(copy);
-	if (stat(dir, &st) < 0) {
-		if (mkdir(dir, 0750) < 0) {
+	if (stat(dir, &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == d->uid &&
+	    (st.st_mode & 077)) {
+		if (chmod(dir, 0700) < 0)
+			zl_log_warnx("%s: mode %03o, and cannot be made 0700: %s", dir,
+				     (unsigned)(st.st_mode & 0777), strerror(errno));
+		else
+			zl_log_warnx("%s: was mode %03o; now 0700 (the database holds personal data)",
+				     dir, (unsigned)(st.st_mode & 0777));
+	} else if (stat(dir, &st) < 0) {
+		if (mkdir(dir, 0700) < 0) {
 			snprintf(err, len, "%s: %s", dir, strerror(errno));
 			rc = -1;
 		} else if (geteuid() == 0 && chown(dir, d->uid, d->gid) < 0) {
@@ -230,7 +242,7 @@ static int start(struct daemon *d, sigset_t *sigs)
 	struct zl_live_opts lo = { (int)d->conf.snaplen, (int)d->conf.capture_buffer_mb,
 				   d->conf.promiscuous, (int)d->conf.capture_timeout_ms,
 				   d->conf.capture_immediate };
-	struct zl_store_opts so = { d->conf.database, d->conf.retention_days, 65536, 500 };
+	struct zl_store_opts so = { d->conf.database, d->conf.retention_days, d->conf.store_queue, 500 };
 	struct zl_control_ctx cc;
 	struct zl_engine_opts eo;
 	char err[512];

@@ -104,5 +104,6 @@ enum MHD_Result zl_api_policy_post(struct zl_api_req *r);
 enum MHD_Result zl_api_hosts(struct zl_api_req *r);
 enum MHD_Result zl_api_hosts_import(struct zl_api_req *r);
 enum MHD_Result zl_api_reload(struct zl_api_req *r);
+enum MHD_Result zl_api_behaviour(struct zl_api_req *r);    /* api_behaviour.c */
 
 #endif
