@@ -22,6 +22,7 @@ void zl_conf_defaults(struct zl_conf *c)
 	c->max_flows = 1u << 20;
 	c->retention_days = 180;
 	c->block_hold = 600;
+	c->store_queue = 65536;
 	c->capture_immediate = 0;
 	c->capture_timeout_ms = 1;
 	c->snaplen = 65535;
@@ -138,7 +139,7 @@ static const char *const keys[] = {
 	"max_flows", "retention_days", "snaplen", "capture_buffer_mb",
 	"promiscuous", "flow_timeout_tcp", "flow_timeout_tcp_closed",
 	"flow_timeout_udp", "flow_timeout_other", "block_hold", "capture_immediate", "capture_timeout_ms",
-	"sensor_down_watchdog", NULL,
+	"sensor_down_watchdog", "store_queue", NULL,
 };
 
 /* Apply one key; returns 0 or -1 with msg. */
@@ -192,6 +193,14 @@ static int apply(struct zl_conf *c, const char *k, char *v, char *msg, size_t le
 			return -1;
 		}
 		c->block_hold = (unsigned)n;
+		return 0;
+	}
+	if (!strcmp(k, "store_queue")) {
+		if (parse_uint(v, 1024, 1u << 24, &n) < 0) {
+			snprintf(msg, len, "store_queue: expected a number of records from 1024 to 16777216, got \"%s\"", v);
+			return -1;
+		}
+		c->store_queue = (unsigned)n;
 		return 0;
 	}
 	if (!strcmp(k, "snaplen")) {

@@ -21,6 +21,7 @@ struct zl_conf {
 	uint32_t max_flows;
 	unsigned retention_days;
 	unsigned block_hold;      /* seconds a blocked client/server pair stays blocked */
+	unsigned store_queue;     /* records buffered for the database writer */
 	unsigned snaplen;
 	unsigned capture_buffer_mb;
 	int promiscuous;

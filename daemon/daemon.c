@@ -226,7 +226,7 @@ static int start(struct daemon *d, sigset_t *sigs)
 	struct zl_live_opts lo = { (int)d->conf.snaplen, (int)d->conf.capture_buffer_mb,
 				   d->conf.promiscuous, (int)d->conf.capture_timeout_ms,
 				   d->conf.capture_immediate };
-	struct zl_store_opts so = { d->conf.database, d->conf.retention_days, 65536, 500 };
+	struct zl_store_opts so = { d->conf.database, d->conf.retention_days, d->conf.store_queue, 500 };
 	struct zl_control_ctx cc;
 	struct zl_engine_opts eo;
 	char err[512];

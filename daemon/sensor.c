@@ -119,7 +119,10 @@ static void on_end(const struct zl_flow *f, void *ud)
 		zl_bh_flow_end(s->bh, zl_engine_classifier(s->eng), f);
 
 	to_record(zl_engine_classifier(s->eng), f, &r);
-	if (zl_store_put_flow(s->store, &r) < 0)
+	/* at a stop every live flow ends at once: wait for the writer then,
+	 * never while capturing */
+	if ((f->end_reason == ZL_END_SHUTDOWN ? zl_store_put_flow_wait(s->store, &r) :
+	     zl_store_put_flow(s->store, &r)) < 0)
 		s->store_refused++;
 }
 

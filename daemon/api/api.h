@@ -137,5 +137,6 @@ int zl_api_audit_event(struct zl_api_req *r, const char *who, const char *action
 		       json_t *detail);
 /* The HTTP status of a zl_users_result (users.h). */
 unsigned zl_api_users_status(int result);
+enum MHD_Result zl_api_behaviour(struct zl_api_req *r);    /* api_behaviour.c */
 
 #endif

@@ -37,6 +37,8 @@ enum MHD_Result zl_api_status(struct zl_api_req *r)
 		      "writable", st.writable,
 		      "last_error", st.last_error,
 		      "records_dropped", (json_int_t)st.dropped);
+	json_object_set_new(json_object_get(o, "database"), "access_dropped",
+			    json_integer((json_int_t)st.access_dropped));
 	json_object_set_new(o, "policy", c->ctx.fw ? zl_fw_status(c->ctx.fw) : json_null());
 	json_object_set_new(o, "behaviour", c->ctx.bh ? zl_bh_status(c->ctx.bh) : json_null());
 	json_object_set_new(o, "web", zl_api_web_status(c));
@@ -112,8 +114,10 @@ enum MHD_Result zl_api_top(struct zl_api_req *r)
 
 	if (!what)
 		what = "apps";
-	if (strcmp(what, "hosts") && strcmp(what, "apps") && strcmp(what, "categories"))
-		return zl_api_fail(conn, MHD_HTTP_BAD_REQUEST, "what: expected hosts, apps or categories");
+	if (strcmp(what, "hosts") && strcmp(what, "apps") && strcmp(what, "categories") &&
+	    strcmp(what, "departments"))
+		return zl_api_fail(conn, MHD_HTTP_BAD_REQUEST,
+				   "what: expected hosts, apps, categories or departments");
 	/* the busiest addresses name people: the security role's */
 	if (!strcmp(what, "hosts") && !zl_api_personal(r, ZL_ROLE_SECURITY, "top hosts read", &rc))
 		return rc;

@@ -273,6 +273,7 @@ static const struct route routes[] = {
 	{ "POST", "/v1/policy",       R_PREFIX, A,             zl_api_policy_post },
 	{ "GET",  "/v1/hosts",        0,        A | S,         zl_api_hosts },
 	{ "POST", "/v1/hosts/import", 0,        A,             zl_api_hosts_import },
+	{ "GET",  "/v1/behaviour",    0,        A | S,         zl_api_behaviour },
 	/* the console's accounts (api_account.c, api_users.c) */
 	{ "POST", "/v1/login",        R_GROUP | R_LIMITED, A | S | U | P, zl_api_login },
 	{ "POST", "/v1/logout",       R_LIMITED, A | S | U | P, zl_api_logout },

@@ -4,7 +4,7 @@
  *   zhulanctl [-s SOCKET] [--json] status
  *   zhulanctl [-s SOCKET] [--json] flows [--live|--stored] [--host IP]
  *             [--app NAME] [--category NAME] [--since 1h] [--limit N]
- *   zhulanctl [-s SOCKET] [--json] top [hosts|apps|categories] [--since 1h] [--limit N]
+ *   zhulanctl [-s SOCKET] [--json] top [hosts|apps|categories|departments] [--since 1h] [--limit N]
  *   zhulanctl [-s SOCKET] reload
  *   zhulanctl [-s SOCKET] [--json|--csv] access-log [--since 1d] [--from T] [--to T]
  *             [--department D] [--host H] [--owner P] [--app A] [--domain D]
@@ -165,9 +165,10 @@ static void print_status(json_t *j)
 			       jstr(i, "last_error"));
 	}
 	human_bytes((double)jint(db, "bytes"), b, sizeof(b));
-	printf("\ndatabase %s: %s, %lld records written, %lld dropped, %lld purged%s%s\n",
+	printf("\ndatabase %s: %s, %lld records written, %lld dropped (%lld access-log rows), "
+	       "%lld purged%s%s\n",
 	       jstr(db, "path"), b, jint(db, "written"), jint(db, "dropped"),
-	       jint(db, "purged"), json_is_true(json_object_get(db, "writable")) ? "" : ", NOT WRITABLE: ",
+	       jint(db, "access_dropped"), jint(db, "purged"), json_is_true(json_object_get(db, "writable")) ? "" : ", NOT WRITABLE: ",
 	       json_is_true(json_object_get(db, "writable")) ? "" : jstr(db, "last_error"));
 	pol = json_object_get(j, "policy");
 	if (json_is_object(pol)) {
@@ -340,7 +341,7 @@ static void usage(FILE *o)
 "usage: zhulanctl [-s SOCKET] [--json] status\n"
 "       zhulanctl [-s SOCKET] [--json] flows [--live|--stored] [--host IP] [--app NAME]\n"
 "                 [--category NAME] [--since 1h] [--limit N]\n"
-"       zhulanctl [-s SOCKET] [--json] top [hosts|apps|categories] [--since 1h] [--limit N]\n"
+"       zhulanctl [-s SOCKET] [--json] top [hosts|apps|categories|departments] [--since 1h] [--limit N]\n"
 "       zhulanctl [-s SOCKET] reload\n"
 "       zhulanctl [-s SOCKET] [--json|--csv] access-log [--since 1d] [--from T] [--to T]\n"
 "                 [--department D] [--host H] [--owner P] [--app A] [--domain D|*.D]\n"

@@ -66,16 +66,21 @@ struct zl_st_purged {
 #define ZL_ST_N_PURGED 3
 extern const struct zl_st_purged zl_st_purged_tables[ZL_ST_N_PURGED];
 
-/* A queue slot: the writer writes either kind in the same transactions. */
-enum record_kind { RECORD_FLOW, RECORD_ACCESS };
+/* A queue slot: the writer writes every kind in the same transactions. */
+enum record_kind { RECORD_FLOW, RECORD_ACCESS, RECORD_BLOCK };
 
 struct record {
 	enum record_kind kind;
 	union {
 		struct zl_flow_record flow;
 		struct zl_access_record access;
+		struct zl_bh_record block;
 	} u;
 };
+
+/* The share of the queue flows may not fill: kept for access-log rows
+ * and blocks, which the law and the next start need. */
+#define QUEUE_RESERVE(cap) ((cap) / 4)
 
 struct zl_store {
 	char *path, *wal_path;
@@ -85,7 +90,7 @@ struct zl_store {
 	pthread_mutex_t wlock;
 	sqlite3 *wdb;
 	sqlite3_stmt *begin, *commit, *rollback, *ins_flow, *ins_agg, *ins_audit;
-	sqlite3_stmt *ins_access;
+	sqlite3_stmt *ins_access, *ins_block;
 	sqlite3_stmt *purge[ZL_ST_N_PURGED];
 
 	pthread_mutex_t rlock;
@@ -96,15 +101,18 @@ struct zl_store {
 	/* Slots [head, head + count) hold records; the writer owns the first
 	 * 'busy' of them while it writes them, producers fill the slot after. */
 	pthread_mutex_t qlock;
-	pthread_cond_t qcond;
+	pthread_cond_t qcond;           /* the writer waits on it */
+	pthread_cond_t qspace;          /* producers that wait for room (shutdown only) */
 	struct record *ring;
 	int64_t *ring_ms;               /* when each record was queued (monotonic) */
 	unsigned cap, head, count, busy, batch_max;
+	unsigned flow_cap;              /* flows may fill the queue up to this */
+	unsigned space_waiters;
 	int stop, started, purging;
 	int purge_failing;              /* the writer's: log a failing purge once */
 	int64_t next_purge_ms, retry_ms;
 	pthread_t writer;
-	uint64_t queued, written, dropped, purged, purged_rows;
+	uint64_t queued, written, dropped, purged, purged_rows, access_dropped;
 	int writable;
 	char last_error[256];
 };
@@ -142,6 +150,12 @@ json_t *zl_st_rdone(struct zl_store *s, sqlite3 *db, sqlite3_stmt *st, int rc, j
 json_t *zl_st_jtext(const unsigned char *t);
 json_t *zl_st_jtime(int64_t us, int frac);
 json_t *zl_st_jrisks(const unsigned char *t);
+
+/* store_tables.c: a block's row (the writer's ins_block and replace) */
+#define BH_INSERT_SQL \
+	"INSERT OR REPLACE INTO bh_entries (client, server, port, expires_us, rule, app, " \
+	"category, domain, iface) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+void zl_st_bind_block(sqlite3_stmt *st, const struct zl_bh_record *r);
 
 /* store.c: the writer's statements, and the store's memory (for close) */
 void zl_st_finalize_writer(struct zl_store *s);

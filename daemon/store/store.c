@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -381,6 +382,7 @@ static int prepare_writer(struct zl_store *s, char *why, size_t len)
 		{ &s->ins_audit, "INSERT INTO audit (ts, who, action, detail) VALUES (?, ?, ?, ?)" },
 		{ &s->ins_access, "INSERT INTO access_log (" ACCESS_COLUMNS ") VALUES (?, ?, ?, "
 		  "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)" },
+		{ &s->ins_block, BH_INSERT_SQL },
 	};
 	char sql[256];
 	size_t i;
@@ -406,7 +408,7 @@ fail:
 void zl_st_finalize_writer(struct zl_store *s)
 {
 	sqlite3_stmt **all[] = { &s->begin, &s->commit, &s->rollback, &s->ins_flow,
-				 &s->ins_agg, &s->ins_audit, &s->ins_access };
+				 &s->ins_agg, &s->ins_audit, &s->ins_access, &s->ins_block };
 	size_t i;
 
 	for (i = 0; i < ARRAY_SIZE(all); i++) {
@@ -419,15 +421,38 @@ void zl_st_finalize_writer(struct zl_store *s)
 	}
 }
 
+/*
+ * The database holds the access log, personal data that only some roles
+ * may read through the API: the file is its owner's alone (0600). A file
+ * left group-readable by an older version is tightened, and so are its
+ * -wal and -shm files (SQLite gives new ones the database's mode).
+ */
+static void tighten(const char *path, int fd)
+{
+	struct stat st;
+
+	if ((fd >= 0 ? fstat(fd, &st) : stat(path, &st)) < 0 || !(st.st_mode & 077))
+		return;
+	if ((fd >= 0 ? fchmod(fd, 0600) : chmod(path, 0600)) < 0)
+		zl_log_warnx("store: %s: mode %03o, readable by others, and cannot be made 0600: %s",
+			     path, (unsigned)(st.st_mode & 0777), strerror(errno));
+	else
+		zl_log_warnx("store: %s: was mode %03o; now 0600 (the access log is personal data)",
+			     path, (unsigned)(st.st_mode & 0777));
+}
+
 /* Create the file ourselves: SQLite would leave its mode to the umask, and
  * errno says better than SQLite why a path cannot be opened. */
 static int create_file(const char *path, char *why, size_t len)
 {
+	static const char *const side[] = { "-wal", "-shm" };
+	char other[PATH_MAX];
 	struct stat st;
-	int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
+	int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	size_t i;
 
 	if (fd >= 0) {
-		if (fchmod(fd, 0640) < 0)
+		if (fchmod(fd, 0600) < 0)
 			snprintf(why, len, "%s", strerror(errno));
 	} else if (errno == EEXIST) {
 		fd = open(path, O_RDWR | O_CLOEXEC);
@@ -441,7 +466,12 @@ static int create_file(const char *path, char *why, size_t len)
 		close(fd);
 		return -1;
 	}
+	tighten(path, fd);
 	close(fd);
+	for (i = 0; i < ARRAY_SIZE(side); i++) {
+		snprintf(other, sizeof(other), "%s%s", path, side[i]);
+		tighten(other, -1);
+	}
 	return 0;
 }
 
@@ -465,6 +495,7 @@ void zl_st_free(struct zl_store *s)
 	pthread_cond_destroy(&s->rcond);
 	pthread_mutex_destroy(&s->qlock);
 	pthread_cond_destroy(&s->qcond);
+	pthread_cond_destroy(&s->qspace);
 	free(s->ring);
 	free(s->ring_ms);
 	free(s->path);
@@ -505,11 +536,13 @@ struct zl_store *zl_store_open(const struct zl_store_opts *o, char *err, size_t 
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&s->qcond, &ca);
+	pthread_cond_init(&s->qspace, &ca);
 	pthread_condattr_destroy(&ca);
 	s->retention_days = o->retention_days ? o->retention_days : DEFAULT_RETENTION_DAYS;
 	s->batch_ms = o->batch_ms ? o->batch_ms : DEFAULT_BATCH_MS;
 	s->cap = o->queue_len ? o->queue_len : DEFAULT_QUEUE_LEN;
 	s->batch_max = s->cap < BATCH_MAX ? s->cap : BATCH_MAX;
+	s->flow_cap = s->cap - QUEUE_RESERVE(s->cap);
 	s->writable = 1;
 
 	if (create_file(s->path, why, sizeof(why)) < 0)
@@ -556,6 +589,11 @@ sqlite3_int64 zl_st_i64(uint64_t v)
 	return v > INT64_MAX ? INT64_MAX : (sqlite3_int64)v;
 }
 
+/*
+ * Audit rows are rare and are what security staff rely on: each is synced
+ * to disk (synchronous = FULL) instead of waiting for the next checkpoint.
+ * Logged here because callers (the control API) have nowhere better to say it.
+ */
 int zl_store_audit(struct zl_store *s, const char *who, const char *action, const char *detail)
 {
 	char why[256] = "";
@@ -592,6 +630,7 @@ void zl_store_stats(struct zl_store *s, struct zl_store_stats *st)
 	st->queued = s->queued;
 	st->written = s->written;
 	st->dropped = s->dropped;
+	st->access_dropped = s->access_dropped;
 	st->purged = s->purged;
 	st->purged_rows = s->purged_rows;
 	st->pending = s->count;

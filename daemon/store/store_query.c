@@ -289,20 +289,27 @@ json_t *zl_store_top(struct zl_store *s, const char *what, int64_t from_us, int6
 		     unsigned limit, char *err, size_t errlen)
 {
 	sqlite3 *db;
-	const char *col = !what ? NULL : !strcmp(what, "hosts") ? "host" :
-		!strcmp(what, "apps") ? "app" : !strcmp(what, "categories") ? "category" : NULL;
+	/* A department is the address book's, by the source address (agg5m's
+	 * host); an address the book holds twice counts once. */
+	static const char by_department[] = "coalesce(h.department, '') FROM agg5m "
+		"LEFT JOIN (SELECT address, max(department) AS department FROM hosts "
+		"WHERE address != '' GROUP BY address) h ON h.address = agg5m.host";
+	const char *col = !what ? NULL : !strcmp(what, "hosts") ? "host FROM agg5m" :
+		!strcmp(what, "apps") ? "app FROM agg5m" :
+		!strcmp(what, "categories") ? "category FROM agg5m" :
+		!strcmp(what, "departments") ? by_department : NULL;
 	sqlite3_stmt *st;
 	json_t *out;
-	char sql[512];
+	char sql[768];
 	int rc;
 
 	if (!s || !col) {
-		snprintf(err, errlen, "what: expected hosts, apps or categories");
+		snprintf(err, errlen, "what: expected hosts, apps, categories or departments");
 		return NULL;
 	}
-	snprintf(sql, sizeof(sql), "SELECT %s, sum(bytes_up + bytes_down) AS b, "
-		 "sum(packets_up + packets_down), sum(flows) FROM agg5m "
-		 "WHERE bucket >= :from AND bucket < :to GROUP BY 1 ORDER BY b DESC, 1 "
+	snprintf(sql, sizeof(sql), "SELECT sum(bytes_up + bytes_down) AS b, "
+		 "sum(packets_up + packets_down), sum(flows), %s "
+		 "WHERE bucket >= :from AND bucket < :to GROUP BY 4 ORDER BY b DESC, 4 "
 		 "LIMIT :limit", col);
 	db = zl_st_rget(s);
 	if (!(st = zl_st_rprepare(s, db, sql, err, errlen))) {
@@ -315,10 +322,10 @@ json_t *zl_store_top(struct zl_store *s, const char *what, int64_t from_us, int6
 	out = json_array();
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
 		json_array_append_new(out, json_pack("{s:o, s:I, s:I, s:I}",
-			"name", zl_st_jtext(sqlite3_column_text(st, 0)),
-			"bytes", (json_int_t)sqlite3_column_int64(st, 1),
-			"packets", (json_int_t)sqlite3_column_int64(st, 2),
-			"flows", (json_int_t)sqlite3_column_int64(st, 3)));
+			"name", zl_st_jtext(sqlite3_column_text(st, 3)),
+			"bytes", (json_int_t)sqlite3_column_int64(st, 0),
+			"packets", (json_int_t)sqlite3_column_int64(st, 1),
+			"flows", (json_int_t)sqlite3_column_int64(st, 2)));
 	out = zl_st_rdone(s, db, st, rc, out, err, errlen);
 	zl_st_rput(s, db);
 	return out;

@@ -1,6 +1,7 @@
 /*
  * store_tables.c - the small tables written synchronously by the control
- * thread: policy versions, behaviour blocks, the address book.
+ * thread: policy versions, behaviour blocks (new ones come through the
+ * writer's queue, store_writer.c), the address book.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -147,40 +148,25 @@ json_t *zl_store_policy_list(struct zl_store *s, unsigned limit, char *err, size
 
 /* ---- behaviour blocks ---- */
 
-static int bh_insert(struct zl_store *s, sqlite3_stmt *st, const struct zl_bh_record *r)
+/* STATIC: r stays put until the statement is reset (the writer's slot,
+ * or the caller's array). */
+void zl_st_bind_block(sqlite3_stmt *st, const struct zl_bh_record *r)
 {
-	sqlite3_bind_text(st, 1, r->client, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, r->server, -1, SQLITE_STATIC);
+	BIND_FIELD(st, 1, r->client);
+	BIND_FIELD(st, 2, r->server);
 	sqlite3_bind_int(st, 3, r->port);
 	sqlite3_bind_int64(st, 4, r->expires_us);
-	sqlite3_bind_text(st, 5, r->rule, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 6, r->app, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 7, r->category, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 8, r->domain, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 9, r->iface, -1, SQLITE_STATIC);
-	(void)s;
-	return sqlite3_step(st) == SQLITE_DONE ? (sqlite3_reset(st), 0) : (sqlite3_reset(st), -1);
+	BIND_FIELD(st, 5, r->rule);
+	BIND_FIELD(st, 6, r->app);
+	BIND_FIELD(st, 7, r->category);
+	BIND_FIELD(st, 8, r->domain);
+	BIND_FIELD(st, 9, r->iface);
 }
 
-static const char bh_insert_sql[] =
-	"INSERT OR REPLACE INTO bh_entries (client, server, port, expires_us, rule, app, "
-	"category, domain, iface) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)";
-
-int zl_store_bh_put(struct zl_store *s, const struct zl_bh_record *r)
+static int bh_insert(sqlite3_stmt *st, const struct zl_bh_record *r)
 {
-	sqlite3_stmt *st = NULL;
-	int rc = -1;
-
-	if (!s)
-		return -1;
-	pthread_mutex_lock(&s->wlock);
-	if (sqlite3_prepare_v2(s->wdb, bh_insert_sql, -1, &st, NULL) == SQLITE_OK)
-		rc = bh_insert(s, st, r);
-	if (rc < 0)
-		zl_log_warnx("store: %s: behaviour block not saved: %s", s->path, sqlite3_errmsg(s->wdb));
-	sqlite3_finalize(st);
-	pthread_mutex_unlock(&s->wlock);
-	return rc;
+	zl_st_bind_block(st, r);
+	return zl_st_step_reset(st, NULL, 0) == SQLITE_DONE ? 0 : -1;
 }
 
 int zl_store_bh_replace(struct zl_store *s, const struct zl_bh_record *v, size_t n)
@@ -193,10 +179,10 @@ int zl_store_bh_replace(struct zl_store *s, const struct zl_bh_record *v, size_t
 		return -1;
 	pthread_mutex_lock(&s->wlock);
 	if (zl_st_exec(s->wdb, "BEGIN; DELETE FROM bh_entries", NULL, 0) != SQLITE_OK ||
-	    sqlite3_prepare_v2(s->wdb, bh_insert_sql, -1, &st, NULL) != SQLITE_OK)
+	    sqlite3_prepare_v2(s->wdb, BH_INSERT_SQL, -1, &st, NULL) != SQLITE_OK)
 		rc = -1;
 	for (i = 0; !rc && i < n; i++)
-		rc = bh_insert(s, st, &v[i]);
+		rc = bh_insert(st, &v[i]);
 	sqlite3_finalize(st);
 	if (zl_st_exec(s->wdb, rc ? "ROLLBACK" : "COMMIT", NULL, 0) != SQLITE_OK)
 		rc = -1;

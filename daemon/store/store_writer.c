@@ -1,8 +1,14 @@
 /*
  * store_writer.c - the record queue that capture threads fill without ever
  * waiting, and the one writer thread that drains it in batched
- * transactions, folds flows into the 5-minute aggregates and purges by
- * retention.
+ * transactions (flows, access-log rows, behaviour blocks), folds flows into
+ * the 5-minute aggregates and purges by retention.
+ *
+ * Flows may fill the queue only up to flow_cap (three quarters): a flood of
+ * short flows from one host must not push out the access-log rows the law
+ * requires, nor the blocks a restart puts back. At shutdown the live flows
+ * are ended all at once; their producers wait for room (the _wait puts)
+ * instead of dropping.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -99,6 +105,11 @@ static int write_batch(struct zl_store *s, unsigned first, unsigned n, char *why
 			rc = zl_st_step_reset(s->ins_access, why, len);
 			continue;
 		}
+		if (r->kind == RECORD_BLOCK) {
+			zl_st_bind_block(s->ins_block, &r->u.block);
+			rc = zl_st_step_reset(s->ins_block, why, len);
+			continue;
+		}
 		bind_flow(s->ins_flow, &r->u.flow);
 		rc = zl_st_step_reset(s->ins_flow, why, len);
 		if (rc == SQLITE_DONE) {
@@ -114,20 +125,25 @@ static int write_batch(struct zl_store *s, unsigned first, unsigned n, char *why
 	sqlite3_clear_bindings(s->ins_flow);
 	sqlite3_clear_bindings(s->ins_agg);
 	sqlite3_clear_bindings(s->ins_access);
+	sqlite3_clear_bindings(s->ins_block);
 	pthread_mutex_unlock(&s->wlock);
 	return rc == SQLITE_DONE ? 0 : rc;
 }
 
-/* Count a batch's outcome (qlock held). Returns 1 when writing stopped
- * or started again: the caller logs that once, after unlocking. */
-static int account_batch(struct zl_store *s, unsigned n, int rc, const char *why)
+/* Count a batch's outcome (qlock held; the slots are still the batch's).
+ * Returns 1 when writing stopped or started again: the caller logs that
+ * once, after unlocking. */
+static int account_batch(struct zl_store *s, unsigned first, unsigned n, int rc, const char *why)
 {
 	int was = s->writable;
+	unsigned i;
 
 	if (rc == 0) {
 		s->written += n;
 		s->writable = 1;
 	} else {
+		for (i = 0; i < n; i++)
+			s->access_dropped += s->ring[(first + i) % s->cap].kind == RECORD_ACCESS;
 		s->dropped += n;
 		s->writable = 0;
 		s->retry_ms = zl_st_mono_ms() + RETRY_MS;
@@ -223,7 +239,8 @@ static void writer_run(struct zl_store *s)
 		unsigned n, first;
 
 		if (s->count) {
-			due = s->count >= s->batch_max ? now : s->ring_ms[s->head] + s->batch_ms;
+			due = s->count >= s->batch_max || s->space_waiters ? now :
+			      s->ring_ms[s->head] + s->batch_ms;
 			if (!s->writable && due < s->retry_ms)
 				due = s->retry_ms;
 			batch = s->stop || due <= now;
@@ -252,7 +269,9 @@ static void writer_run(struct zl_store *s)
 			s->head = (s->head + n) % s->cap;
 			s->count -= n;
 			s->busy = 0;
-			if (account_batch(s, n, rc, why)) {
+			if (s->space_waiters)
+				pthread_cond_broadcast(&s->qspace);
+			if (account_batch(s, first, n, rc, why)) {
 				int writable = s->writable;
 				uint64_t dropped = s->dropped;
 
@@ -301,6 +320,7 @@ void zl_store_close(struct zl_store *s)
 	pthread_mutex_lock(&s->qlock);
 	s->stop = 1;
 	pthread_cond_signal(&s->qcond);
+	pthread_cond_broadcast(&s->qspace);
 	pthread_mutex_unlock(&s->qlock);
 	if (s->started)
 		pthread_join(s->writer, NULL);
@@ -314,29 +334,50 @@ void zl_store_close(struct zl_store *s)
 	zl_st_free(s);
 }
 
-/* Copy a record of either kind into the next slot. */
-static int enqueue(struct zl_store *s, enum record_kind kind, const void *r)
+/* Room for one more record of this kind (qlock held). */
+static int has_room(const struct zl_store *s, enum record_kind kind)
 {
-	int64_t t = zl_st_mono_ms();
+	return s->count < (kind == RECORD_FLOW ? s->flow_cap : s->cap);
+}
+
+/*
+ * Copy a record of any kind into the next slot. With 'wait' (the shutdown
+ * path), wait for room while the writer is running and writing; live
+ * capture never waits.
+ */
+static int enqueue(struct zl_store *s, enum record_kind kind, const void *r, int wait)
+{
+	int64_t t;
 	unsigned slot;
 	int rc = 0;
 
 	pthread_mutex_lock(&s->qlock);
-	if (s->count == s->cap || s->stop) {
+	while (wait && !has_room(s, kind) && !s->stop && s->started && s->writable) {
+		s->space_waiters++;
+		pthread_cond_signal(&s->qcond);
+		pthread_cond_wait(&s->qspace, &s->qlock);
+		s->space_waiters--;
+	}
+	if (!has_room(s, kind) || s->stop) {
 		s->dropped++;
+		s->access_dropped += kind == RECORD_ACCESS;
 		rc = s->stop ? -ESHUTDOWN : -ENOSPC;
 	} else {
+		t = zl_st_mono_ms();
 		slot = (s->head + s->count) % s->cap;
 		s->ring[slot].kind = kind;
 		if (kind == RECORD_FLOW)
 			s->ring[slot].u.flow = *(const struct zl_flow_record *)r;
-		else
+		else if (kind == RECORD_ACCESS)
 			s->ring[slot].u.access = *(const struct zl_access_record *)r;
+		else
+			s->ring[slot].u.block = *(const struct zl_bh_record *)r;
 		s->ring_ms[slot] = t;
 		s->count++;
 		s->queued++;
-		/* the writer sleeps without a deadline only when the queue is empty */
-		if (s->count == 1 || s->count == s->batch_max)
+		/* the writer sleeps without a deadline only when the queue is
+		 * empty; a producer waiting for room needs a batch now */
+		if (s->count == 1 || s->count == s->batch_max || s->space_waiters)
 			pthread_cond_signal(&s->qcond);
 	}
 	pthread_mutex_unlock(&s->qlock);
@@ -345,16 +386,25 @@ static int enqueue(struct zl_store *s, enum record_kind kind, const void *r)
 
 int zl_store_put_flow(struct zl_store *s, const struct zl_flow_record *r)
 {
-	return s && r ? enqueue(s, RECORD_FLOW, r) : -EINVAL;
+	return s && r ? enqueue(s, RECORD_FLOW, r, 0) : -EINVAL;
 }
 
 int zl_store_put_access(struct zl_store *s, const struct zl_access_record *r)
 {
-	return s && r ? enqueue(s, RECORD_ACCESS, r) : -EINVAL;
+	return s && r ? enqueue(s, RECORD_ACCESS, r, 0) : -EINVAL;
 }
 
-/*
- * Audit rows are rare and are what security staff rely on: each is synced
- * to disk (synchronous = FULL) instead of waiting for the next checkpoint.
- * Logged here because callers (the control API) have nowhere better to say it.
- */
+int zl_store_put_flow_wait(struct zl_store *s, const struct zl_flow_record *r)
+{
+	return s && r ? enqueue(s, RECORD_FLOW, r, 1) : -EINVAL;
+}
+
+int zl_store_put_access_wait(struct zl_store *s, const struct zl_access_record *r)
+{
+	return s && r ? enqueue(s, RECORD_ACCESS, r, 1) : -EINVAL;
+}
+
+int zl_store_bh_put(struct zl_store *s, const struct zl_bh_record *r)
+{
+	return s && r ? enqueue(s, RECORD_BLOCK, r, 0) : -EINVAL;
+}
