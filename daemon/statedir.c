@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include <sys/stat.h>
 
+#include "log.h"
 #include "statedir.h"
 
 /* Is every entry of 'dir' named 'base' or 'base' followed by a suffix? */
@@ -68,6 +69,10 @@ int zl_statedir_claim_db(const char *db_path, uid_t uid, gid_t gid, char *err, s
 	if (fd < 0 || fchown(fd, uid, gid) < 0 || fchmod(fd, 0700) < 0) {
 		snprintf(err, errlen, "%s: cannot give it to uid %u: %s", dir, uid, strerror(errno));
 		rc = -1;
+	} else if ((st.st_mode & 0777) != 0700) {
+		/* the database holds the access log: its directory is the user's alone */
+		zl_log_warnx("%s: was mode %03o; now 0700 (the database holds personal data)",
+			     dir, (unsigned)(st.st_mode & 0777));
 	}
 	for (i = 0; rc == 0 && i < sizeof(suffix) / sizeof(*suffix); i++) {
 		snprintf(file, sizeof(file), "%s%s", base, suffix[i]);

@@ -157,6 +157,7 @@ sys.exit(0 if j["what"] == "departments" and names.get("财政局", {}).get("byt
          and [t["bytes"] for t in j["top"]] == sorted([t["bytes"] for t in j["top"]], reverse=True) else
          print("#", json.dumps(j, ensure_ascii=False)) or 1)
 PY
+console_account rita report 2>"$WORK/acct.err" && console_account sam security 2>>"$WORK/acct.err"; ok $? "console accounts rita (report) and sam (security)" || sed "s/^/# /" "$WORK/acct.err"
 code=$(api -o /dev/null -w '%{http_code}' -H 'X-Zhulan-User: rita' -H 'X-Zhulan-Role: report' "http://zhulan/v1/top?what=departments")
 [ "$code" = 200 ]; ok $? "... open to the report role ($code)"
 api -H 'X-Zhulan-User: sam' -H 'X-Zhulan-Role: security' http://zhulan/v1/behaviour > "$WORK/bh"
