@@ -101,9 +101,6 @@ int main(int argc, char **argv)
 	const char *datadir = getenv("ZHULAN_DATADIR");
 	int c, i, rc, pack = 1, fg = 0;
 	const char *conf = ZL_SYSCONFDIR "/zhulan/zhulan.conf";
-	const char *policy = NULL;
-
-	(void)policy;
 	char *end;
 
 	zl_engine_opts_default(&eo);
@@ -115,7 +112,7 @@ int main(int argc, char **argv)
 		case 'j': ro.json_path = optarg; break;
 		case 'a': ro.apps = 1; break;
 		case 'I': ro.incidents_path = optarg; break;
-		case 'P': policy = optarg; break;
+		case 'P': ro.policy_path = optarg; break;
 		case 'q': ro.quiet = 1; break;
 		case 'f': fg = 1; break;
 		case 'c': conf = optarg; break;

@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "capture.h"
+#include "detect_conf.h"
 #include "detect.h"
 #include "engine.h"
 #include "flowjson.h"
@@ -107,6 +108,47 @@ static int write_incidents(const struct read_ctx *r, const struct zl_detect *d,
 	return failed ? -1 : 0;
 }
 
+static int known_risk(const char *name, char *suggest, size_t n, void *ud)
+{
+	(void)ud;
+	if (n)
+		suggest[0] = 0;
+	return zl_risk_by_name(name) >= 0;
+}
+
+/* The detectors as the policy's incidents section sets them (the defaults
+ * without a policy). Returns NULL after saying why. */
+static struct zl_detect *detectors(const struct zl_read_opts *ro, struct read_ctx *r)
+{
+	struct zl_policy_hooks hooks = { .known_risk = known_risk };
+	struct zl_detect_config dc;
+	struct zl_policy *p = NULL;
+	struct zl_detect *d;
+	struct zl_diag diags;
+	char err[256];
+
+	zl_detect_config_default(&dc);
+	if (ro->policy_path) {
+		zl_diag_init(&diags);
+		p = zl_policy_parse(ro->policy_path, &hooks, &diags);
+		zl_diag_print(&diags, stderr);
+		zl_diag_free(&diags);
+		if (!p)
+			return NULL;
+		if (zl_policy_detect_config(p, &dc) < 0) {
+			fprintf(stderr, "zhulan: out of memory\n");
+			zl_policy_free(p);
+			return NULL;
+		}
+	}
+	d = zl_detect_new(&dc, on_incident, r, err, sizeof(err));
+	if (!d)
+		fprintf(stderr, "zhulan: detectors: %s\n", err);
+	zl_detect_config_release(&dc);
+	zl_policy_free(p);
+	return d;
+}
+
 static int by_bytes(const void *a, const void *b)
 {
 	const struct app_row *x = a, *y = b;
@@ -166,7 +208,6 @@ int zl_read_file(const struct zl_read_opts *ro, const struct zl_engine_opts *eo)
 	struct zl_engine *e;
 	struct zl_engine_opts o = *eo;
 	struct zl_detect *det = NULL;
-	struct zl_detect_config dc;
 	struct zl_frame fr;
 	int rc, link, status = 0;
 	double t0;
@@ -177,12 +218,11 @@ int zl_read_file(const struct zl_read_opts *ro, const struct zl_engine_opts *eo)
 		return 2;
 	}
 	if (ro->incidents_path) {
-		zl_detect_config_default(&dc);
 		r.incidents = zl_incidents_new(0, 0);
-		det = r.incidents ? zl_detect_new(ro->detect ? ro->detect : &dc, on_incident,
-						  &r, err, sizeof(err)) : NULL;
+		det = r.incidents ? detectors(ro, &r) : NULL;
 		if (!det) {
-			fprintf(stderr, "zhulan: detectors: %s\n", r.incidents ? err : "out of memory");
+			if (!r.incidents)
+				fprintf(stderr, "zhulan: out of memory\n");
 			zl_incidents_free(r.incidents);
 			zl_capture_close(cap);
 			return 2;

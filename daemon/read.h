@@ -13,7 +13,7 @@ struct zl_read_opts {
 	int apps;                /* print the per-application table */
 	int quiet;               /* no summary on stderr */
 	const char *incidents_path;  /* run the detectors; NULL, a file or "-" */
-	const struct zl_detect_config *detect;  /* NULL: the defaults */
+	const char *policy_path;     /* the detectors' settings: its incidents section */
 };
 
 /* Returns the process exit status (0, 1 cut short, 2 unreadable). */

@@ -345,15 +345,15 @@ void zl_incident_sentence(const struct zl_incident *i, const char *lang,
 			 i->vlan, src, mac, n);
 		break;
 	case ZL_INC_BLOCKLIST * 2:
-		snprintf(buf, len, "host %s exchanged %s flows with %s, an address in a threat set",
-			 src, n, dst);
+		snprintf(buf, len, "host %s exchanged %s flow%s with %s, an address in a threat set",
+			 src, n, i->count == 1 ? "" : "s", dst);
 		break;
 	case ZL_INC_BLOCKLIST * 2 + 1:
 		snprintf(buf, len, "主机 %s 与威胁名单中的地址 %s 通信了 %s 次", src, dst, n);
 		break;
 	case ZL_INC_RISK * 2:
-		snprintf(buf, len, "risk \"%s\" on %s %s flows from %s to %s", risk, n,
-			 i->app[0] ? i->app : "", src, dst);
+		snprintf(buf, len, "risk \"%s\" on %s %s flow%s from %s to %s", risk, n,
+			 i->app[0] ? i->app : "", i->count == 1 ? "" : "s", src, dst);
 		break;
 	case ZL_INC_RISK * 2 + 1:
 		snprintf(buf, len, "%s 到 %s 的 %s 条 %s 流量带有风险“%s”", src, dst, n,

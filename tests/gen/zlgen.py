@@ -1909,7 +1909,7 @@ def build_incidents():
     dhcp_offer(cap, '192.0.2.250', 222, ((ETH_VLAN, 10),), '192.0.2.98')
     # two flows to a blocklisted address (a botnet C&C in the test's threat set)
     for i in range(2):
-        http_session(cap, '192.0.2.74', '203.0.113.66', 44000 + i, 'cc.example.net', '/gate.php',
+        http_session(cap, '192.0.2.74', '198.51.100.66', 44000 + i, 'cc.example.net', '/gate.php',
                      b'ok', 230 + i)
     # web attacks in URLs and a self-signed certificate
     http_session(cap, '192.0.2.75', '198.51.100.80', 45000, 'portal.example.com',
