@@ -27,9 +27,11 @@ static void report(struct zl_detect *d, const struct zl_pkt *p, int type,
 	int addr_ok = !d->routers || zl_pfxset_contains(d->routers, p->ip_version, p->src);
 	int mac_ok = !d->n_macs || (mac && mac_known(d, mac));
 	struct zl_inc_event ev;
+	struct zl_flow_key k;
 
 	if (addr_ok && mac_ok)
 		return;
+	zl_flow_key_of(p, &k);
 	memset(&ev, 0, sizeof(ev));
 	ev.ts_us = p->ts_us;
 	ev.type = (uint8_t)type;
@@ -44,6 +46,7 @@ static void report(struct zl_detect *d, const struct zl_pkt *p, int type,
 		memcpy(ev.mac, mac, 6);
 	}
 	ev.count = 1;
+	ev.flow = &k;               /* evidence: the flow the packet belongs to */
 	zl_detect_emit(d, &ev);
 }
 
