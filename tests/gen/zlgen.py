@@ -7,6 +7,7 @@ usage:
   zlgen.py bench   OUT.pcap [--packets 2000000] [--flows 200000] [--seed N]
   zlgen.py damaged DIR [--seed N]
   zlgen.py incidents OUT.pcap [--seed N]
+  zlgen.py sweep   OUT.pcap
 
 agree    the agreement set: DNS (A/AAAA, CNAME, a fragmented TXT answer), HTTP/1.1,
          TLS 1.2 and 1.3 handshakes to a dozen well-known and a dozen Chinese
@@ -27,6 +28,7 @@ incidents one of each incident: a SYN scan of 1,000 ports, a UDP scan of 200,
          a sweep of 254 hosts, 30 short SSH sessions, router advertisements and
          DHCP offers (configured and rogue), flows to a threat-set address, SQL
          injection and XSS in URLs and a self-signed certificate.
+sweep    one host's SYN to each address of 198.18.0.0/16 (RFC 2544 benchmarking).
 damaged  >= 30 broken captures for must-not-crash tests, named after the damage.
 
 Classic pcap is little-endian with microsecond timestamps; BSD null carries the
@@ -1921,6 +1923,20 @@ def build_incidents():
     return cap
 
 
+def cmd_sweep(a):
+    """One host sends a SYN to every address of 198.18.0.0/16 (RFC 2544's
+    benchmarking range), 20,000 a second; nobody answers."""
+    w = Writer(a.out)
+    cli, cmac = addr('192.0.2.70'), host_mac(addr('192.0.2.70'))
+    for i in range(65536):
+        dst = bytes([198, 18, i >> 8, i & 0xff])
+        seg = tcp_segment(cli, dst, 40000 + i % 20000, 445, i * 7919, 0, TCP_SYN)
+        w.packet(T0 * 1000000 + i * 50, frame('ether', ipv4(cli, dst, 6, seg, i & 0xffff), True,
+                                               (cmac, GW_MAC, ())))
+    w.close()
+    print(f'{a.out}: {w.count} packets')
+
+
 def cmd_incidents(a):
     n = build_incidents().write(a.out)
     print(f'{a.out}: {n} packets')
@@ -1952,6 +1968,9 @@ def main(argv=None):
                     help='this many flows (fewer if there are under ~3 packets a flow)')
     common(sp, framing=False)
     sp = sub.add_parser('incidents', help='one of each incident the detectors find')
+    sp.add_argument('out')
+    common(sp, framing=False)
+    sp = sub.add_parser('sweep', help='a SYN sweep of a /16 (the detectors\' memory bench)')
     sp.add_argument('out')
     common(sp, framing=False)
     sp = sub.add_parser('damaged', help='a directory of damaged captures')
