@@ -1,6 +1,6 @@
 /*
  * detect_state.c - the scan and brute-force detectors' state: two fixed,
- * 4-way set-associative tables allocated once. A source (scan) or a
+ * 4-way set-associative tables allocated once. A source and protocol (scan) or a
  * source-server-port triple (brute force) hashes to one set of 4 entries;
  * a new key takes a free entry or the set's least recently seen one, and
  * the replacement is counted. A /16 sweep costs one entry (its source); a
@@ -25,7 +25,7 @@ struct scan_ent {
 	uint64_t start_us, last_us;
 	uint16_t vlan, port0;
 	uint8_t ipver, used, fired, kind;
-	uint8_t multi_host, multi_port;
+	uint8_t multi_host, multi_port, l4proto;
 	uint16_t n;                 /* distinct targets in this window */
 	uint32_t seen[SCAN_TRACK];  /* their hashes */
 };
@@ -77,14 +77,14 @@ static uint32_t hash_bytes(uint32_t h, const uint8_t *p, size_t n)
 /* The entry for src in its set: found, free, or the least recently seen. */
 static struct scan_ent *scan_entry(struct zl_detect *d, const struct zl_inc_event *ev)
 {
-	uint32_t h = hash_bytes(2166136261u ^ ev->vlan, ev->src, 16);
+	uint32_t h = hash_bytes(2166136261u ^ ev->vlan ^ (uint32_t)ev->l4proto << 16, ev->src, 16);
 	struct scan_ent *set = &d->scan[(size_t)(h & (d->scan_sets - 1)) * WAYS], *v = set;
 	int i;
 
 	for (i = 0; i < WAYS; i++) {
 		struct scan_ent *e = &set[i];
 		if (e->used && e->vlan == ev->vlan && e->ipver == ev->ipver &&
-		    !memcmp(e->src, ev->src, 16))
+		    e->l4proto == ev->l4proto && !memcmp(e->src, ev->src, 16))
 			return e;
 		if (!e->used ? v->used : v->used && e->last_us < v->last_us)
 			v = e;
@@ -97,6 +97,7 @@ static struct scan_ent *scan_entry(struct zl_detect *d, const struct zl_inc_even
 	v->used = 1;
 	v->vlan = ev->vlan;
 	v->ipver = ev->ipver;
+	v->l4proto = ev->l4proto;
 	memcpy(v->src, ev->src, 16);
 	return v;
 }

@@ -85,7 +85,7 @@ void zl_incidents_free(struct zl_incidents *t)
 
 /* The fields that make two events "the same incident". */
 struct key {
-	uint8_t type, ipver, has_dst;
+	uint8_t type, ipver, has_dst, l4proto;
 	int8_t risk;
 	uint16_t vlan, dport;
 	uint8_t src[16], dst[16];
@@ -101,6 +101,7 @@ static void key_of_event(const struct zl_inc_event *e, struct key *k)
 	/* rogue routers are per VLAN; brute force is per login service */
 	k->vlan = e->type == ZL_INC_ROGUE_RA || e->type == ZL_INC_ROGUE_DHCP ? e->vlan : 0;
 	k->dport = e->type == ZL_INC_BRUTEFORCE ? e->dport : 0;
+	k->l4proto = e->type == ZL_INC_SCAN ? e->l4proto : 0;   /* -sS and -sU: two */
 	memcpy(k->src, e->src, 16);
 	if (e->has_dst)
 		memcpy(k->dst, e->dst, 16);
@@ -110,7 +111,7 @@ static void key_of_incident(const struct zl_incident *i, struct key *k)
 {
 	struct zl_inc_event e = {
 		.type = i->type, .ipver = i->ipver, .has_dst = i->has_dst,
-		.risk = i->risk, .vlan = i->vlan, .dport = i->dport,
+		.risk = i->risk, .vlan = i->vlan, .dport = i->dport, .l4proto = i->l4proto,
 	};
 
 	memcpy(e.src, i->src, 16);
