@@ -111,9 +111,7 @@ static int write_incidents(const struct read_ctx *r, const struct zl_detect *d,
 static int known_risk(const char *name, char *suggest, size_t n, void *ud)
 {
 	(void)ud;
-	if (n)
-		suggest[0] = 0;
-	return zl_risk_by_name(name) >= 0;
+	return zl_risk_known(name, suggest, n);
 }
 
 /* The detectors as the policy's incidents section sets them (the defaults

@@ -672,6 +672,21 @@ int zl_app_known(const struct zl_classifier *c, const char *name,
 	return 0;
 }
 
+int zl_risk_known(const char *name, char *suggest, size_t len)
+{
+	unsigned best = ~0u;
+	int i;
+
+	if (zl_risk_by_name(name) >= 0)
+		return 1;
+	if (suggest && len) {
+		suggest[0] = 0;
+		for (i = 1; i < NDPI_MAX_RISK; i++)
+			consider(name, ndpi_risk2str((ndpi_risk_enum)i), &best, suggest, len);
+	}
+	return 0;
+}
+
 static const char download_alias[] = "Download-FileTransfer-FileSharing";
 
 int zl_category_known(const struct zl_classifier *c, const char *name,

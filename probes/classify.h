@@ -68,6 +68,8 @@ size_t zl_risk_names(uint64_t risk, const char **names, size_t max);
  * case), or -1; the name of a risk number (NULL if none). */
 int zl_risk_by_name(const char *name);
 const char *zl_risk_name(int risk);
+/* Whether 'name' is an nDPI risk; if not, the closest name to suggest. */
+int zl_risk_known(const char *name, char *suggest, size_t len);
 /* nDPI's severity of a risk as enum zl_inc_severity (low .. critical). */
 int zl_risk_severity(int risk);
 /* The risks that become incidents unless the policy says otherwise. */

@@ -355,9 +355,7 @@ static int hook_category(const char *name, char *suggest, size_t n, void *ud)
 static int hook_risk(const char *name, char *suggest, size_t n, void *ud)
 {
 	(void)ud;
-	if (n)
-		suggest[0] = 0;
-	return zl_risk_by_name(name) >= 0;
+	return zl_risk_known(name, suggest, n);
 }
 
 /* nDPI's and the pack's names (the same files the daemon loads), or NULL

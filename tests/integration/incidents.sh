@@ -110,7 +110,14 @@ ok $st "the quiet working day reads"
 printf 'incidents {\n  suppress risk "Self-signed Certficate"\n  threshold scan 500 in 1m\n}\n' > "$WORK/bad.conf"
 read_inc "$WORK/inc.pcap" "$WORK/bad.conf"
 ok $(( st != 2 )) "a bad incidents section: exit 2"
-grep -qx "$WORK/bad.conf:2:17: error: unknown nDPI risk \"Self-signed Certficate\"" "$WORK/err"
+grep -qx "$WORK/bad.conf:2:17: error: unknown nDPI risk \"Self-signed Certficate\" (did you mean \"Self-signed Certificate\"?)" "$WORK/err"
 ok $? "... an unknown risk name at FILE:LINE:COL: $(head -1 "$WORK/err")"
 grep -qx "$WORK/bad.conf:3:18: error: scan threshold must be 1-127" "$WORK/err"; ok $? "... and a threshold out of range"
+ZHULANCTL=${ZHULANCTL:-$(dirname "$ZHULAN")/zhulanctl}
+"$ZHULANCTL" policy check "$WORK/bad.conf" > /dev/null 2> "$WORK/err"; st=$?
+ok $(( st != 1 )) "zhulanctl policy check finds the same errors (exit 1)"
+grep -q "bad.conf:2:17: error: unknown nDPI risk" "$WORK/err"; ok $? "... the risk name at FILE:LINE:COL"
+"$ZHULANCTL" policy check "$WORK/s.conf" > "$WORK/out" 2> "$WORK/err"
+ok $? "zhulanctl policy check passes the suppression policy"
+grep -qx "incidents: 2 suppression rules, 1 threshold, 0 known routers" "$WORK/out"; ok $? "... and sums up its incidents section: $(tail -1 "$WORK/out")"
 done_testing
