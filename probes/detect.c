@@ -203,6 +203,12 @@ void zl_detect_emit(struct zl_detect *d, struct zl_inc_event *ev)
 		d->event(ev, d->ud);
 }
 
+void zl_detect_report(struct zl_detect *d, struct zl_inc_event *ev)
+{
+	if (d && ev->type < ZL_INC_MAX)
+		zl_detect_emit(d, ev);
+}
+
 /* An event about flow f, from its first sender to the other side. */
 static void flow_event(const struct zl_flow *f, int type, int sev, struct zl_inc_event *ev)
 {

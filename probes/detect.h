@@ -93,11 +93,13 @@ void zl_detect_flow_end(struct zl_detect *d, const struct zl_classifier *c,
 			const struct zl_flow *f);
 
 /*
- * Policy violations (more than 50 behaviour blocks in 10 minutes by one
- * host) need the behaviour engine, which is the daemon's: it will report
- * them as ZL_INC_POLICY events through its own incident table, with the
- * person and department from the address book. No hook here counts them.
+ * Report an event found outside the detectors, through the same
+ * suppression rules and callback, in the thread that owns d. This is the
+ * hook for policy violations (more than 50 behaviour blocks in 10 minutes
+ * by one host, ZL_INC_POLICY): the behaviour engine is the daemon's, and
+ * so is counting its blocks per host; nothing here counts them yet.
  */
+void zl_detect_report(struct zl_detect *d, struct zl_inc_event *ev);
 
 struct zl_detect_stats {
 	uint64_t events[ZL_INC_MAX];        /* reported */

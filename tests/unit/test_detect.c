@@ -178,6 +178,27 @@ static void test_scan(void)
 	zl_detect_free(d);
 	zl_incidents_free(k.t);
 
+	/* the daemon's hook: a policy violation, through suppression */
+	{
+		struct zl_detect_prefix from = { .ipver = 4, .len = 32 };
+		struct zl_detect_suppress sup = { .type = ZL_INC_POLICY, .from = &from, .n_from = 1 };
+		struct zl_inc_event ev = event(ZL_INC_POLICY, "192.0.2.9", NULL, SEC);
+
+		memcpy(from.addr, ev.src, 4);
+		zl_detect_config_default(&c);
+		c.suppress = &sup;
+		c.n_suppress = 1;
+		k.t = zl_incidents_new(0, 0);
+		k.events = 0;
+		d = zl_detect_new(&c, on_event, &k, err, sizeof(err));
+		zl_detect_report(d, &ev);
+		ev = event(ZL_INC_POLICY, "192.0.2.8", NULL, SEC);
+		zl_detect_report(d, &ev);
+		is_int(k.events, 1, "a reported policy violation goes through suppression");
+		is_int(zl_detect_suppress_hits(d, 0), 1, "... the suppressed one is counted");
+		zl_detect_free(d);
+		zl_incidents_free(k.t);
+	}
 	c.scan.count = 200;
 	ok(zl_detect_new(&c, on_event, &k, err, sizeof(err)) == NULL, "a scan threshold of 200 is refused");
 	zl_detect_config_default(&c);
