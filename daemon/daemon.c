@@ -183,7 +183,7 @@ static json_t *open_policy(struct daemon *d, const struct zl_engine_opts *eo)
 {
 	struct zl_classifier_opts co = { eo->classify.protocol_files,
 					 eo->classify.category_files, 0, 0, 0 };
-	struct zl_policy_hooks h = { hook_app, hook_category, NULL, NULL };
+	struct zl_policy_hooks h = { hook_app, hook_category, NULL, NULL, NULL };
 	struct zl_diag diag;
 	json_t *initial = NULL;
 	char err[512];

@@ -367,6 +367,12 @@ static int hook_category(const char *name, char *suggest, size_t n, void *ud)
 	return zl_category_known(ud, name, suggest, n);
 }
 
+static int hook_risk(const char *name, char *suggest, size_t n, void *ud)
+{
+	(void)ud;
+	return zl_risk_known(name, suggest, n);
+}
+
 /* nDPI's and the pack's names (the same files the daemon loads), or NULL
  * with a warning: names are then not checked here. */
 static struct zl_classifier *names(struct zl_policy_hooks *h)
@@ -386,7 +392,7 @@ static struct zl_classifier *names(struct zl_policy_hooks *h)
 	c = zl_classifier_new(&o, err, sizeof(err));
 	if (!c)
 		fprintf(stderr, "zhulanctl: %s (application names are not checked)\n", err);
-	*h = (struct zl_policy_hooks){ hook_app, hook_category, NULL, c };
+	*h = (struct zl_policy_hooks){ hook_app, hook_category, NULL, c, hook_risk };
 	return c;
 }
 
