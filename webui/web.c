@@ -214,6 +214,7 @@ static struct MHD_Daemon *start_https(struct web *w, struct zlw_handler *h)
 {
 	return MHD_start_daemon(MHD_USE_TLS | MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG,
 		0, NULL, NULL, zlw_handler_access, h,
+		MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
 		MHD_OPTION_LISTEN_SOCKET, w->fd,
 		MHD_OPTION_HTTPS_MEM_KEY, w->tls.key_pem,
 		MHD_OPTION_HTTPS_MEM_CERT, w->tls.cert_pem,
@@ -224,7 +225,6 @@ static struct MHD_Daemon *start_https(struct web *w, struct zlw_handler *h)
 		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(128 * 1024),
 		MHD_OPTION_URI_LOG_CALLBACK, zlw_handler_uri, h,
 		MHD_OPTION_NOTIFY_COMPLETED, zlw_handler_done, h,
-		MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
 		MHD_OPTION_END);
 }
 
