@@ -238,7 +238,8 @@ c=$(sock -o /dev/null -w '%{http_code}' -X POST http://zhulan/v1/login -H 'X-Zhu
 	-H 'Content-Type: application/json' -d '{"user":"nobody-here","password":"x","totp":""}')
 if [ "$c" = 404 ] || [ "$c" = 000 ]; then
 	for t in "login sets the session cookie" "limited session" "CSRF token required" "CSRF right" \
-		 "browser X-Zhulan-Role ignored" "logout ends the session" "idle expiry"; do
+		 "browser X-Zhulan-Role ignored" "logout ends the session" "TOTP enrolment" "CSV export" \
+		 "audit names the session's user" "idle expiry"; do
 		skip "$t: the daemon has no /v1/login yet (answered $c)"
 	done
 	kill -TERM $DPID; wait $DPID; DPID=
@@ -247,17 +248,15 @@ if [ "$c" = 404 ] || [ "$c" = 000 ]; then
 fi
 pw=$(sock -X POST http://zhulan/v1/users -H 'Content-Type: application/json' \
 	-d '{"name":"webtest","role":"report"}' | $PYTHON3 -c 'import json,sys; print(json.load(sys.stdin)["password"])')
-login() { # login PASSWORD: the status; the cookie in SID, the token in CSRF
-	local c
-	c=$(curl -sk -D "$WORK/lh" -o "$WORK/lb" -w '%{http_code}' -X POST $U/api/v1/login \
-		-H 'Content-Type: application/json' -d "{\"user\":\"webtest\",\"password\":\"$1\",\"totp\":\"\"}")
+login() { # login PASSWORD: the status in LC, the cookie in SID, the token in CSRF
+	LC=$(curl -sk -D "$WORK/lh" -o "$WORK/lb" -w '%{http_code}' -X POST $U/api/v1/login \
+		-H 'Content-Type: application/json' -d "{\"user\":\"${LOGIN_USER:-webtest}\",\"password\":\"$1\",\"totp\":\"\"}")
 	SID=$(sed -n 's/^Set-Cookie: __Host-zl_session=\([0-9a-f]*\);.*/\1/ip' "$WORK/lh" | tr -d '\r')
 	CSRF=$($PYTHON3 -c 'import json,sys; print(json.load(open(sys.argv[1])).get("csrf",""))' "$WORK/lb" 2>/dev/null)
-	echo "$c"
 }
 as() { curl -sk -b "__Host-zl_session=$SID" "$@"; }
 start_web "$WORK/zhulan.conf" "$WORK/web4.log"; U=https://127.0.0.1:$PORT
-c=$(login "$pw")
+login "$pw"; c=$LC
 [ "$c" = 200 ] && [ ${#SID} = 64 ] && [ ${#CSRF} = 64 ] &&
 	grep -qi "^Set-Cookie: __Host-zl_session=$SID; Path=/; Secure; HttpOnly; SameSite=Strict" "$WORK/lh"
 ok $? "login sets the session cookie (__Host-, Secure, HttpOnly, SameSite=Strict) and answers a CSRF token ($c)"
@@ -281,10 +280,33 @@ c=$(as -D "$WORK/oh" -o /dev/null -w '%{http_code}' -X POST $U/api/v1/logout -H 
 [ "$c" = 200 ] && grep -qi "^Set-Cookie: __Host-zl_session=;.*Max-Age=0" "$WORK/oh" &&
 	[ "$(curl -sk -o /dev/null -w '%{http_code}' -b "__Host-zl_session=$old" $U/api/v1/session)" = 401 ]
 ok $? "logout clears the cookie and ends the session on the server (the old cookie: 401)"
+# A security user: password, then TOTP enrolment through the console, then
+# the access log's CSV export streamed through, and the daemon's audit row
+# naming the session's user, not the one the browser claimed.
+totp() { $PYTHON3 -c 'import base64,hmac,hashlib,struct,sys,time
+k = base64.b32decode(sys.argv[1].upper() + "=" * (-len(sys.argv[1]) % 8))
+h = hmac.new(k, struct.pack(">Q", int(time.time()) // 30), hashlib.sha1).digest()
+o = h[-1] & 15
+print("%06d" % ((struct.unpack(">I", h[o:o + 4])[0] & 0x7fffffff) % 1000000))' "$1"; }
+pw=$(sock -X POST http://zhulan/v1/users -H 'Content-Type: application/json' \
+	-d '{"name":"websec","role":"security"}' | $PYTHON3 -c 'import json,sys; print(json.load(sys.stdin)["password"])')
+LOGIN_USER=websec login "$pw"
+post() { as -o "$WORK/pb" -w '%{http_code}' -X POST "$U/api/v1/$1" -H 'Content-Type: application/json' -H "X-CSRF-Token: $CSRF" -d "$2"; }
+c1=$(post account/password "{\"old\":\"$pw\",\"new\":\"$new\"}")
+c2=$(post account/totp/begin '{}')
+secret=$($PYTHON3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["secret"])' "$WORK/pb" 2>/dev/null)
+c3=$(post account/totp/finish "{\"code\":\"$(totp "${secret:-A}")\"}")
+as $U/api/v1/session | $PYTHON3 -c 'import json,sys; j=json.load(sys.stdin); sys.exit(0 if not j["must_change"] and not j["totp_enroll"] else 1)'
+ok $? "a security account sets its password and enrols TOTP through the console ($c1 $c2 $c3)"
+c=$(as -D "$WORK/ch" -o "$WORK/cb" -w '%{http_code}' "$U/api/v1/access-log?format=csv&limit=5" -H 'X-Zhulan-User: root')
+[ "$c" = 200 ] && grep -qi '^Content-Type: text/csv' "$WORK/ch" && grep -qi '^Content-Disposition: attachment' "$WORK/ch"
+ok $? "the access log's CSV export comes through as text/csv with Content-Disposition ($c)"
+who=$(sqlite3 "$WORK/db/zhulan.db" "select who from audit where action = 'access-log export' order by id desc limit 1" 2>&1)
+[[ "$who" == "websec via daemon("* ]]; ok $? "the daemon's audit row names the session's user, not the browser's X-Zhulan-User: $who"
 kill -TERM $WPID; wait $WPID
 conf "$WORK/idle.conf" "web_session_idle = 2"
 start_web "$WORK/idle.conf" "$WORK/web5.log"; U=https://127.0.0.1:$PORT
-login "$new" >/dev/null
+login "$new"
 a=$(as -o /dev/null -w '%{http_code}' $U/api/v1/session); sleep 3
 b=$(as -o /dev/null -w '%{http_code}' $U/api/v1/session)
 [ "$a" = 200 ] && [ "$b" = 401 ]; ok $? "web_session_idle = 2: 200 at once, 401 after 3 s idle ($a $b)"
