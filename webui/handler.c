@@ -194,6 +194,10 @@ static struct zlw_upstream *ask(struct zlw_handler *h, struct MHD_Connection *c,
 		hdrs[n++] = ctype;
 	}
 	hdrs[n] = NULL;
+	/* HEAD is a GET whose body libmicrohttpd leaves out: the daemon need
+	 * not know HEAD, and curl would wait for a body after one */
+	if (!strcmp(method, "HEAD"))
+		method = "GET";
 	return zlw_upstream_start(h->sock, method, path, r && r->len ? r->body : NULL,
 				  r ? r->len : 0, hdrs);
 }
@@ -316,6 +320,8 @@ static enum MHD_Result login(struct zlw_handler *h, struct MHD_Connection *c, st
 		return fail(c, MHD_HTTP_SERVICE_UNAVAILABLE, "too many sessions");
 	}
 	json_object_set_new(j, "csrf", json_string(info.csrf));
+	/* a login replaces the browser's previous session, if any */
+	zlw_session_end(h->sessions, MHD_lookup_connection_value(c, MHD_COOKIE_KIND, COOKIE));
 	zl_log_info("login: %s (%s) from %s%s", info.user, info.role, client,
 		    info.limited ? ", limited until the account is set up" : "");
 	resp = json_response(j);
@@ -413,6 +419,12 @@ static int uri_ok(const char *p, size_t plen)
 	return 1;
 }
 
+static int known_method(const char *m)
+{
+	return !strcmp(m, "GET") || !strcmp(m, "HEAD") || !strcmp(m, "POST") ||
+	       !strcmp(m, "PUT") || !strcmp(m, "PATCH") || !strcmp(m, "DELETE");
+}
+
 static enum MHD_Result api(struct zlw_handler *h, struct MHD_Connection *c, const char *method,
 			   struct req *r)
 {
@@ -429,6 +441,8 @@ static enum MHD_Result api(struct zlw_handler *h, struct MHD_Connection *c, cons
 	if (plen < 8 || strncmp(raw, "/api/v1/", 8) || plen + (q ? strlen(q) : 0) >= sizeof(path) - 1 ||
 	    !uri_ok(raw, plen))
 		return fail(c, MHD_HTTP_NOT_FOUND, "no such endpoint");
+	if (!known_method(method))
+		return fail(c, MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed");
 	snprintf(path, sizeof(path), "%s", raw + 4);   /* "/v1/..." and the query */
 	plen -= 4;
 	if (changes_state(method) && !same_origin(c))

@@ -35,6 +35,7 @@ struct zlw_sessions {
 	pthread_mutex_t lock;
 	unsigned idle, max, attempts, window;
 	struct sess *tab;
+	int used;                 /* rows ever used: tab[0..used) */
 	struct client *clients;
 };
 
@@ -106,6 +107,8 @@ int zlw_session_create(struct zlw_sessions *s, struct zlw_session_info *info,
 		e->info = *info;
 		e->created = e->used = t;
 		e->live = 1;
+		if (i >= s->used)
+			s->used = i + 1;
 		rc = 0;
 		break;
 	}
@@ -124,7 +127,7 @@ static struct sess *find(struct zlw_sessions *s, const char *id)
 	if (!id || strlen(id) != 64 ||
 	    sodium_hex2bin(bin, sizeof(bin), id, 64, NULL, &n, NULL) < 0 || n != sizeof(bin))
 		return NULL;
-	for (i = 0; i < MAX_SESSIONS; i++)
+	for (i = 0; i < s->used; i++)
 		if (s->tab[i].live && sodium_memcmp(s->tab[i].id, bin, sizeof(bin)) == 0)
 			hit = &s->tab[i];
 	return hit;
@@ -175,7 +178,7 @@ int zlw_session_count(struct zlw_sessions *s)
 	int i, n = 0;
 
 	pthread_mutex_lock(&s->lock);
-	for (i = 0; i < MAX_SESSIONS; i++)
+	for (i = 0; i < s->used; i++)
 		n += s->tab[i].live && !expired(s, &s->tab[i], t);
 	pthread_mutex_unlock(&s->lock);
 	return n;

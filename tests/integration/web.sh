@@ -237,7 +237,7 @@ conf "$WORK/bad.conf" "web_cert = $WORK/own.crt"
 c=$(sock -o /dev/null -w '%{http_code}' -X POST http://zhulan/v1/login -H 'X-Zhulan-Client: 127.0.0.1' \
 	-H 'Content-Type: application/json' -d '{"user":"nobody-here","password":"x","totp":""}')
 if [ "$c" = 404 ] || [ "$c" = 000 ]; then
-	for t in "login sets the session cookie" "limited session" "CSRF token required" "CSRF right" \
+	for t in "login sets the session cookie" "limited session" "HEAD" "CSRF token required" "CSRF right" \
 		 "browser X-Zhulan-Role ignored" "logout ends the session" "TOTP enrolment" "CSV export" \
 		 "audit names the session's user" "idle expiry"; do
 		skip "$t: the daemon has no /v1/login yet (answered $c)"
@@ -263,6 +263,8 @@ ok $? "login sets the session cookie (__Host-, Secure, HttpOnly, SameSite=Strict
 [ "$(as -o /dev/null -w '%{http_code}' $U/api/v1/status)" = 403 ] &&
 	[ "$(as -o /dev/null -w '%{http_code}' $U/api/v1/session)" = 200 ]
 ok $? "a one-time password gives a limited session: /api/v1/status 403, /api/v1/session 200"
+c=$(as -I -m 5 -o /dev/null -w '%{http_code}' $U/api/v1/session)
+[ "$c" = 200 ]; ok $? "HEAD is forwarded and answered at once ($c)"
 new='Zl-web-Test-2026!'
 body="{\"old\":\"$pw\",\"new\":\"$new\"}"
 c1=$(as -o /dev/null -w '%{http_code}' -X POST $U/api/v1/account/password -H 'Content-Type: application/json' -d "$body")
