@@ -21,13 +21,13 @@
 struct sess {
 	unsigned char id[32];
 	struct zlw_session_info info;
-	time_t created, used;
+	long long created, used;   /* ms */
 	int live;
 };
 
 struct client {
 	char addr[64];
-	time_t start;
+	long long start;           /* ms */
 	unsigned n;
 };
 
@@ -39,11 +39,12 @@ struct zlw_sessions {
 	struct client *clients;
 };
 
-static time_t now(void)
+/* milliseconds, so that a session's age is not rounded to whole seconds */
+static long long now(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec;
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 struct zlw_sessions *zlw_sessions_new(unsigned idle_s, unsigned max_s,
@@ -83,16 +84,16 @@ void zlw_sessions_free(struct zlw_sessions *s)
 	free(s);
 }
 
-static int expired(const struct zlw_sessions *s, const struct sess *e, time_t t)
+static int expired(const struct zlw_sessions *s, const struct sess *e, long long t)
 {
-	return t - e->used >= (time_t)s->idle || t - e->created >= (time_t)s->max;
+	return t - e->used >= s->idle * 1000LL || t - e->created >= s->max * 1000LL;
 }
 
 int zlw_session_create(struct zlw_sessions *s, struct zlw_session_info *info,
 		       char id[ZLW_SESSION_HEX])
 {
 	unsigned char csrf[32];
-	time_t t = now();
+	long long t = now();
 	int i, rc = -1;
 
 	pthread_mutex_lock(&s->lock);
@@ -136,7 +137,7 @@ static struct sess *find(struct zlw_sessions *s, const char *id)
 int zlw_session_get(struct zlw_sessions *s, const char *id, struct zlw_session_info *out)
 {
 	struct sess *e;
-	time_t t = now();
+	long long t = now();
 	int rc = -1;
 
 	pthread_mutex_lock(&s->lock);
@@ -174,7 +175,7 @@ void zlw_session_end(struct zlw_sessions *s, const char *id)
 
 int zlw_session_count(struct zlw_sessions *s)
 {
-	time_t t = now();
+	long long t = now();
 	int i, n = 0;
 
 	pthread_mutex_lock(&s->lock);
@@ -189,7 +190,7 @@ int zlw_session_count(struct zlw_sessions *s)
 int zlw_login_attempt(struct zlw_sessions *s, const char *client)
 {
 	struct client *c = NULL, *oldest = &s->clients[0];
-	time_t t = now();
+	long long t = now();
 	int i, rc = 0;
 
 	pthread_mutex_lock(&s->lock);
@@ -200,7 +201,7 @@ int zlw_login_attempt(struct zlw_sessions *s, const char *client)
 		else if (!e->n ? oldest->n != 0 : oldest->n && e->start < oldest->start)
 			oldest = e;  /* an empty row first, else the oldest window */
 	}
-	if (c && t - c->start >= (time_t)s->window)
+	if (c && t - c->start >= s->window * 1000LL)
 		c->n = 0;
 	if (!c) {
 		c = oldest;
