@@ -36,7 +36,6 @@
 #include "static.h"
 #include "tls.h"
 
-#define THREADS 4
 #define MAX_CONNECTIONS 1024
 #define LOGIN_ATTEMPTS 10      /* per address and minute, before the daemon's own limit */
 
@@ -210,16 +209,22 @@ static long announce(struct web *w, long last)
 	return status;
 }
 
+/*
+ * A thread per connection: a request waits on the daemon in its own
+ * thread (a search may take seconds, a CSV export streams for longer), so
+ * it never holds up other browsers' pages, as it would in a pool thread
+ * that serves many connections.
+ */
 static struct MHD_Daemon *start_https(struct web *w, struct zlw_handler *h)
 {
-	return MHD_start_daemon(MHD_USE_TLS | MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG,
+	return MHD_start_daemon(MHD_USE_TLS | MHD_USE_THREAD_PER_CONNECTION |
+				MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL | MHD_USE_ERROR_LOG,
 		0, NULL, NULL, zlw_handler_access, h,
 		MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
 		MHD_OPTION_LISTEN_SOCKET, w->fd,
 		MHD_OPTION_HTTPS_MEM_KEY, w->tls.key_pem,
 		MHD_OPTION_HTTPS_MEM_CERT, w->tls.cert_pem,
 		MHD_OPTION_HTTPS_PRIORITIES, ZLW_TLS_PRIORITIES,
-		MHD_OPTION_THREAD_POOL_SIZE, (unsigned)THREADS,
 		MHD_OPTION_CONNECTION_LIMIT, (unsigned)MAX_CONNECTIONS,
 		MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)(MAX_CONNECTIONS / 4),
 		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60,
