@@ -403,18 +403,26 @@ static int limited_ok(const char *path)
 	       !strncmp(path, "/v1/account/", 12);
 }
 
-/* The raw URI is forwarded as it came: visible ASCII only, and no "." or
- * ".." segment in its path (plen bytes). */
-static int uri_ok(const char *p, size_t plen)
+/* The raw URI is forwarded as it came: visible ASCII only. */
+static int raw_ok(const char *p)
+{
+	for (; *p; p++)
+		if ((unsigned char)*p <= 0x20 || (unsigned char)*p >= 0x7f)
+			return 0;
+	return 1;
+}
+
+/* The decoded path, which decisions are made on (and the daemon sees): no
+ * control characters, no "." or ".." segment, however it was escaped. */
+static int decoded_ok(const char *p)
 {
 	const char *s;
 
 	for (s = p; *s; s++)
-		if ((unsigned char)*s <= 0x20 || (unsigned char)*s >= 0x7f)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
 			return 0;
-	for (s = p; (s = memchr(s, '/', plen - (size_t)(s - p))); s++)
-		if (s[1] == '.' && (s + 2 == p + plen || s[2] == '/' ||
-				    (s[2] == '.' && (s + 3 == p + plen || s[3] == '/'))))
+	for (s = p; (s = strchr(s, '/')); s++)
+		if (s[1] == '.' && (!s[2] || s[2] == '/' || (s[2] == '.' && (!s[3] || s[3] == '/'))))
 			return 0;
 	return 1;
 }
@@ -425,29 +433,33 @@ static int known_method(const char *m)
 	       !strcmp(m, "PUT") || !strcmp(m, "PATCH") || !strcmp(m, "DELETE");
 }
 
-static enum MHD_Result api(struct zlw_handler *h, struct MHD_Connection *c, const char *method,
-			   struct req *r)
+/*
+ * url is the decoded path; routing and the limited-session check use it
+ * (url + 4: "/v1/..."), so no escaping ("/api/v1/log%69n") reaches an
+ * endpoint by another name. The raw path and query are what is forwarded.
+ */
+static enum MHD_Result api(struct zlw_handler *h, struct MHD_Connection *c, const char *url,
+			   const char *method, struct req *r)
 {
-	const char *raw = r->uri ? r->uri : "", *q = strchr(raw, '?');
+	const char *raw = r->uri ? r->uri : "", *v1 = url + 4;
 	const char *id = MHD_lookup_connection_value(c, MHD_COOKIE_KIND, COOKIE);
 	const char *token = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-CSRF-Token");
-	size_t plen = q ? (size_t)(q - raw) : strlen(raw);
 	struct zlw_session_info info;
 	struct zlw_upstream *u;
 	char path[8192];
+	enum MHD_Result rc;
 	long status;
-	json_t *j;
+	int account;
 
-	if (plen < 8 || strncmp(raw, "/api/v1/", 8) || plen + (q ? strlen(q) : 0) >= sizeof(path) - 1 ||
-	    !uri_ok(raw, plen))
+	if (strncmp(url, "/api/v1/", 8) || strncmp(raw, "/api/v1/", 8) || strlen(raw) >= sizeof(path) ||
+	    !raw_ok(raw) || !decoded_ok(url))
 		return fail(c, MHD_HTTP_NOT_FOUND, "no such endpoint");
 	if (!known_method(method))
 		return fail(c, MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed");
 	snprintf(path, sizeof(path), "%s", raw + 4);   /* "/v1/..." and the query */
-	plen -= 4;
 	if (changes_state(method) && !same_origin(c))
 		return fail(c, MHD_HTTP_FORBIDDEN, "cross-origin request refused");
-	if (plen == 9 && !strncmp(path, "/v1/login", 9)) {
+	if (!strcmp(v1, "/v1/login")) {
 		if (strcmp(method, "POST"))
 			return fail(c, MHD_HTTP_METHOD_NOT_ALLOWED, "login: POST only");
 		return login(h, c, r);
@@ -456,24 +468,24 @@ static enum MHD_Result api(struct zlw_handler *h, struct MHD_Connection *c, cons
 		return fail(c, MHD_HTTP_UNAUTHORIZED, "not logged in");
 	if (changes_state(method) && (!token || !zlw_token_equal(token, info.csrf)))
 		return fail(c, MHD_HTTP_FORBIDDEN, "missing or wrong X-CSRF-Token");
-	path[plen] = 0;
-	if (!strcmp(path, "/v1/logout") && !strcmp(method, "POST"))
+	if (!strcmp(v1, "/v1/logout") && !strcmp(method, "POST"))
 		return logout(h, c, id, &info);
-	if (info.limited && !limited_ok(path))
+	if (info.limited && !limited_ok(v1))
 		return fail(c, MHD_HTTP_FORBIDDEN,
 			    "change your password or enrol TOTP first");
-	if (!strcmp(path, "/v1/session") && !q && !strcmp(method, "GET"))
+	if (!strcmp(v1, "/v1/session") && !strcmp(method, "GET"))
 		return session(h, c, id, &info);
-	if (q)
-		path[plen] = '?';
 	u = ask(h, c, &info, method, path, r);
 	if (!u)
 		return MHD_NO;
-	if (!strncmp(path, "/v1/account/", 12) && zlw_upstream_status(u) == MHD_HTTP_OK) {
-		j = refresh(h, c, id, &info, &status);   /* enrolment done? */
-		json_decref(j);
+	account = !strncmp(v1, "/v1/account/", 12) && zlw_upstream_status(u) == MHD_HTTP_OK;
+	rc = relay(c, u);
+	if (account) {
+		/* password changed, TOTP enrolled: is the session still limited?
+		 * (asked after u is done with, so one request holds one slot) */
+		json_decref(refresh(h, c, id, &info, &status));
 	}
-	return relay(c, u);
+	return rc;
 }
 
 enum MHD_Result zlw_handler_access(void *cls, struct MHD_Connection *c, const char *url,
@@ -513,7 +525,7 @@ enum MHD_Result zlw_handler_access(void *cls, struct MHD_Connection *c, const ch
 	if (r->too_big)
 		return fail(c, MHD_HTTP_CONTENT_TOO_LARGE, "request body too large (16 MB at most)");
 	if (!strncmp(url, "/api/", 5) || !strcmp(url, "/api"))
-		return api(h, c, method, r);
+		return api(h, c, url, method, r);
 	if (changes_state(method))
 		return send_response(c, MHD_HTTP_METHOD_NOT_ALLOWED,
 				     MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT), 0);

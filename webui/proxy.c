@@ -5,16 +5,29 @@
  * are in and pull the body later, piece by piece, from libmicrohttpd's
  * content reader. Each request is used by one connection's thread only.
  */
+#include <errno.h>
+#include <semaphore.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include <curl/curl.h>
 
 #include "proxy.h"
 
 #define MAX_WHOLE (64u << 20)  /* a body read whole: 64 MB at most */
+#define SLOT_WAIT_S 30           /* the longest a request waits for a slot */
+
+/*
+ * Requests to the daemon at the same time. Its socket's backlog is 64 and
+ * it answers one request at a time; 200 browsers polling at once would
+ * otherwise find the backlog full (a unix socket refuses a connect then,
+ * it does not wait). Waiting here costs nothing: each connection has its
+ * own thread.
+ */
+static sem_t slots;
 
 struct zlw_upstream {
 	CURLM *m;
@@ -24,14 +37,28 @@ struct zlw_upstream {
 	char *buf;               /* body bytes not yet read: buf[off..n) */
 	size_t n, off, cap;
 	long status;
-	int headers_done, done, failed, overflow;
+	int headers_done, done, failed, overflow, slot;
 	char ctype[128], disposition[256], next[32];
 	char err[CURL_ERROR_SIZE];
 };
 
-int zlw_proxy_global_init(void)
+int zlw_proxy_global_init(unsigned parallel)
 {
+	if (sem_init(&slots, 0, parallel) < 0)
+		return -1;
 	return curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK ? 0 : -1;
+}
+
+static int take_slot(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += SLOT_WAIT_S;
+	while (sem_timedwait(&slots, &ts) < 0)
+		if (errno != EINTR)
+			return -1;
+	return 0;
 }
 
 static size_t on_body(char *d, size_t sz, size_t nm, void *ud)
@@ -162,6 +189,12 @@ struct zlw_upstream *zlw_upstream_start(const char *sock, const char *method, co
 	if (!u->hdrs)
 		goto fail;
 	curl_easy_setopt(u->e, CURLOPT_HTTPHEADER, u->hdrs);
+	if (take_slot() < 0) {
+		snprintf(u->err, sizeof(u->err), "%d requests waited for it over %d s",
+			 ZLW_PROXY_PARALLEL, SLOT_WAIT_S);
+		return u;  /* status 0 */
+	}
+	u->slot = 1;
 	if (curl_multi_add_handle(u->m, u->e) != CURLM_OK)
 		goto fail;
 	pump(u, have_headers);
@@ -224,5 +257,7 @@ void zlw_upstream_free(struct zlw_upstream *u)
 	curl_slist_free_all(u->hdrs);
 	free(u->reqbody);
 	free(u->buf);
+	if (u->slot)
+		sem_post(&slots);
 	free(u);
 }

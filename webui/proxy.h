@@ -12,8 +12,11 @@
 
 struct zlw_upstream;
 
+/* Requests to the daemon at the same time; more wait for a slot. */
+#define ZLW_PROXY_PARALLEL 16
+
 /* Call once before any thread starts. */
-int zlw_proxy_global_init(void);
+int zlw_proxy_global_init(unsigned parallel);
 
 /*
  * Send 'method path' (the path with its query string) with 'body' of len

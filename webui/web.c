@@ -351,7 +351,7 @@ int main(int argc, char **argv)
 			 w.uid, w.gid, err, sizeof(err)) < 0 ||
 	    !(files = zlw_static_new(dir ? dir : w.conf.web_static, err, sizeof(err))) ||
 	    drop_privileges(&w, err, sizeof(err)) < 0 ||
-	    (zlw_proxy_global_init() < 0 && snprintf(err, sizeof(err), "libcurl: cannot start") > 0)) {
+	    (zlw_proxy_global_init(ZLW_PROXY_PARALLEL) < 0 && snprintf(err, sizeof(err), "libcurl: cannot start") > 0)) {
 		fprintf(stderr, "zhulan-web: %s\n", err);
 		goto out;
 	}

@@ -238,7 +238,7 @@ c=$(sock -o /dev/null -w '%{http_code}' -X POST http://zhulan/v1/login -H 'X-Zhu
 	-H 'Content-Type: application/json' -d '{"user":"nobody-here","password":"x","totp":""}')
 if [ "$c" = 404 ] || [ "$c" = 000 ]; then
 	for t in "login sets the session cookie" "limited session" "HEAD" "CSRF token required" "CSRF right" \
-		 "browser X-Zhulan-Role ignored" "200 connections polling a session" "logout ends the session" "TOTP enrolment" "CSV export" \
+		 "browser X-Zhulan-Role ignored" "escaped login path" "escaped dot segment" "200 connections polling a session" "logout ends the session" "TOTP enrolment" "CSV export" \
 		 "audit names the session's user" "idle expiry"; do
 		skip "$t: the daemon has no /v1/login yet (answered $c)"
 	done
@@ -277,6 +277,12 @@ as $U/api/v1/session | $PYTHON3 -c 'import json,sys; sys.exit(0 if json.load(sys
 ok $? "with the token the password changes ($c) and the session is no longer limited"
 c=$(as -o /dev/null -w '%{http_code}' $U/api/v1/users -H 'X-Zhulan-Role: admin' -H 'X-Zhulan-User: root')
 [ "$c" = 403 ]; ok $? "a report session claiming X-Zhulan-Role: admin still gets 403 on /api/v1/users ($c)"
+c=$(curl -sk -D "$WORK/eh" -o /dev/null -w '%{http_code}' -X POST "$U/api/v1/log%69n" \
+	-H 'Content-Type: application/json' -d "{\"user\":\"webtest\",\"password\":\"$new\"}")
+[ "$c" = 200 ] && grep -qi "^Set-Cookie: __Host-zl_session=[0-9a-f]\{64\};" "$WORK/eh"
+ok $? "an escaped path (/api/v1/log%69n) is routed by its decoded name: the console's own login, with its cookie ($c)"
+c=$(as -o /dev/null -w '%{http_code}' "$U/api/v1/policy/%2e%2e/status")
+[ "$c" = 404 ]; ok $? "an escaped dot segment (/api/v1/policy/%2e%2e/status): 404 ($c)"
 urls=$(for i in $(seq 1000); do echo "-o /dev/null $U/api/v1/session"; done)
 t0=$(date +%s%N)
 # shellcheck disable=SC2086
