@@ -245,6 +245,7 @@ if [ "$c" = 404 ] || [ "$c" = 000 ]; then
 		skip "$t: the daemon has no /v1/login yet (answered $c)"
 	done
 	kill -TERM $DPID; wait $DPID; DPID=
+	! cat "$WORK"/web*.log | grep -q "Sanitizer"; ok $? "no sanitizer reports from zhulan-web"
 	done_testing
 	exit
 fi
@@ -327,4 +328,5 @@ b=$(as -o /dev/null -w '%{http_code}' $U/api/v1/session)
 [ "$a" = 200 ] && [ "$b" = 401 ]; ok $? "web_session_idle = 2: 200 at once, 401 after 3 s idle ($a $b)"
 kill -TERM $WPID; wait $WPID
 kill -TERM $DPID; wait $DPID; DPID=
+! cat "$WORK"/web*.log | grep -q "Sanitizer"; ok $? "no sanitizer reports from zhulan-web"
 done_testing
