@@ -22,6 +22,7 @@ void zl_conf_defaults(struct zl_conf *c)
 	c->max_flows = 1u << 20;
 	c->retention_days = 180;
 	c->block_hold = 600;
+	c->store_queue = 65536;
 	c->capture_immediate = 0;
 	c->capture_timeout_ms = 1;
 	c->snaplen = 65535;
@@ -31,6 +32,13 @@ void zl_conf_defaults(struct zl_conf *c)
 	c->timeout_tcp_closed = 10;
 	c->timeout_udp = 60;
 	c->timeout_other = 30;
+	c->sensor_down_watchdog = 300;
+	c->web_listen = strdup("127.0.0.1:8443");
+	c->web_state_dir = strdup("/var/lib/zhulan-web");
+	c->web_static = strdup(ZL_DATADIR "/webui");
+	c->web_user = strdup("zhulan-web");
+	c->web_session_idle = 15 * 60;
+	c->web_session_max = 8 * 3600;
 }
 
 void zl_conf_free(struct zl_conf *c)
@@ -44,6 +52,12 @@ void zl_conf_free(struct zl_conf *c)
 	free(c->policy);
 	free(c->user);
 	free(c->app_dir);
+	free(c->web_listen);
+	free(c->web_cert);
+	free(c->web_key);
+	free(c->web_state_dir);
+	free(c->web_static);
+	free(c->web_user);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -136,14 +150,103 @@ static const char *const keys[] = {
 	"interfaces", "database", "control_socket", "policy", "user", "app_dir",
 	"max_flows", "retention_days", "snaplen", "capture_buffer_mb",
 	"promiscuous", "flow_timeout_tcp", "flow_timeout_tcp_closed",
-	"flow_timeout_udp", "flow_timeout_other", "block_hold", "capture_immediate", "capture_timeout_ms", NULL,
+	"flow_timeout_udp", "flow_timeout_other", "block_hold", "capture_immediate", "capture_timeout_ms",
+	"sensor_down_watchdog", "store_queue",
+	"web_listen", "web_cert", "web_key", "web_state_dir", "web_static", "web_user",
+	"web_session_idle", "web_session_max", NULL,
 };
+
+int zl_conf_split_listen(const char *v, char *host, size_t hostlen, unsigned *port)
+{
+	const char *colon, *h = v;
+	size_t hl;
+	unsigned long n;
+
+	if (*v == '[') {
+		const char *rb = strchr(v, ']');
+		if (!rb || rb[1] != ':')
+			return -1;
+		h = v + 1;
+		hl = (size_t)(rb - h);
+		colon = rb + 1;
+	} else {
+		colon = strrchr(v, ':');
+		if (!colon || memchr(v, ':', (size_t)(colon - v)))
+			return -1;  /* a bare IPv6 address needs brackets */
+		hl = (size_t)(colon - v);
+	}
+	if (!hl || hl >= hostlen || parse_uint(colon + 1, 0, 65535, &n) < 0)
+		return -1;
+	memcpy(host, h, hl);
+	host[hl] = 0;
+	if (strpbrk(host, " \t/[]"))
+		return -1;
+	*port = (unsigned)n;
+	return 0;
+}
+
+/* The web console's keys; 1 when k is one of them (done or failed). */
+static int apply_web(struct zl_conf *c, const char *k, char *v, char *msg, size_t len, int *rc)
+{
+	unsigned long n;
+	char host[256];
+	unsigned port;
+
+	*rc = 0;
+	if (!strcmp(k, "web_listen")) {
+		if (zl_conf_split_listen(v, host, sizeof(host), &port) < 0) {
+			snprintf(msg, len, "web_listen: expected ADDRESS:PORT or [IPV6]:PORT, got \"%s\"", v);
+			*rc = -1;
+		} else {
+			*rc = set_str(&c->web_listen, v);
+		}
+		return 1;
+	}
+	if (!strcmp(k, "web_cert") || !strcmp(k, "web_key") || !strcmp(k, "web_state_dir") ||
+	    !strcmp(k, "web_static")) {
+		if (v[0] != '/') {
+			snprintf(msg, len, "%s: expected an absolute path, got \"%s\"", k, v);
+			*rc = -1;
+		} else {
+			*rc = set_str(!strcmp(k, "web_cert") ? &c->web_cert :
+				      !strcmp(k, "web_key") ? &c->web_key :
+				      !strcmp(k, "web_state_dir") ? &c->web_state_dir : &c->web_static, v);
+		}
+		return 1;
+	}
+	if (!strcmp(k, "web_user")) {
+		if (!*v || strchr(v, ' ')) {
+			snprintf(msg, len, "web_user: expected a user name");
+			*rc = -1;
+		} else {
+			*rc = set_str(&c->web_user, v);
+		}
+		return 1;
+	}
+	if (!strcmp(k, "web_session_idle") || !strcmp(k, "web_session_max")) {
+		int idle = k[12] == 'i';
+		if (parse_uint(v, 1, idle ? 86400 : 604800, &n) < 0) {
+			snprintf(msg, len, "%s: expected seconds from 1 to %u, got \"%s\"", k,
+				 idle ? 86400 : 604800, v);
+			*rc = -1;
+		} else if (idle) {
+			c->web_session_idle = (unsigned)n;
+		} else {
+			c->web_session_max = (unsigned)n;
+		}
+		return 1;
+	}
+	return 0;
+}
 
 /* Apply one key; returns 0 or -1 with msg. */
 static int apply(struct zl_conf *c, const char *k, char *v, char *msg, size_t len)
 {
 	unsigned long n;
+	int rc;
 
+	if (apply_web(c, k, v, msg, len, &rc))
+		return rc;
 	if (!strcmp(k, "interfaces")) {
 		int i;
 		for (i = 0; i < c->n_interfaces; i++)
@@ -192,6 +295,14 @@ static int apply(struct zl_conf *c, const char *k, char *v, char *msg, size_t le
 		c->block_hold = (unsigned)n;
 		return 0;
 	}
+	if (!strcmp(k, "store_queue")) {
+		if (parse_uint(v, 1024, 1u << 24, &n) < 0) {
+			snprintf(msg, len, "store_queue: expected a number of records from 1024 to 16777216, got \"%s\"", v);
+			return -1;
+		}
+		c->store_queue = (unsigned)n;
+		return 0;
+	}
 	if (!strcmp(k, "snaplen")) {
 		if (parse_uint(v, 64, 262144, &n) < 0) {
 			snprintf(msg, len, "snaplen: expected a number from 64 to 262144, got \"%s\"", v);
@@ -228,6 +339,14 @@ static int apply(struct zl_conf *c, const char *k, char *v, char *msg, size_t le
 			return -1;
 		}
 		c->capture_timeout_ms = (unsigned)n;
+		return 0;
+	}
+	if (!strcmp(k, "sensor_down_watchdog")) {
+		if (parse_uint(v, 0, 86400, &n) < 0) {
+			snprintf(msg, len, "sensor_down_watchdog: expected seconds from 0 to 86400, got \"%s\"", v);
+			return -1;
+		}
+		c->sensor_down_watchdog = (unsigned)n;
 		return 0;
 	}
 	if (!strcmp(k, "capture_immediate")) {

@@ -21,12 +21,22 @@ struct zl_conf {
 	uint32_t max_flows;
 	unsigned retention_days;
 	unsigned block_hold;      /* seconds a blocked client/server pair stays blocked */
+	unsigned store_queue;     /* records buffered for the database writer */
 	unsigned snaplen;
 	unsigned capture_buffer_mb;
 	int promiscuous;
 	int capture_immediate;    /* packets one by one (behaviour enforcement) */
 	unsigned capture_timeout_ms; /* ring blocks handed over at least this often (1) */
 	unsigned timeout_tcp, timeout_tcp_closed, timeout_udp, timeout_other;
+	unsigned sensor_down_watchdog; /* seconds an interface may be down before the
+					* systemd watchdog pings stop; 0: never */
+	/* the web console (zhulan-web); the daemon accepts and ignores them */
+	char *web_listen;         /* "ADDR:PORT", "[V6]:PORT" */
+	char *web_cert, *web_key; /* PEM files, or NULL: self-signed in web_state_dir */
+	char *web_state_dir;
+	char *web_static;
+	char *web_user;
+	unsigned web_session_idle, web_session_max; /* seconds */
 };
 
 /* Fill c with the defaults (allocated; free with zl_conf_free). */
@@ -39,5 +49,11 @@ void zl_conf_free(struct zl_conf *c);
  * configuration).
  */
 int zl_conf_load(const char *path, struct zl_conf *c, char *err, size_t errlen);
+
+/*
+ * Split "ADDR:PORT" or "[V6ADDR]:PORT" into host (without brackets) and
+ * port. Returns 0, or -1 when it is not of that form.
+ */
+int zl_conf_split_listen(const char *v, char *host, size_t hostlen, unsigned *port);
 
 #endif

@@ -1,14 +1,16 @@
 /*
  * daemon.c - start-up, privileges, the signal loop and shutdown.
  *
- * Order matters: as root we open every capture handle and the control
- * socket, create the state directories; then we become `user`, keeping only
+ * Order matters: as root we take the instance lock (a second daemon stops
+ * there), make the state directories the user's, open every capture handle
+ * and the control socket; then we become `user`, keeping only
  * CAP_NET_RAW and CAP_NET_ADMIN (a packet socket is checked when it is
  * created, so capture goes on), open the database as that user, and only
  * then start threads. Shutdown ends every live flow into the store and
  * drains it before exit.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <grp.h>
 #include <pwd.h>
 #include <signal.h>
@@ -17,8 +19,6 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include <libgen.h>
-#include <sys/stat.h>
 
 #include <cap-ng.h>
 #include <systemd/sd-daemon.h>
@@ -33,7 +33,9 @@
 #include "firewall.h"
 #include "log.h"
 #include "sensor.h"
+#include "statedir.h"
 #include "store.h"
+#include "ticker.h"
 
 struct daemon {
 	const char *conf_path;
@@ -48,6 +50,8 @@ struct daemon {
 	struct zl_classifier *names;   /* application names for policy checks */
 	uid_t uid;
 	gid_t gid;
+	int lock_fd;                   /* DATABASE.lock, held while we run */
+	int watchdog_held;             /* pings stopped: an interface is down too long */
 	char *proto_files[3], *cat_files[3];
 };
 
@@ -56,29 +60,6 @@ static long long now_us(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (long long)ts.tv_sec * 1000000LL + ts.tv_nsec / 1000;
-}
-
-/* Make the directory of 'path' exist, owned by the daemon's user. */
-static int state_dir(struct daemon *d, const char *path, char *err, size_t len)
-{
-	char *copy = strdup(path), *dir;
-	struct stat st;
-	int rc = 0;
-
-	if (!copy)
-		return -1;
-	dir = dirname(copy);
-	if (stat(dir, &st) < 0) {
-		if (mkdir(dir, 0750) < 0) {
-			snprintf(err, len, "%s: %s", dir, strerror(errno));
-			rc = -1;
-		} else if (geteuid() == 0 && chown(dir, d->uid, d->gid) < 0) {
-			snprintf(err, len, "%s: %s", dir, strerror(errno));
-			rc = -1;
-		}
-	}
-	free(copy);
-	return rc;
 }
 
 static int drop_privileges(struct daemon *d, char *err, size_t len)
@@ -97,9 +78,23 @@ static int drop_privileges(struct daemon *d, char *err, size_t len)
 	return 0;
 }
 
+/* SIGHUP and the control API's threads may reload at once: one at a time. */
+static pthread_mutex_t reload_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static int reload_locked(struct daemon *d, char *msg, size_t len);
+
 static int reload(void *ud, char *msg, size_t len)
 {
-	struct daemon *d = ud;
+	int rc;
+
+	pthread_mutex_lock(&reload_lock);
+	rc = reload_locked(ud, msg, len);
+	pthread_mutex_unlock(&reload_lock);
+	return rc;
+}
+
+static int reload_locked(struct daemon *d, char *msg, size_t len)
+{
 	struct zl_conf n;
 	int i, restart = 0;
 
@@ -113,6 +108,7 @@ static int reload(void *ud, char *msg, size_t len)
 		zl_store_set_retention(d->store, n.retention_days);
 		d->conf.retention_days = n.retention_days;
 	}
+	d->conf.sensor_down_watchdog = n.sensor_down_watchdog;
 	restart |= n.n_interfaces != d->conf.n_interfaces;
 	for (i = 0; !restart && i < n.n_interfaces; i++)
 		restart |= strcmp(n.interfaces[i], d->conf.interfaces[i]) != 0;
@@ -187,7 +183,7 @@ static json_t *open_policy(struct daemon *d, const struct zl_engine_opts *eo)
 {
 	struct zl_classifier_opts co = { eo->classify.protocol_files,
 					 eo->classify.category_files, 0, 0, 0 };
-	struct zl_policy_hooks h = { hook_app, hook_category, NULL, NULL };
+	struct zl_policy_hooks h = { hook_app, hook_category, NULL, NULL, NULL };
 	struct zl_diag diag;
 	json_t *initial = NULL;
 	char err[512];
@@ -230,13 +226,21 @@ static int start(struct daemon *d, sigset_t *sigs)
 	struct zl_live_opts lo = { (int)d->conf.snaplen, (int)d->conf.capture_buffer_mb,
 				   d->conf.promiscuous, (int)d->conf.capture_timeout_ms,
 				   d->conf.capture_immediate };
-	struct zl_store_opts so = { d->conf.database, d->conf.retention_days, 65536, 500 };
+	struct zl_store_opts so = { d->conf.database, d->conf.retention_days, d->conf.store_queue, 500 };
 	struct zl_control_ctx cc;
 	struct zl_engine_opts eo;
 	char err[512];
 	int i, fd;
 
 	if (lookup_user(d, err, sizeof(err)) < 0)
+		goto fail;
+	/* first, so a second daemon touches neither files, the socket nor the kernel */
+	d->lock_fd = zl_statedir_lock(d->conf.database, d->uid, d->gid, err, sizeof(err));
+	if (d->lock_fd < 0) {
+		zl_log_warnx("%s", err);
+		return d->lock_fd;
+	}
+	if (zl_statedir_claim_db(d->conf.database, d->uid, d->gid, err, sizeof(err)) < 0)
 		goto fail;
 	for (i = 0; i < d->conf.n_interfaces; i++) {
 		d->sensors[i] = zl_sensor_open(d->conf.interfaces[i], (uint8_t)(i + 1),
@@ -250,8 +254,8 @@ static int start(struct daemon *d, sigset_t *sigs)
 	fd = zl_control_socket(d->conf.control_socket, d->gid, err, sizeof(err));
 	if (fd < 0)
 		goto fail;
-	if (state_dir(d, d->conf.database, err, sizeof(err)) < 0 ||
-	    drop_privileges(d, err, sizeof(err)) < 0) {
+	zl_statedir_claim_socket_dir(d->conf.control_socket, d->gid);
+	if (drop_privileges(d, err, sizeof(err)) < 0) {
 		close(fd);
 		goto fail;
 	}
@@ -326,11 +330,44 @@ static void stop(struct daemon *d)
 	}
 }
 
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * Should the watchdog be pinged: no interface has been down longer than
+ * sensor_down_watchdog. A daemon that cannot capture for that long is
+ * better restarted by systemd (Restart=on-failure) than left blind.
+ */
+static int capturing(struct daemon *d)
+{
+	long worst = -1, t;
+	int i;
+
+	for (i = 0; i < d->n_sensors; i++)
+		if ((t = zl_sensor_down_for(d->sensors[i], time(NULL))) > worst)
+			worst = t;
+	if (d->conf.sensor_down_watchdog && worst >= (long)d->conf.sensor_down_watchdog) {
+		if (!d->watchdog_held)
+			zl_log_warnx("an interface has been down for %ld s (sensor_down_watchdog = %u): "
+				     "no more watchdog pings", worst, d->conf.sensor_down_watchdog);
+		d->watchdog_held = 1;
+		return 0;
+	}
+	if (d->watchdog_held)
+		zl_log_info("every interface captures again: watchdog pings resume");
+	d->watchdog_held = 0;
+	return 1;
+}
+
 int zl_daemon_run(const char *conf_path, int foreground)
 {
-	struct daemon d = { .conf_path = conf_path };
+	struct daemon d = { .conf_path = conf_path, .lock_fd = -1 };
+	struct zl_ticker tick;
 	uint64_t wd_us = 0;
-	time_t next_neigh = 0, next_bh = 0;
 	sigset_t sigs;
 	char err[512];
 	int sig, rc = 0;
@@ -353,30 +390,28 @@ int zl_daemon_run(const char *conf_path, int foreground)
 	sigaddset(&sigs, SIGINT);
 	sigaddset(&sigs, SIGHUP);
 	signal(SIGPIPE, SIG_IGN);
-	if (start(&d, &sigs) < 0) {
+	rc = start(&d, &sigs);
+	if (rc < 0) {
 		stop(&d);
 		zl_conf_free(&d.conf);
-		return 2;
+		return rc == -2 ? 1 : 2;  /* 1: another daemon runs on this database */
 	}
 	sd_notify(0, "READY=1");
 	if (sd_watchdog_enabled(0, &wd_us) <= 0)
 		wd_us = 0;
+	zl_ticker_init(&tick, wd_us, mono_ms());
 	for (;;) {
-		struct timespec ts = { 1, 0 };
-		if (wd_us) {
-			ts.tv_sec = (time_t)(wd_us / 2 / 1000000);
-			ts.tv_nsec = (long)(wd_us / 2 % 1000000) * 1000;
-		}
+		int64_t ms = zl_ticker_wait_ms(&tick, mono_ms());
+		struct timespec ts = { (time_t)(ms / 1000), (long)(ms % 1000) * 1000000L };
+		unsigned due;
+
 		sig = sigtimedwait(&sigs, NULL, &ts);
-		if (time(NULL) >= next_neigh) {
+		due = zl_ticker_due(&tick, mono_ms());
+		if (due & ZL_TICK_DIRECTORY)
 			zl_dir_tick(d.dir);         /* MAC rows: where are they now */
-			next_neigh = time(NULL) + 30;
-		}
-		if (time(NULL) >= next_bh) {
+		if (due & ZL_TICK_BEHAVIOUR)
 			zl_bh_tick(d.bh);           /* schedules that ended free their blocks */
-			next_bh = time(NULL) + 5;
-		}
-		if (wd_us)
+		if ((due & ZL_TICK_WATCHDOG) && capturing(&d))
 			sd_notify(0, "WATCHDOG=1");
 		if (sig == SIGHUP) {
 			char msg[512];
@@ -388,6 +423,8 @@ int zl_daemon_run(const char *conf_path, int foreground)
 		}
 	}
 	stop(&d);
+	if (d.lock_fd >= 0)
+		close(d.lock_fd);
 	zl_log_info("stopped");
 	zl_conf_free(&d.conf);
 	return rc;

@@ -12,10 +12,12 @@
 #include "log.h"
 
 static int fg = 1;
+static const char *name = "zhulan";
 
 void zl_log_init(const char *ident, int foreground)
 {
 	fg = foreground;
+	name = ident;
 	if (!fg)
 		openlog(ident, LOG_PID | LOG_NDELAY, LOG_DAEMON);
 }
@@ -26,7 +28,7 @@ static void vlog(int pri, const char *fmt, va_list ap, const char *suffix)
 
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	if (fg) {
-		fprintf(stderr, "zhulan: %s%s%s\n", msg, suffix ? ": " : "",
+		fprintf(stderr, "%s: %s%s%s\n", name, msg, suffix ? ": " : "",
 			suffix ? suffix : "");
 		fflush(stderr);
 	} else {

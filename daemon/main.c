@@ -51,13 +51,17 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 "usage: zhulan [-f] [-c FILE]          run the daemon (default config %s)\n"
-"       zhulan --read FILE [--flows-json PATH|-] [--apps] [-q]\n"
+"       zhulan --read FILE [--flows-json PATH|-] [--incidents-json PATH|-]\n"
+"              [--policy FILE] [--apps] [-q]\n"
 "              [--datadir DIR] [--protos FILE]... [--categories FILE]...\n"
 "              [--max-flows N] [--eager-dpi]\n"
 "       zhulan --version\n"
 "\n"
 "  --read FILE        classify every flow of a pcap/pcapng capture and exit\n"
 "  --flows-json PATH  write one JSON object per flow (\"-\" for stdout)\n"
+"  --incidents-json PATH  run the incident detectors; write the deduplicated\n"
+"                     incidents as JSON lines (\"-\" for stdout) at the end\n"
+"  --policy FILE      the detectors' settings from FILE's incidents section\n"
 "  --apps             print flows, packets and bytes per application\n"
 "  --datadir DIR      where zhulan-protos.txt and zhulan-categories.txt are\n"
 "                     (default %s)\n"
@@ -78,6 +82,8 @@ int main(int argc, char **argv)
 		{ "read", required_argument, NULL, 'r' },
 		{ "flows-json", required_argument, NULL, 'j' },
 		{ "apps", no_argument, NULL, 'a' },
+		{ "incidents-json", required_argument, NULL, 'I' },
+		{ "policy", required_argument, NULL, 'P' },
 		{ "datadir", required_argument, NULL, 'D' },
 		{ "protos", required_argument, NULL, 'p' },
 		{ "categories", required_argument, NULL, 'C' },
@@ -105,6 +111,8 @@ int main(int argc, char **argv)
 		case 'r': ro.path = optarg; break;
 		case 'j': ro.json_path = optarg; break;
 		case 'a': ro.apps = 1; break;
+		case 'I': ro.incidents_path = optarg; break;
+		case 'P': ro.policy_path = optarg; break;
 		case 'q': ro.quiet = 1; break;
 		case 'f': fg = 1; break;
 		case 'c': conf = optarg; break;

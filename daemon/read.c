@@ -13,6 +13,8 @@
 #include <time.h>
 
 #include "capture.h"
+#include "detect_conf.h"
+#include "detect.h"
 #include "engine.h"
 #include "flowjson.h"
 #include "read.h"
@@ -28,6 +30,7 @@ struct read_ctx {
 	int json_failed;
 	struct app_row *apps;
 	size_t napps, capps;
+	struct zl_incidents *incidents;
 };
 
 static void count_app(struct read_ctx *r, const struct zl_flow *f)
@@ -65,6 +68,83 @@ static void on_end(const struct zl_flow *f, void *ud)
 	if (r->json && !r->json_failed &&
 	    zl_flow_json_write(r->json, zl_engine_classifier(r->engine), f) < 0)
 		r->json_failed = 1;
+}
+
+static void on_incident(const struct zl_inc_event *ev, void *ud)
+{
+	struct read_ctx *r = ud;
+
+	zl_incidents_add(r->incidents, ev);
+}
+
+/* The deduplicated incidents as JSON lines; a count line on stderr. */
+static int write_incidents(const struct read_ctx *r, const struct zl_detect *d,
+			   const char *path)
+{
+	FILE *fp = strcmp(path, "-") ? fopen(path, "w") : stdout;
+	struct zl_detect_stats st;
+	uint64_t events = 0, supp = 0;
+	size_t i, n = zl_incidents_count(r->incidents);
+	int failed = !fp;
+
+	for (i = 0; fp && i < n && !failed; i++)
+		failed = zl_incident_json_write(fp, zl_incidents_get(r->incidents, i)) < 0;
+	if (fp && fflush(fp) == EOF)
+		failed = 1;
+	if (failed)
+		fprintf(stderr, "zhulan: %s: %s\n", path, strerror(errno));
+	if (fp && fp != stdout)
+		fclose(fp);
+	zl_detect_stats(d, &st);
+	for (i = 0; i < ZL_INC_MAX; i++) {
+		events += st.events[i];
+		supp += st.suppressed[i];
+	}
+	fprintf(stderr, "incidents: %zu (events %llu, suppressed %llu, dropped %llu; "
+		"scan sources %llu, evicted %llu)\n", n, (unsigned long long)events,
+		(unsigned long long)supp,
+		(unsigned long long)zl_incidents_dropped(r->incidents),
+		(unsigned long long)st.scan_sources, (unsigned long long)st.scan_evicted);
+	return failed ? -1 : 0;
+}
+
+static int known_risk(const char *name, char *suggest, size_t n, void *ud)
+{
+	(void)ud;
+	return zl_risk_known(name, suggest, n);
+}
+
+/* The detectors as the policy's incidents section sets them (the defaults
+ * without a policy). Returns NULL after saying why. */
+static struct zl_detect *detectors(const struct zl_read_opts *ro, struct read_ctx *r)
+{
+	struct zl_policy_hooks hooks = { .known_risk = known_risk };
+	struct zl_detect_config dc;
+	struct zl_policy *p = NULL;
+	struct zl_detect *d;
+	struct zl_diag diags;
+	char err[256];
+
+	zl_detect_config_default(&dc);
+	if (ro->policy_path) {
+		zl_diag_init(&diags);
+		p = zl_policy_parse(ro->policy_path, &hooks, &diags);
+		zl_diag_print(&diags, stderr);
+		zl_diag_free(&diags);
+		if (!p)
+			return NULL;
+		if (zl_policy_detect_config(p, &dc) < 0) {
+			fprintf(stderr, "zhulan: out of memory\n");
+			zl_policy_free(p);
+			return NULL;
+		}
+	}
+	d = zl_detect_new(&dc, on_incident, r, err, sizeof(err));
+	if (!d)
+		fprintf(stderr, "zhulan: detectors: %s\n", err);
+	zl_detect_config_release(&dc);
+	zl_policy_free(p);
+	return d;
 }
 
 static int by_bytes(const void *a, const void *b)
@@ -124,6 +204,8 @@ int zl_read_file(const struct zl_read_opts *ro, const struct zl_engine_opts *eo)
 	struct zl_engine_events ev = { .flow_end = on_end, .ud = &r };
 	struct zl_capture *cap;
 	struct zl_engine *e;
+	struct zl_engine_opts o = *eo;
+	struct zl_detect *det = NULL;
 	struct zl_frame fr;
 	int rc, link, status = 0;
 	double t0;
@@ -133,9 +215,23 @@ int zl_read_file(const struct zl_read_opts *ro, const struct zl_engine_opts *eo)
 		fprintf(stderr, "zhulan: %s\n", err);
 		return 2;
 	}
-	e = zl_engine_new(eo, &ev, err, sizeof(err));
+	if (ro->incidents_path) {
+		r.incidents = zl_incidents_new(0, 0);
+		det = r.incidents ? detectors(ro, &r) : NULL;
+		if (!det) {
+			if (!r.incidents)
+				fprintf(stderr, "zhulan: out of memory\n");
+			zl_incidents_free(r.incidents);
+			zl_capture_close(cap);
+			return 2;
+		}
+		o.detect = det;
+	}
+	e = zl_engine_new(&o, &ev, err, sizeof(err));
 	if (!e) {
 		fprintf(stderr, "zhulan: %s\n", err);
+		zl_detect_free(det);
+		zl_incidents_free(r.incidents);
 		zl_capture_close(cap);
 		return 2;
 	}
@@ -145,6 +241,8 @@ int zl_read_file(const struct zl_read_opts *ro, const struct zl_engine_opts *eo)
 		if (!r.json) {
 			fprintf(stderr, "zhulan: %s: %s\n", ro->json_path, strerror(errno));
 			zl_engine_free(e);
+			zl_detect_free(det);
+			zl_incidents_free(r.incidents);
 			zl_capture_close(cap);
 			return 2;
 		}
@@ -169,8 +267,12 @@ int zl_read_file(const struct zl_read_opts *ro, const struct zl_engine_opts *eo)
 	}
 	if (r.json && r.json != stdout)
 		fclose(r.json);
+	if (det && write_incidents(&r, det, ro->incidents_path) < 0)
+		status = 2;
 	free(r.apps);
 	zl_engine_free(e);
+	zl_detect_free(det);
+	zl_incidents_free(r.incidents);
 	zl_capture_close(cap);
 	return status;
 }

@@ -17,7 +17,12 @@
 struct zl_sensor {
 	char *name;
 	uint8_t index;
-	struct zl_capture *cap;
+	struct zl_capture *cap;         /* NULL while the interface is down */
+	struct zl_live_opts lo;         /* to open it again */
+	struct zl_capture_stats base;   /* counted by the handles closed so far */
+	time_t down_since;              /* 0: capturing */
+	char last_error[256];
+	uint64_t reopens;
 	struct zl_engine *eng;
 	struct zl_store *store;
 	struct zl_bh *bh;
@@ -41,6 +46,8 @@ struct zl_sensor *zl_sensor_open(const char *ifname, uint8_t index,
 	}
 	s->name = strdup(ifname);
 	s->index = index;
+	if (lo)
+		s->lo = *lo;
 	pthread_mutex_init(&s->lock, NULL);
 	s->cap = zl_capture_open_live(ifname, lo, err, errlen);
 	if (!s->cap) {
@@ -112,8 +119,73 @@ static void on_end(const struct zl_flow *f, void *ud)
 		zl_bh_flow_end(s->bh, zl_engine_classifier(s->eng), f);
 
 	to_record(zl_engine_classifier(s->eng), f, &r);
-	if (zl_store_put_flow(s->store, &r) < 0)
+	/* at a stop every live flow ends at once: wait for the writer then,
+	 * never while capturing */
+	if ((f->end_reason == ZL_END_SHUTDOWN ? zl_store_put_flow_wait(s->store, &r) :
+	     zl_store_put_flow(s->store, &r)) < 0)
 		s->store_refused++;
+}
+
+/* Sleep up to ms, in steps short enough to see a stop and expire idle flows. */
+static void wait_down(struct zl_sensor *s, unsigned ms)
+{
+	struct timespec step = { 0, 100 * 1000000L };
+
+	for (; ms > 0 && !s->stop; ms -= ms < 100 ? ms : 100) {
+		nanosleep(&step, NULL);
+		pthread_mutex_lock(&s->lock);
+		zl_engine_tick(s->eng, now_us());
+		pthread_mutex_unlock(&s->lock);
+	}
+}
+
+/*
+ * The interface went away (deleted, a driver reload, a bridge or VLAN
+ * re-created: its packet socket is dead even when a namesake comes back).
+ * Close the handle and open the name again, 0.5 s doubling to 30 s between
+ * tries, until it works or the sensor stops. The engine and its flow table
+ * stay: flows of the old link end by their idle timeouts.
+ */
+static void reopen(struct zl_sensor *s)
+{
+	struct zl_capture_stats cs;
+	struct zl_capture *c;
+	unsigned backoff = 500;
+	char err[256];
+
+	pthread_mutex_lock(&s->lock);
+	zl_log_warnx("capture stopped: %s; opening %s again", zl_capture_error(s->cap), s->name);
+	snprintf(s->last_error, sizeof(s->last_error), "%s", zl_capture_error(s->cap));
+	zl_capture_stats(s->cap, &cs);
+	s->base.packets += cs.packets;
+	s->base.kernel_received += cs.kernel_received;
+	s->base.kernel_dropped += cs.kernel_dropped;
+	s->base.if_dropped += cs.if_dropped;
+	zl_capture_close(s->cap);
+	s->cap = NULL;
+	s->down_since = time(NULL);
+	pthread_mutex_unlock(&s->lock);
+	while (!s->stop) {
+		wait_down(s, backoff);
+		if (s->stop)
+			break;
+		c = zl_capture_open_live(s->name, &s->lo, err, sizeof(err));
+		pthread_mutex_lock(&s->lock);
+		if (c) {
+			s->cap = c;
+			s->down_since = 0;
+			s->reopens++;
+		} else if (strcmp(err, s->last_error)) {
+			zl_log_warnx("%s", err);  /* once per new reason */
+			snprintf(s->last_error, sizeof(s->last_error), "%s", err);
+		}
+		pthread_mutex_unlock(&s->lock);
+		if (c) {
+			zl_log_info("%s: capturing again", s->name);
+			return;
+		}
+		backoff = backoff * 2 > 30000 ? 30000 : backoff * 2;
+	}
 }
 
 static void *run(void *arg)
@@ -138,8 +210,10 @@ static void *run(void *arg)
 		}
 		pthread_mutex_unlock(&s->lock);
 		if (rc == ZL_CAP_ERROR) {
-			zl_log_warnx("capture stopped: %s", zl_capture_error(s->cap));
-			break;
+			reopen(s);
+			if (!s->cap)
+				break;  /* stopped while down */
+			link = zl_capture_link(s->cap);
 		}
 	}
 	pthread_mutex_lock(&s->lock);
@@ -175,7 +249,10 @@ void zl_sensor_stop(struct zl_sensor *s)
 	if (!s || !s->started)
 		return;
 	s->stop = 1;
-	zl_capture_breakloop(s->cap);
+	pthread_mutex_lock(&s->lock);    /* the capture thread may be replacing cap */
+	if (s->cap)
+		zl_capture_breakloop(s->cap);
+	pthread_mutex_unlock(&s->lock);
 	pthread_join(s->thread, NULL);
 	s->started = 0;
 }
@@ -196,11 +273,24 @@ json_t *zl_sensor_status(struct zl_sensor *s)
 {
 	struct zl_capture_stats cs;
 	struct zl_engine_stats es;
-	json_t *errs = json_object();
+	json_t *errs = json_object(), *o;
+	char since[32] = "", last_error[sizeof(s->last_error)];
+	uint64_t reopens;
 	int i;
 
+	memset(&cs, 0, sizeof(cs));
 	pthread_mutex_lock(&s->lock);
-	zl_capture_stats(s->cap, &cs);
+	if (s->cap)
+		zl_capture_stats(s->cap, &cs);
+	cs.packets += s->base.packets;
+	cs.kernel_received += s->base.kernel_received;
+	cs.kernel_dropped += s->base.kernel_dropped;
+	cs.if_dropped += s->base.if_dropped;
+	if (s->down_since)
+		strftime(since, sizeof(since), "%Y-%m-%dT%H:%M:%SZ",
+			 gmtime_r(&s->down_since, &(struct tm){ 0 }));
+	memcpy(last_error, s->last_error, sizeof(last_error));
+	reopens = s->reopens;
 	if (s->eng)
 		zl_engine_stats(s->eng, &es);
 	else
@@ -210,65 +300,125 @@ json_t *zl_sensor_status(struct zl_sensor *s)
 		if (es.decode_errors[i])
 			json_object_set_new(errs, zl_derr_name(i),
 					    json_integer((json_int_t)es.decode_errors[i]));
-	return json_pack("{s:s, s:i, s:I, s:I, s:I, s:I, s:I, s:o, s:I, s:I, s:I, s:I, s:I}",
-			 "name", s->name, "index", s->index,
-			 "packets", (json_int_t)cs.packets,
-			 "bytes", (json_int_t)es.bytes,
-			 "kernel_received", (json_int_t)cs.kernel_received,
-			 "kernel_dropped", (json_int_t)cs.kernel_dropped,
-			 "interface_dropped", (json_int_t)cs.if_dropped,
-			 "decode_errors", errs,
-			 "flows_live", (json_int_t)es.flows.live,
-			 "flows_created", (json_int_t)es.flows.created,
-			 "flows_evicted", (json_int_t)es.flows.evicted,
-			 "fragments_unattributed", (json_int_t)es.frags_unattributed,
-			 "records_refused", (json_int_t)s->store_refused);
+	o = json_pack("{s:s, s:i, s:s, s:s?, s:s?, s:I, s:I, s:I, s:I, s:I, s:I, s:o, "
+		      "s:I, s:I, s:I, s:I, s:I}",
+		      "name", s->name, "index", s->index,
+		      "state", since[0] ? "down" : "up",
+		      "down_since", since[0] ? since : NULL,
+		      "last_error", last_error[0] ? last_error : NULL,
+		      "reopens", (json_int_t)reopens,
+		      "packets", (json_int_t)cs.packets,
+		      "bytes", (json_int_t)es.bytes,
+		      "kernel_received", (json_int_t)cs.kernel_received,
+		      "kernel_dropped", (json_int_t)cs.kernel_dropped,
+		      "interface_dropped", (json_int_t)cs.if_dropped,
+		      "decode_errors", errs,
+		      "flows_live", (json_int_t)es.flows.live,
+		      "flows_created", (json_int_t)es.flows.created,
+		      "flows_evicted", (json_int_t)es.flows.evicted,
+		      "fragments_unattributed", (json_int_t)es.frags_unattributed,
+		      "records_refused", (json_int_t)s->store_refused);
+	return o;  /* "s?": null for NULL */
 }
+
+long zl_sensor_down_for(struct zl_sensor *s, time_t now)
+{
+	long d;
+
+	pthread_mutex_lock(&s->lock);
+	d = s->down_since ? (long)(now - s->down_since) : -1;
+	pthread_mutex_unlock(&s->lock);
+	return d;
+}
+
+/*
+ * Live flows for the API: the sensor's lock is held only to pick and copy
+ * at most f->limit matching flows, and never longer than LIVE_LOCK_US (the
+ * capture thread waits meanwhile); their JSON is built after it is let go.
+ * zl_flow_to_json reads the classifier's name tables, which are fixed
+ * once the engine has started.
+ */
+#define LIVE_LOCK_US 20000
+
+struct live_copy {
+	struct zl_flow f;
+	char host[256];
+};
 
 struct live_ctx {
 	const struct zl_live_filter *f;
 	const struct zl_classifier *c;
-	json_t *out;
-	size_t n;
+	struct live_copy *v;
+	size_t n, cap;
+	unsigned long visited;
+	uint64_t deadline;
+	int more;
 };
 
-static void add_live(const struct zl_flow *fl, void *ud)
+static uint64_t mono_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+static void pick_live(const struct zl_flow *fl, void *ud)
 {
 	struct live_ctx *x = ud;
 	char src[64], dst[64], app[64];
 	uint16_t sp, dp;
-	json_t *j;
 
+	if (x->more)
+		return;
+	if (!(++x->visited & 1023) && mono_us() > x->deadline) {
+		x->more = 1;
+		return;
+	}
 	if (fl->class_state != ZL_CLASS_DONE)
 		return;  /* not yet named: listed once classified or ended */
-	zl_flow_endpoints(fl, src, dst, sizeof(src), &sp, &dp);
-	zl_app_name(x->c, fl, app, sizeof(app));
-	if (x->f->host && strcmp(x->f->host, src) && strcmp(x->f->host, dst))
-		return;
-	if (x->f->app && strcasecmp(x->f->app, app) &&
+	if (x->f->host) {
+		zl_flow_endpoints(fl, src, dst, sizeof(src), &sp, &dp);
+		if (strcmp(x->f->host, src) && strcmp(x->f->host, dst))
+			return;
+	}
+	if (x->f->app && strcasecmp(x->f->app, zl_app_name(x->c, fl, app, sizeof(app))) &&
 	    strcasecmp(x->f->app, zl_proto_name(x->c, fl->app_id ? fl->app_id : fl->master_id)))
 		return;
 	if (x->f->category && strcasecmp(x->f->category, zl_category_name(x->c, fl->category)))
 		return;
-	j = zl_flow_to_json(x->c, fl);
-	if (j) {
-		json_object_set_new(j, "live", json_true());
-		json_object_set_new(j, "end_reason", json_null());
-		json_array_append_new(x->out, j);
-		x->n++;
+	if (x->n == x->cap) {
+		x->more = 1;
+		return;
 	}
+	x->v[x->n].f = *fl;
+	x->v[x->n].f.dpi = NULL;
+	snprintf(x->v[x->n].host, sizeof(x->v[x->n].host), "%s", fl->host ? fl->host : "");
+	x->n++;
 }
 
-size_t zl_sensor_live_flows(struct zl_sensor *s, const struct zl_live_filter *f,
-			    json_t *out)
+int zl_sensor_live_flows(struct zl_sensor *s, const struct zl_live_filter *f, json_t *out)
 {
-	struct live_ctx x = { f, NULL, out, 0 };
+	struct live_ctx x = { .f = f, .cap = f->limit };
+	json_t *j;
+	size_t i;
 
+	if (x.cap && !(x.v = malloc(x.cap * sizeof(*x.v))))
+		return -1;
 	pthread_mutex_lock(&s->lock);
+	x.deadline = mono_us() + LIVE_LOCK_US;
 	if (s->eng) {
 		x.c = zl_engine_classifier(s->eng);
-		zl_engine_foreach_flow(s->eng, add_live, &x);
+		zl_engine_foreach_flow(s->eng, pick_live, &x);
 	}
 	pthread_mutex_unlock(&s->lock);
-	return x.n;
+	for (i = 0; i < x.n; i++) {
+		x.v[i].f.host = x.v[i].host[0] ? x.v[i].host : NULL;
+		if (!(j = zl_flow_to_json(x.c, &x.v[i].f)))
+			continue;
+		json_object_set_new(j, "live", json_true());
+		json_object_set_new(j, "end_reason", json_null());
+		json_array_append_new(out, j);
+	}
+	free(x.v);
+	return x.more;
 }

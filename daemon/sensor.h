@@ -2,12 +2,17 @@
  * sensor.h - one capture thread per interface: it owns its capture handle
  * and its flow engine, and hands ended flows to the store.
  *
+ * When the interface goes away the thread keeps its engine and opens the
+ * name again with a growing pause (0.5 s to 30 s) until it is back.
+ *
  * The engine is guarded by a mutex that the capture thread holds while it
  * processes one packet; the control API takes it only to read live flows
  * and counters. Nothing else is shared with the packet path.
  */
 #ifndef ZL_SENSOR_H
 #define ZL_SENSOR_H
+
+#include <time.h>
 
 #include <jansson.h>
 
@@ -31,14 +36,23 @@ int zl_sensor_start(struct zl_sensor *s, const struct zl_engine_opts *eo,
 void zl_sensor_stop(struct zl_sensor *s);
 void zl_sensor_free(struct zl_sensor *s);
 
-/* Status object: name, counters, decode errors by reason, live flows. */
+/*
+ * Status object: name, state ("up", or "down" while the interface is gone
+ * and the capture thread tries to open it again), down_since, last_error,
+ * reopens, counters, decode errors by reason, live flows.
+ */
 json_t *zl_sensor_status(struct zl_sensor *s);
+/* Seconds the interface has been down at 'now', or -1 while capturing. */
+long zl_sensor_down_for(struct zl_sensor *s, time_t now);
 
 struct zl_live_filter {
 	const char *host, *app, *category;
+	size_t limit;           /* at most this many flows */
 };
-/* Append the live flows matching f to array 'out'; returns how many. */
-size_t zl_sensor_live_flows(struct zl_sensor *s, const struct zl_live_filter *f,
-			    json_t *out);
+/* Append to array 'out' at most f->limit live flows matching f, picked
+ * while holding the capture thread's lock for at most 20 ms. Returns 1
+ * when more flows matched than were listed (or the 20 ms ran out before
+ * all were seen), 0 when all were, -1 when out of memory. */
+int zl_sensor_live_flows(struct zl_sensor *s, const struct zl_live_filter *f, json_t *out);
 
 #endif

@@ -423,6 +423,13 @@ static void take_result(const struct zl_classifier *c, struct zl_flow *f,
 	struct ndpi_flow_struct *nf = f->dpi;
 
 	f->risk = nf->risk;
+	/* nDPI 4.2 leaves the URL checks (SQL injection, XSS, RCE) to its
+	 * reader, which runs them on the flow's URL when it prints it. */
+	if (nf->http.url && nf->http.url[0]) {
+		ndpi_risk_enum ur = ndpi_validate_url(nf->http.url);
+		if (ur != NDPI_NO_RISK)
+			f->risk |= 1ull << ur;
+	}
 	switch (nf->confidence) {
 	case NDPI_CONFIDENCE_MATCH_BY_PORT: f->confidence = ZL_CONF_PORT; break;
 	case NDPI_CONFIDENCE_MATCH_BY_IP: f->confidence = ZL_CONF_IP; break;
@@ -552,6 +559,57 @@ size_t zl_risk_names(uint64_t risk, const char **names, size_t max)
 	return n;
 }
 
+int zl_risk_by_name(const char *name)
+{
+	int i;
+
+	for (i = 1; i < NDPI_MAX_RISK; i++)
+		if (!strcasecmp(name, ndpi_risk2str((ndpi_risk_enum)i)))
+			return i;
+	return -1;
+}
+
+const char *zl_risk_name(int risk)
+{
+	return risk > 0 && risk < NDPI_MAX_RISK ? ndpi_risk2str((ndpi_risk_enum)risk) : NULL;
+}
+
+int zl_risk_severity(int risk)
+{
+	ndpi_risk_info *ri = risk > 0 && risk < NDPI_MAX_RISK ?
+			     ndpi_risk2severity((ndpi_risk_enum)risk) : NULL;
+
+	if (!ri)
+		return 1;
+	switch (ri->severity) {
+	case NDPI_RISK_LOW: return 1;
+	case NDPI_RISK_MEDIUM: return 2;
+	case NDPI_RISK_HIGH: return 3;
+	default: return 4;
+	}
+}
+
+/* Issue #11's default set: what matters on a government network. */
+uint64_t zl_risk_incident_default(void)
+{
+	static const ndpi_risk_enum set[] = {
+		NDPI_MALICIOUS_JA3, NDPI_MALICIOUS_SHA1_CERTIFICATE,
+		NDPI_URL_POSSIBLE_SQL_INJECTION, NDPI_URL_POSSIBLE_XSS,
+		NDPI_URL_POSSIBLE_RCE_INJECTION, NDPI_POSSIBLE_EXPLOIT,
+		NDPI_SUSPICIOUS_DGA_DOMAIN, NDPI_BINARY_APPLICATION_TRANSFER,
+		NDPI_CLEAR_TEXT_CREDENTIALS, NDPI_TLS_OBSOLETE_VERSION,
+		NDPI_TLS_SELFSIGNED_CERTIFICATE, NDPI_TLS_CERTIFICATE_EXPIRED,
+		NDPI_SMB_INSECURE_VERSION, NDPI_UNSAFE_PROTOCOL,
+		NDPI_DESKTOP_OR_FILE_SHARING_SESSION,
+	};
+	uint64_t m = 0;
+	size_t i;
+
+	for (i = 0; i < sizeof(set) / sizeof(set[0]); i++)
+		m |= 1ull << set[i];
+	return m;
+}
+
 int zl_proto_by_name(const struct zl_classifier *c, const char *name)
 {
 	int id = ndpi_get_protocol_id(c->ndpi, (char *)name);
@@ -610,6 +668,21 @@ int zl_app_known(const struct zl_classifier *c, const char *name,
 			if (s)
 				consider(name, s, &best, suggest, len);
 		}
+	}
+	return 0;
+}
+
+int zl_risk_known(const char *name, char *suggest, size_t len)
+{
+	unsigned best = ~0u;
+	int i;
+
+	if (zl_risk_by_name(name) >= 0)
+		return 1;
+	if (suggest && len) {
+		suggest[0] = 0;
+		for (i = 1; i < NDPI_MAX_RISK; i++)
+			consider(name, ndpi_risk2str((ndpi_risk_enum)i), &best, suggest, len);
 	}
 	return 0;
 }

@@ -64,6 +64,17 @@ const char *zl_confidence_name(int confidence);
 /* Fill names[] with the risks set in 'risk'; returns how many. */
 size_t zl_risk_names(uint64_t risk, const char **names, size_t max);
 
+/* nDPI's risk number of a risk name ("Self-signed Certificate", any
+ * case), or -1; the name of a risk number (NULL if none). */
+int zl_risk_by_name(const char *name);
+const char *zl_risk_name(int risk);
+/* Whether 'name' is an nDPI risk; if not, the closest name to suggest. */
+int zl_risk_known(const char *name, char *suggest, size_t len);
+/* nDPI's severity of a risk as enum zl_inc_severity (low .. critical). */
+int zl_risk_severity(int risk);
+/* The risks that become incidents unless the policy says otherwise. */
+uint64_t zl_risk_incident_default(void);
+
 /* Protocol id of an application name (case-insensitive), or -1. */
 int zl_proto_by_name(const struct zl_classifier *c, const char *name);
 /* Category id of a category name, or -1. */

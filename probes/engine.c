@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "detect.h"
 #include "engine.h"
 
 #define FRAG_SLOTS     4096
@@ -29,6 +30,7 @@ struct zl_engine {
 	struct zl_flowtab *flows;
 	struct zl_classifier *cls;
 	struct zl_engine_events ev;
+	struct zl_detect *detect;
 	struct frag_slot *frags;
 	uint64_t next_tick_us;
 	struct zl_engine_stats st;
@@ -51,6 +53,8 @@ static void on_flow_end(struct zl_flow *f, void *ud)
 			e->st.dpi_live--;
 		e->st.flows_classified++;
 	}
+	if (e->detect)
+		zl_detect_flow_end(e->detect, e->cls, f);
 	if (e->ev.flow_end)
 		e->ev.flow_end(f, e->ev.ud);
 	zl_classify_release(f);
@@ -66,6 +70,7 @@ struct zl_engine *zl_engine_new(const struct zl_engine_opts *o,
 		return NULL;
 	if (ev)
 		e->ev = *ev;
+	e->detect = o->detect;
 	e->frags = calloc(FRAG_SLOTS, sizeof(*e->frags));
 	e->cls = zl_classifier_new(&o->classify, err, errlen);
 	e->flows = zl_flowtab_new(&o->flows, on_flow_end, e);
@@ -86,6 +91,7 @@ void zl_engine_free(struct zl_engine *e)
 	if (e->flows) {
 		/* Release nDPI state and names without reporting the flows. */
 		e->ev.flow_end = NULL;
+		e->detect = NULL;
 		zl_flowtab_flush(e->flows, ZL_END_SHUTDOWN);
 	}
 	zl_flowtab_free(e->flows);
@@ -170,6 +176,8 @@ void zl_engine_frame(struct zl_engine *e, int link, const uint8_t *frame,
 	}
 	if (p.frag == ZL_FRAG_FIRST)
 		frag_remember(e, &p);
+	if (e->detect)
+		zl_detect_packet(e->detect, &p);
 	f = zl_flowtab_packet(e->flows, &p, 1, &dir);
 	if (!f)
 		return;

@@ -14,6 +14,7 @@
 #include "flow.h"
 
 struct zl_engine;
+struct zl_detect;
 
 struct zl_engine_events {
 	/* A flow's application became final (not called for flows that end
@@ -31,6 +32,9 @@ struct zl_engine_events {
 struct zl_engine_opts {
 	struct zl_flowtab_opts flows;
 	struct zl_classifier_opts classify;
+	/* Incident detectors fed by this engine (detect.h), or NULL. Borrowed:
+	 * it must outlive the engine. */
+	struct zl_detect *detect;
 };
 
 void zl_engine_opts_default(struct zl_engine_opts *o);

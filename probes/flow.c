@@ -10,6 +10,8 @@
 #include <string.h>
 #include <netinet/in.h>
 
+#include <sodium.h>
+
 #include "flow.h"
 
 enum {
@@ -46,6 +48,7 @@ struct zl_flowtab {
 	void *ud;
 	struct node **buckets;
 	uint32_t mask;
+	unsigned char hkey[crypto_shorthash_KEYBYTES];  /* this table's secret */
 	struct list lists[LIST_MAX];
 	struct node *free;
 	struct slab *slabs;
@@ -82,8 +85,11 @@ struct zl_flowtab *zl_flowtab_new(const struct zl_flowtab_opts *o,
 	struct zl_flowtab *t = calloc(1, sizeof(*t));
 	uint32_t n = 1024;
 
-	if (!t)
+	if (!t || sodium_init() < 0) {
+		free(t);
 		return NULL;
+	}
+	randombytes_buf(t->hkey, sizeof(t->hkey));
 	t->o = *o;
 	if (t->o.max_flows < 1)
 		t->o.max_flows = 1;
@@ -141,20 +147,21 @@ int zl_flow_key_of(const struct zl_pkt *p, struct zl_flow_key *k)
 	return forward;
 }
 
-/* A multiply-xorshift hash over the 40-byte key, five 64-bit words. */
-static uint32_t key_hash(const struct zl_flow_key *k)
+/*
+ * SipHash-2-4 over the 40-byte key with the table's random secret: a LAN
+ * host that crafts addresses and ports cannot pile its flows into one
+ * bucket without knowing the secret. The key is canonical, so both
+ * directions of a flow hash alike.
+ */
+static uint32_t key_hash(const struct zl_flowtab *t, const struct zl_flow_key *k)
 {
-	uint64_t w[5], h = 0x9e3779b97f4a7c15ull;
-	int i;
+	unsigned char out[crypto_shorthash_BYTES];
+	uint64_t h;
 
 	_Static_assert(sizeof(*k) == 40, "flow key must be 40 packed bytes");
-	memcpy(w, k, sizeof(w));
-	for (i = 0; i < 5; i++) {
-		h ^= w[i];
-		h *= 0xbf58476d1ce4e5b9ull;
-		h ^= h >> 31;
-	}
-	h *= 0x94d049bb133111ebull;
+	_Static_assert(sizeof(out) == sizeof(h), "SipHash gives 64 bits");
+	crypto_shorthash(out, (const unsigned char *)k, sizeof(*k), t->hkey);
+	memcpy(&h, out, sizeof(h));
 	return (uint32_t)(h ^ (h >> 32));
 }
 
@@ -298,7 +305,7 @@ struct zl_flow *zl_flowtab_packet(struct zl_flowtab *t, const struct zl_pkt *p,
 {
 	struct zl_flow_key k;
 	int forward = zl_flow_key_of(p, &k);
-	uint32_t h = key_hash(&k);
+	uint32_t h = key_hash(t, &k);
 	struct node *n;
 	struct zl_flow *f;
 	int d;
@@ -392,6 +399,25 @@ void zl_flowtab_stats(const struct zl_flowtab *t, struct zl_flowtab_stats *s)
 	*s = t->st;
 	s->bytes_reserved = t->nslabs * sizeof(struct slab) +
 			    ((uint64_t)t->mask + 1) * sizeof(*t->buckets);
+}
+
+uint32_t zl_flowtab_bucket(const struct zl_flowtab *t, const struct zl_flow_key *k)
+{
+	return key_hash(t, k) & t->mask;
+}
+
+size_t zl_flowtab_longest_chain(const struct zl_flowtab *t)
+{
+	size_t i, len, max = 0;
+	const struct node *n;
+
+	for (i = 0; i <= t->mask; i++) {
+		for (len = 0, n = t->buckets[i]; n; n = n->hnext)
+			len++;
+		if (len > max)
+			max = len;
+	}
+	return max;
 }
 
 size_t zl_flowtab_record_size(void)

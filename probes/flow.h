@@ -4,7 +4,8 @@
  *
  * A flow's key is canonical (lower address/port first), so both directions
  * find the same record; "src" is the side that sent the first packet seen.
- * The table is owned by one capture thread and is not locked.
+ * The table is owned by one capture thread and is not locked. Keys are
+ * hashed with SipHash-2-4 under a random secret per table.
  */
 #ifndef ZL_FLOW_H
 #define ZL_FLOW_H
@@ -56,7 +57,7 @@ struct zl_flow {
 	uint8_t confidence;      /* enum zl_confidence (classify.h) */
 	uint8_t named;           /* the application or name was known before final */
 	uint8_t verdict;         /* the behaviour engine's, for the flow's end (0: none) */
-	uint16_t verdict_rule;   /* which behaviour rule (index + 1) */
+	uint16_t verdict_rule;   /* the behaviour engine's number for the deciding rule line */
 	uint16_t dpi_packets;    /* packets given to the classifier */
 	uint16_t master_id, app_id, category;
 	uint32_t tcp_isn[2];     /* initial sequence numbers seen in SYNs */
@@ -123,6 +124,13 @@ struct zl_flowtab_stats {
 };
 
 void zl_flowtab_stats(const struct zl_flowtab *t, struct zl_flowtab_stats *s);
+
+/*
+ * For tests: the bucket a key falls in (the table hashes keys with SipHash
+ * under a random secret of its own), and the most flows one bucket holds.
+ */
+uint32_t zl_flowtab_bucket(const struct zl_flowtab *t, const struct zl_flow_key *k);
+size_t zl_flowtab_longest_chain(const struct zl_flowtab *t);
 
 /* Bytes one record costs in the table (record + links + bucket share). */
 size_t zl_flowtab_record_size(void);

@@ -148,6 +148,11 @@ static void resolve_side(struct zl_pctx *c, const struct zl_policy *p, struct zl
 	}
 }
 
+void zl_resolve_side(struct zl_pctx *c, const struct zl_policy *p, struct zl_side *s)
+{
+	resolve_side(c, p, s);
+}
+
 static const struct zl_schedule *resolve_during(struct zl_pctx *c, const struct zl_policy *p,
 						 const struct zl_name *during)
 {
@@ -355,6 +360,7 @@ void zl_check(struct zl_pctx *c, struct zl_policy *p)
 		r->schedule = resolve_during(c, p, &r->during);
 		check_names(c, r);
 	}
+	zl_check_incidents(c, p);
 	/* what can never match is only worth saying about a policy without errors */
 	if (c->errors)
 		return;

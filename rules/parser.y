@@ -35,7 +35,7 @@ static void yyerror(struct zl_yyltype *l, void *scanner, struct zl_pctx *ctx, co
 %token <str> T_NAME "name" T_SETREF "$set" T_STRING "string" T_ADDR "address"
 %token <str> T_NUMBER "number" T_TIME "time"
 %token T_BAD "bad character"
-%token T_LBRACE "{" T_RBRACE "}" T_COMMA "," T_DASH "-"
+%token T_LBRACE "{" T_RBRACE "}" T_COMMA "," T_DASH "-" T_SEMI ";"
 /* Keywords: T_ZONE first and T_BEHAVIOUR last (lexer.l and the error
  * messages rely on it); messages list them in this order. */
 %token T_ZONE "zone" T_INTERFACE "interface" T_SET "set" T_FILE "file"
@@ -47,12 +47,16 @@ static void yyerror(struct zl_yyltype *l, void *scanner, struct zl_pctx *ctx, co
 %token T_FROM "from" T_TO "to" T_PROTO "proto" T_PORT "port" T_DURING "during"
 %token T_RATE "rate" T_LOG "log" T_KBIT "kbit" T_MBIT "mbit" T_GBIT "gbit"
 %token T_APP "app" T_CATEGORY "category" T_DOMAIN "domain" T_ALL "all"
-%token T_ANY "any" T_SELF "self" T_BEHAVIOUR "behaviour"
+%token T_ANY "any" T_SELF "self"
+%token T_INCIDENTS "incidents" T_SUPPRESS "suppress" T_THRESHOLD "threshold"
+%token T_ROUTERS "routers" T_RISK "risk" T_BLOCKLIST "blocklist"
+%token T_BEHAVIOUR "behaviour"
 %token T_HOST "host" T_PERSON "person" T_DEPARTMENT "department"
 
 %type <num> hook verdict days day unit
 %type <vec> zone_items addrs addrs_opt spans side ep eps
 %type <vec> protos proto proto_list ports port port_list names name domains domain
+%type <str> unit_opt
 
 %%
 
@@ -65,6 +69,7 @@ stmt:	  zone_def
 	| sched_def
 	| filter_def
 	| bh_def
+	| inc_def
 	| error
 	;
 
@@ -75,6 +80,7 @@ set_kw:	  T_SET		{ yyerrok; } ;
 sched_kw: T_SCHEDULE	{ yyerrok; } ;
 filter_kw: T_FILTER	{ yyerrok; } ;
 bh_kw:	  T_BEHAVIOUR	{ yyerrok; zl_b_bh_begin(ctx, &@1); } ;
+inc_kw:	  T_INCIDENTS	{ yyerrok; zl_b_inc_begin(ctx, &@1); } ;
 
 zone_def: zone_kw T_NAME T_LBRACE zone_items T_RBRACE	{ zl_b_zone(ctx, $2, &@2, $4); }
 	| zone_kw T_NAME T_LBRACE error T_RBRACE	{ yyerrok; }
@@ -263,6 +269,49 @@ unit:	  T_KBIT	{ $$ = 1000L; }
 	| T_GBIT	{ $$ = 1000000000L; }
 	;
 
+/* incidents { suppress scan from $vuln_scanners; threshold bruteforce 10 in 5m;
+ *             routers { fe80::1 }; risk add "Weak TLS Cipher"; blocklist $cc } */
+inc_def:  inc_kw T_LBRACE inc_items T_RBRACE
+	;
+
+inc_items: %empty
+	| inc_items inc_item
+	| inc_items T_SEMI
+	| inc_items error
+	;
+
+inc_item: inc_suppress inc_opts
+	| T_THRESHOLD T_NAME T_NUMBER T_NAME T_NUMBER unit_opt
+		{ yyerrok; zl_b_inc_threshold(ctx, $2, &@2, $3, &@3, $4, &@4, $5, &@5, $6, &@6); }
+	| T_ROUTERS T_LBRACE routers_opt T_RBRACE	{ yyerrok; }
+	| T_RISK T_NAME names		{ yyerrok; zl_b_inc_risks(ctx, $2, &@2, $3); }
+	| T_BLOCKLIST side		{ yyerrok; zl_b_inc_threats(ctx, &@1, $2); }
+	;
+
+inc_suppress: T_SUPPRESS T_RISK T_STRING
+		{ yyerrok; zl_b_inc_suppress(ctx, &@1, (char *)"risk", $3, &@3); }
+	| T_SUPPRESS T_RISK	{ yyerrok; zl_b_inc_suppress(ctx, &@1, (char *)"risk", NULL, NULL); }
+	| T_SUPPRESS T_NAME	{ yyerrok; zl_b_inc_suppress(ctx, &@2, $2, NULL, NULL); }
+	;
+
+inc_opts: %empty
+	| inc_opts T_FROM side		{ zl_b_inc_side(ctx, 0, &@2, $3); }
+	| inc_opts T_TO side		{ zl_b_inc_side(ctx, 1, &@2, $3); }
+	;
+
+unit_opt: %empty	{ $$ = NULL; }
+	| T_NAME
+	;
+
+routers_opt: %empty
+	| routers
+	| routers T_COMMA
+	;
+
+routers:  T_ADDR		{ zl_b_inc_router(ctx, $1, &@1); }
+	| routers T_COMMA T_ADDR	{ zl_b_inc_router(ctx, $3, &@3); }
+	;
+
 %%
 
 static void yyerror(struct zl_yyltype *l, void *scanner, struct zl_pctx *ctx, const char *msg)
@@ -319,6 +368,17 @@ static const char *value_phrase(const struct zl_pctx *c, const unsigned char *ha
 		return "a domain in quotes (like \"*.example.com\")";
 	case T_RATE:
 		return "a number";
+	case T_SUPPRESS:
+		return "an incident type (scan, bruteforce, rogue-ra, rogue-dhcp, blocklist)";
+	case T_THRESHOLD:
+		return c->prev_tok == T_THRESHOLD ? "scan or bruteforce"
+			: "a count, 'in' and a window (like 'threshold bruteforce 10 in 5m')";
+	case T_ROUTERS:
+		return "an address or MAC address";
+	case T_RISK:
+		return "'add' or 'remove', then nDPI risk names in quotes";
+	case T_BLOCKLIST:
+		return "a $set or address";
 	}
 	if (has[YYSYMBOL_T_NAME])
 		return "a name";
@@ -359,7 +419,8 @@ static void join(char *buf, size_t len, const char **items, int n)
 static int toplevel(yysymbol_kind_t s)
 {
 	return s == YYSYMBOL_T_ZONE || s == YYSYMBOL_T_SET || s == YYSYMBOL_T_SCHEDULE ||
-	       s == YYSYMBOL_T_FILTER || s == YYSYMBOL_T_BEHAVIOUR;
+	       s == YYSYMBOL_T_FILTER || s == YYSYMBOL_T_BEHAVIOUR ||
+	       s == YYSYMBOL_T_INCIDENTS;
 }
 
 static int is_keyword(yysymbol_kind_t s)

@@ -94,6 +94,12 @@ struct zl_pctx {
 	struct zl_vec rules;
 	struct zl_vec unreadable;         /* of size_t: sets whose file failed */
 
+	/* the incidents section */
+	struct zl_incidents_conf inc;
+	struct zl_vec inc_suppress, inc_thresholds, inc_routers, inc_macs;
+	struct zl_vec inc_add, inc_remove, inc_threats;
+	int inc_pending, inc_depth;       /* the lexer: ';' separates items in it */
+
 	/* diagnostics are sorted by these keys once the parse is done */
 	size_t diag_first;
 	struct zl_vec keys;               /* of struct zl_dkey */
@@ -160,6 +166,22 @@ void zl_b_rate(struct zl_pctx *c, const struct zl_yyltype *kl, char *num,
 void zl_b_bh_object(struct zl_pctx *c, int object, struct zl_vec *names);
 void zl_b_rule_end(struct zl_pctx *c);
 void zl_b_bh_begin(struct zl_pctx *c, const struct zl_yyltype *l);
+
+/* incidents.c: the incidents section's builders and checks. */
+void zl_b_inc_begin(struct zl_pctx *c, const struct zl_yyltype *l);
+void zl_b_inc_suppress(struct zl_pctx *c, const struct zl_yyltype *l, char *type,
+		       char *risk, const struct zl_yyltype *rl);
+void zl_b_inc_side(struct zl_pctx *c, int to, const struct zl_yyltype *l, struct zl_vec *v);
+void zl_b_inc_threshold(struct zl_pctx *c, char *type, const struct zl_yyltype *tl,
+			char *count, const struct zl_yyltype *cl, char *in,
+			const struct zl_yyltype *il, char *win, const struct zl_yyltype *wl,
+			char *unit, const struct zl_yyltype *ul);
+void zl_b_inc_router(struct zl_pctx *c, char *text, const struct zl_yyltype *l);
+void zl_b_inc_risks(struct zl_pctx *c, char *verb, const struct zl_yyltype *l, struct zl_vec *names);
+void zl_b_inc_threats(struct zl_pctx *c, const struct zl_yyltype *l, struct zl_vec *v);
+void zl_b_inc_end(struct zl_pctx *c, struct zl_policy *p);
+void zl_check_incidents(struct zl_pctx *c, struct zl_policy *p);
+void zl_resolve_side(struct zl_pctx *c, const struct zl_policy *p, struct zl_side *s);
 
 /* policy.c: read a set file; check.c: the whole-policy checks. */
 int zl_read_set_file(struct zl_pctx *c, const char *path, struct zl_vec *addrs);

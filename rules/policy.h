@@ -165,6 +165,43 @@ struct zl_bh_rule {
 	struct zl_loc loc;
 };
 
+/*
+ * The incidents section (`incidents { ... }`, at most one): which
+ * detections to suppress, the detectors' thresholds, the known IPv6 routers
+ * and DHCPv4 servers, the nDPI risks added to or removed from the default
+ * set, and the threat sets. rules/detect_conf.c turns it into the
+ * detectors' configuration (probes/detect.h).
+ */
+struct zl_inc_suppress {
+	const char *type;                 /* "scan", "risk", "bruteforce", ... */
+	const char *risk;                 /* type "risk": an nDPI risk name, or NULL */
+	struct zl_side from, to;          /* $sets and addresses; n == 0 is 'any' */
+	struct zl_loc loc;
+};
+
+struct zl_inc_threshold {
+	const char *type;                 /* "scan" or "bruteforce" */
+	unsigned count;                   /* more than count ... */
+	unsigned window_s;                /* ... within window_s seconds */
+	struct zl_loc loc;
+};
+
+struct zl_incidents_conf {
+	int present;
+	struct zl_loc loc;
+	struct zl_inc_suppress *suppress;
+	size_t n_suppress;
+	struct zl_inc_threshold *thresholds;
+	size_t n_thresholds;
+	struct zl_prefix *routers;        /* addresses of routers and DHCP servers */
+	size_t n_routers;
+	uint8_t (*router_macs)[6];
+	size_t n_router_macs;
+	struct zl_name *risks_add, *risks_remove;
+	size_t n_risks_add, n_risks_remove;
+	struct zl_side threats;           /* `blocklist $set, ...` */
+};
+
 /* A parsed, checked policy. Read it freely; zl_policy_free owns it all. */
 struct zl_policy {
 	const char *file;
@@ -178,6 +215,7 @@ struct zl_policy {
 	size_t n_filters;
 	struct zl_bh_rule *bh;
 	size_t n_bh;
+	struct zl_incidents_conf incidents;
 	struct zl_arena *arena;           /* private: where all of it lives */
 };
 
@@ -193,6 +231,8 @@ struct zl_policy_hooks {
 	 * files that came with a policy from memory. NULL with errno set. */
 	FILE *(*open_file)(const char *path, void *ud);
 	void *ud;
+	/* nDPI's risk names (the incidents section); NULL: not checked */
+	int (*known_risk)(const char *name, char *suggest, size_t n, void *ud);
 };
 
 /*

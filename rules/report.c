@@ -44,6 +44,15 @@ int zl_policy_check_report(const char *path, const struct zl_policy_hooks *hooks
 	       p->n_filters, plural(p->n_filters, "filter", "filters"),
 	       rules, plural(rules, "rule", "rules"),
 	       p->n_bh, plural(p->n_bh, "rule", "rules"));
+	if (p->incidents.present) {
+		const struct zl_incidents_conf *in = &p->incidents;
+		size_t routers = in->n_routers + in->n_router_macs;
+
+		fprintf(out, "incidents: %zu suppression %s, %zu %s, %zu %s\n",
+			in->n_suppress, plural(in->n_suppress, "rule", "rules"),
+			in->n_thresholds, plural(in->n_thresholds, "threshold", "thresholds"),
+			routers, plural(routers, "known router", "known routers"));
+	}
 	zl_policy_free(p);
 	zl_diag_free(&d);
 	return 0;

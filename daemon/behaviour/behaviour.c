@@ -4,9 +4,6 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
-#include <netinet/ip.h>
-#include <netinet/ip6.h>
-#include <netinet/tcp.h>
 #include <pthread.h>
 #include <unistd.h>
 #include <stdio.h>
@@ -19,6 +16,9 @@
 #include "behaviour.h"
 #include "flowjson.h"
 #include "log.h"
+#include "rulenames.h"
+#include "ruletext.h"
+#include "tcpreset.h"
 
 #define LAT_RING 4096
 
@@ -43,6 +43,8 @@ struct zl_bh {
 	void *lookup_ud;
 	struct block *blocks;
 	size_t n_blocks, cap_blocks;
+	struct zl_rulenames *names;       /* every rule line seen since start */
+	uint16_t *rule_ids;               /* p's rules' numbers in names */
 	uint64_t decided[4], kernel_errors;
 	uint32_t lat[LAT_RING], proc[LAT_RING];
 	uint64_t n_lat;
@@ -68,6 +70,13 @@ struct zl_bh *zl_bh_new(struct zl_store *store, unsigned hold_s, char *err, size
 	b->k = zl_kernel_open(err, errlen);
 	if (!b->k) {
 		free(b);
+		return NULL;
+	}
+	b->names = zl_rulenames_new();
+	if (!b->names) {
+		zl_kernel_close(b->k);
+		free(b);
+		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
 	b->store = store;
@@ -98,6 +107,8 @@ void zl_bh_free(struct zl_bh *b)
 		close(b->raw6);
 	pthread_mutex_destroy(&b->lock);
 	free(b->blocks);
+	free(b->rule_ids);
+	zl_rulenames_free(b->names);
 	free(b);
 }
 
@@ -360,96 +371,21 @@ static void block_record(const struct block *k, struct zl_bh_record *r)
 
 /* ---- resets ---- */
 
-static uint32_t sum16(const void *data, size_t len, uint32_t sum)
-{
-	const uint8_t *p = data;
-	size_t i;
-
-	for (i = 0; i + 1 < len; i += 2)
-		sum += (uint32_t)(p[i] << 8 | p[i + 1]);
-	if (len & 1)
-		sum += (uint32_t)(p[len - 1] << 8);
-	return sum;
-}
-
-static uint16_t fold(uint32_t sum)
-{
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)~sum;
-}
-
-/*
- * A TCP reset from 'from' to 'to' with the sequence number the receiver
- * expects next, so it takes it (RFC 5961). The kernel's reject answers only
- * the packet in hand; the side that is merely waiting would otherwise hang
- * until its own timeout.
- */
-static int send_reset(struct zl_bh *b, int family, const uint8_t *from, uint16_t fport,
-		      const uint8_t *to, uint16_t tport, uint32_t seq)
-{
-	uint8_t pkt[60];
-	struct tcphdr *t;
-	size_t alen = family == AF_INET ? 4 : 16, hl = family == AF_INET ? 20 : 40;
-	struct sockaddr_storage sa;
-	socklen_t salen;
-	uint32_t sum;
-
-	memset(pkt, 0, sizeof(pkt));
-	memset(&sa, 0, sizeof(sa));
-	if (family == AF_INET) {
-		struct iphdr *ip = (struct iphdr *)pkt;
-		struct sockaddr_in *s4 = (struct sockaddr_in *)&sa;
-		ip->version = 4;
-		ip->ihl = 5;
-		ip->ttl = 64;
-		ip->protocol = IPPROTO_TCP;
-		ip->tot_len = htons(40);
-		memcpy(&ip->saddr, from, 4);
-		memcpy(&ip->daddr, to, 4);
-		s4->sin_family = AF_INET;
-		memcpy(&s4->sin_addr, to, 4);
-		salen = sizeof(*s4);
-	} else {
-		struct ip6_hdr *ip = (struct ip6_hdr *)pkt;
-		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&sa;
-		ip->ip6_flow = htonl(6u << 28);
-		ip->ip6_plen = htons(20);
-		ip->ip6_nxt = IPPROTO_TCP;
-		ip->ip6_hlim = 64;
-		memcpy(&ip->ip6_src, from, 16);
-		memcpy(&ip->ip6_dst, to, 16);
-		s6->sin6_family = AF_INET6;
-		memcpy(&s6->sin6_addr, to, 16);
-		salen = sizeof(*s6);
-	}
-	t = (struct tcphdr *)(pkt + hl);
-	t->source = htons(fport);
-	t->dest = htons(tport);
-	t->seq = htonl(seq);
-	t->doff = 5;
-	t->rst = 1;
-	sum = sum16(from, alen, 0);
-	sum = sum16(to, alen, sum) + IPPROTO_TCP + 20;
-	t->check = htons(fold(sum16(t, 20, sum)));
-	return sendto(family == AF_INET ? b->raw4 : b->raw6, pkt, hl + 20, 0,
-		      (struct sockaddr *)&sa, salen) < 0 ? -1 : 0;
-}
-
 /* Reset both ends of a blocked TCP flow (lock held). */
 static void reset_flow(struct zl_bh *b, const struct zl_flow *f, const struct subject *s,
 		       const struct zl_kernel_pair *p)
 {
 	int cd = 0, sd = 1;           /* the client sent the first packet: direction 0 */
+	int fd = s->family == AF_INET ? b->raw4 : b->raw6;
 	uint16_t cport = f->src_is_a ? f->key.pa : f->key.pb;
 
-	if (f->key.proto != IPPROTO_TCP || (s->family == AF_INET ? b->raw4 : b->raw6) < 0)
+	if (f->key.proto != IPPROTO_TCP || fd < 0)
 		return;
 	if (f->tcp_next[sd] &&
-	    send_reset(b, s->family, p->server, p->port, p->client, cport, f->tcp_next[sd]) == 0)
+	    zl_tcp_reset(fd, s->family, p->server, p->port, p->client, cport, f->tcp_next[sd]) == 0)
 		b->resets_sent++;
 	if (f->tcp_next[cd] &&
-	    send_reset(b, s->family, p->client, cport, p->server, p->port, f->tcp_next[cd]) == 0)
+	    zl_tcp_reset(fd, s->family, p->client, cport, p->server, p->port, f->tcp_next[cd]) == 0)
 		b->resets_sent++;
 }
 
@@ -500,12 +436,25 @@ static void block_flow(struct zl_bh *b, const struct zl_flow *f, const struct su
 	zl_store_bh_put(b->store, &rec);
 }
 
-static int is_dns(const struct zl_flow *f, const struct subject *s)
+/*
+ * A name server answers for every name: blocking a client's pair with it
+ * would cut all of that client's lookups. So a flow that nDPI names DNS
+ * ("DNS", or "DNS.Douyin" for a query about Douyin's names) is spared when
+ * rule r matched it only by the name it asks about: a domain rule, or an
+ * application or category rule that the bare protocol would not match.
+ * The server port plays no part (DoT on 853, a tunnel on 53 are blocked).
+ */
+static int dns_spared(const struct zl_bh_rule *r, const struct subject *s)
 {
-	uint16_t sport = f->src_is_a ? f->key.pb : f->key.pa;
+	size_t len = strcspn(s->app, ".");
+	struct subject bare = *s;
 
-	return sport == 53 || sport == 853 || sport == 5353 || !strncmp(s->app, "DNS", 3) ||
-	       !strncmp(s->app, "MDNS", 4) || !strncmp(s->app, "LLMNR", 5);
+	if (len != 3 || strncmp(s->app, "DNS", 3))
+		return 0;
+	bare.app = "DNS";
+	bare.category = s->app[len] ? "" : s->category;
+	bare.domain = "";
+	return !object_match(r, &bare);
 }
 
 /* Put the flow under its limit rule's per-flow rate (lock held). */
@@ -553,14 +502,14 @@ void zl_bh_flow(struct zl_bh *b, const struct zl_classifier *c, struct zl_flow *
 		return;
 	}
 	f->verdict = (uint8_t)(b->p->bh[i].action + 1);
-	f->verdict_rule = (uint16_t)(i + 1);
+	/* the line, not the index: the flow may end under another policy */
+	f->verdict_rule = b->rule_ids ? b->rule_ids[i] : 0;
+	zl_rulenames_hit(b->names, f->verdict_rule);
 	b->decided[b->p->bh[i].action]++;
 	rule_name(b->p, i, rule, sizeof(rule));
-	/* A name server answers for every name: blocking the client's pair
-	 * with it would cut all of that client's lookups. A DNS query that a
-	 * block rule matches is recorded; the connection that follows it is
-	 * what gets blocked, by its SNI or Host. */
-	if (b->p->bh[i].action == ZL_BH_BLOCK && is_dns(f, &s)) {
+	/* A DNS query a block rule matches by its name is recorded; the
+	 * connection that follows it is what gets blocked, by its SNI or Host. */
+	if (b->p->bh[i].action == ZL_BH_BLOCK && dns_spared(&b->p->bh[i], &s)) {
 		f->verdict = ZL_BH_AUDIT + 1;
 		b->dns_spared++;
 	} else if (b->p->bh[i].action == ZL_BH_BLOCK)
@@ -585,8 +534,7 @@ void zl_bh_flow_end(struct zl_bh *b, const struct zl_classifier *c, const struct
 	memset(&r, 0, sizeof(r));
 	pthread_mutex_lock(&b->lock);
 	flow_subject(b, c, f, &s, app, sizeof(app), dom, sizeof(dom));
-	if (b->p && f->verdict_rule && f->verdict_rule <= b->p->n_bh)
-		rule_name(b->p, f->verdict_rule - 1, r.rule, sizeof(r.rule));
+	snprintf(r.rule, sizeof(r.rule), "%s", zl_rulenames_name(b->names, f->verdict_rule));
 	pthread_mutex_unlock(&b->lock);
 	r.ts = (int64_t)f->first_us;
 	zl_flow_endpoints(f, r.client_ip, r.server_ip, sizeof(r.client_ip), &cport, &r.server_port);
@@ -599,7 +547,11 @@ void zl_bh_flow_end(struct zl_bh *b, const struct zl_classifier *c, const struct
 	r.bytes_up = f->bytes[0];
 	r.bytes_down = f->bytes[1];
 	snprintf(r.action, sizeof(r.action), "%s", action_names[act]);
-	zl_store_put_access(b->store, &r);
+	/* at a stop every live flow ends at once: wait for the writer then */
+	if (f->end_reason == ZL_END_SHUTDOWN)
+		zl_store_put_access_wait(b->store, &r);
+	else
+		zl_store_put_access(b->store, &r);
 }
 
 /* ---- policy changes ---- */
@@ -645,6 +597,20 @@ struct zl_kernel_pair *zl_bh_prepare(struct zl_bh *b, const struct zl_policy *p,
 	return v;
 }
 
+/* The numbers of p's rule lines, for the flows decided under p. */
+static void name_rules(struct zl_bh *b, const struct zl_policy *p)
+{
+	char name[64];
+	size_t i;
+
+	free(b->rule_ids);
+	b->rule_ids = p && p->n_bh ? calloc(p->n_bh, sizeof(*b->rule_ids)) : NULL;
+	for (i = 0; b->rule_ids && i < p->n_bh; i++) {
+		rule_name(p, (int)i, name, sizeof(name));
+		b->rule_ids[i] = zl_rulenames_id(b->names, name);
+	}
+}
+
 void zl_bh_commit(struct zl_bh *b, const struct zl_policy *p, int applied)
 {
 	struct zl_bh_record *recs;
@@ -660,6 +626,7 @@ void zl_bh_commit(struct zl_bh *b, const struct zl_policy *p, int applied)
 				b->blocks[n++] = b->blocks[i];
 		b->n_blocks = n;
 		b->p = p;
+		name_rules(b, p);
 		recs = calloc(n ? n : 1, sizeof(*recs));
 		for (i = 0; recs && i < n; i++)
 			block_record(&b->blocks[i], &recs[i]);
@@ -789,5 +756,57 @@ json_t *zl_bh_status(struct zl_bh *b)
 	}
 	free(v);
 	free(w);
+	return o;
+}
+
+/* The blocks held now, for GET /v1/behaviour (lock held). */
+static json_t *blocks_json(const struct zl_bh *b, int64_t t)
+{
+	json_t *a = json_array();
+	struct zl_bh_record r;
+	char when[32];
+	size_t i;
+
+	for (i = 0; i < b->n_blocks; i++) {
+		const struct block *k = &b->blocks[i];
+		time_t e = (time_t)(k->expires_us / 1000000);
+		struct tm tm;
+
+		if (k->expires_us <= t)
+			continue;
+		block_record(k, &r);
+		gmtime_r(&e, &tm);
+		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+		json_array_append_new(a, json_pack("{s:s, s:s, s:i, s:s, s:s, s:s, s:s, s:s, s:s, s:I}",
+			"client", r.client, "server", r.server, "port", r.port, "rule", r.rule,
+			"app", r.app, "category", r.category, "domain", r.domain,
+			"interface", r.iface, "expires", when,
+			"time_left_s", (json_int_t)((k->expires_us - t + 999999) / 1000000)));
+	}
+	return a;
+}
+
+json_t *zl_bh_describe(struct zl_bh *b)
+{
+	json_t *rules = json_array(), *hits = json_object(), *o;
+	char name[64];
+	size_t i;
+
+	pthread_mutex_lock(&b->lock);
+	for (i = 0; b->p && i < b->p->n_bh; i++) {
+		json_t *r = zl_bh_rule_json(&b->p->bh[i]);
+		uint16_t id = b->rule_ids ? b->rule_ids[i] : 0;
+
+		rule_name(b->p, (int)i, name, sizeof(name));
+		json_object_set_new(r, "line", json_string(name));
+		json_object_set_new(r, "hits", json_integer((json_int_t)zl_rulenames_hits(b->names, id)));
+		json_array_append_new(rules, r);
+	}
+	for (i = 1; i <= UINT16_MAX && *zl_rulenames_name(b->names, (uint16_t)i); i++)
+		json_object_set_new(hits, zl_rulenames_name(b->names, (uint16_t)i),
+				    json_integer((json_int_t)zl_rulenames_hits(b->names, (uint16_t)i)));
+	o = json_pack("{s:o, s:o, s:o}", "rules", rules, "blocks", blocks_json(b, now_us()),
+		      "hits", hits);
+	pthread_mutex_unlock(&b->lock);
 	return o;
 }

@@ -19,7 +19,8 @@
  *   allow  - nothing more is done.
  *
  * Every blocked, limited or audited flow becomes one access-log row when
- * it ends. One lock guards the rules in force and the blocks; a policy
+ * it ends, naming the rule line that decided it (kept with the flow, so a
+ * policy change in between does not rename it). One lock guards the rules in force and the blocks; a policy
  * change holds it from zl_bh_prepare to zl_bh_commit, so no block is added
  * to a table that is being replaced.
  */
@@ -91,5 +92,14 @@ void zl_bh_flow_end(struct zl_bh *b, const struct zl_classifier *c, const struct
  * moment the capture thread received that packet to the same ack.
  */
 json_t *zl_bh_status(struct zl_bh *b);
+
+/*
+ * For GET /v1/behaviour: {"rules":[{"line","action","subject","object",
+ * "schedule","hits"}] (in force, in order), "blocks":[{"client","server",
+ * "port","rule","app","category","domain","interface","expires",
+ * "time_left_s"}] (held now), "hits":{"policy.conf:12":N} (decisions under
+ * each rule line since start, also of policies no longer in force)}.
+ */
+json_t *zl_bh_describe(struct zl_bh *b);
 
 #endif

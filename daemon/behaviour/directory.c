@@ -82,7 +82,7 @@ unsigned zl_dir_import(struct zl_dir *d, const char *name, const char *csv, size
 	struct zl_addrbook *b;
 	char err[256], detail[512];
 	json_t *msgs = json_array();
-	size_t i;
+	size_t i, count;
 	int rc;
 
 	pthread_mutex_lock(&d->build);
@@ -92,6 +92,17 @@ unsigned zl_dir_import(struct zl_dir *d, const char *name, const char *csv, size
 		snprintf(m, sizeof(m), "%s: %s%s", name, errs.v[i].warning ? "warning: " : "",
 			 errs.v[i].text);
 		json_array_append_new(msgs, json_string(m));
+	}
+	/* a file of bad rows only (a wrong file, a broken export) would
+	 * otherwise empty the book */
+	if (rc == 0 && !rows.n && errs.n_errors) {
+		pthread_mutex_unlock(&d->build);
+		*out = json_pack("{s:s, s:I, s:o}", "error",
+				 "no valid row: the address book was not changed",
+				 "refused", (json_int_t)errs.n_errors, "messages", msgs);
+		zl_addrbook_rows_free(&rows);
+		zl_addrbook_errors_free(&errs);
+		return 422;
 	}
 	if (rc < 0 || !(b = zl_addrbook_new(rows.v, rows.n))) {
 		pthread_mutex_unlock(&d->build);
@@ -109,13 +120,16 @@ unsigned zl_dir_import(struct zl_dir *d, const char *name, const char *csv, size
 		zl_addrbook_errors_free(&errs);
 		return 500;
 	}
+	/* b is the book in force once published: after the unlock a
+	 * neighbour refresh (zl_dir_tick) may replace and free it */
+	count = zl_addrbook_count(b);
 	publish(d, b);
 	pthread_mutex_unlock(&d->build);
 	snprintf(detail, sizeof(detail), "%s: %zu hosts imported, %zu rows refused", name,
-		 zl_addrbook_count(b), errs.n_errors);
+		 count, errs.n_errors);
 	zl_store_audit(d->store, who, "hosts import", detail);
 	zl_log_info("address book: %s", detail);
-	*out = json_pack("{s:I, s:I, s:I, s:o}", "imported", (json_int_t)zl_addrbook_count(b),
+	*out = json_pack("{s:I, s:I, s:I, s:o}", "imported", (json_int_t)count,
 			 "refused", (json_int_t)errs.n_errors, "warnings", (json_int_t)errs.n_warnings,
 			 "messages", msgs);
 	zl_addrbook_rows_free(&rows);

@@ -30,7 +30,9 @@ void zl_dir_open(struct zl_dir *d, struct zl_store *s);
  * Replace the address book with the good rows of a CSV ('name' is the
  * file's name, for messages "hosts.csv: line 7: ..."). Bad rows are
  * reported and left out, the good ones kept. Returns the HTTP status and
- * {"imported","refused","warnings","messages":[...]} in *out.
+ * {"imported","refused","warnings","messages":[...]} in *out; when every
+ * row is bad, 422 and {"error": "no valid row: the address book was not
+ * changed", "refused", "messages"} with the book as it was.
  */
 unsigned zl_dir_import(struct zl_dir *d, const char *name, const char *csv, size_t len,
 		       const char *who, json_t **out);

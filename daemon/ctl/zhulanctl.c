@@ -4,7 +4,7 @@
  *   zhulanctl [-s SOCKET] [--json] status
  *   zhulanctl [-s SOCKET] [--json] flows [--live|--stored] [--host IP]
  *             [--app NAME] [--category NAME] [--since 1h] [--limit N]
- *   zhulanctl [-s SOCKET] [--json] top [hosts|apps|categories] [--since 1h] [--limit N]
+ *   zhulanctl [-s SOCKET] [--json] top [hosts|apps|categories|departments] [--since 1h] [--limit N]
  *   zhulanctl [-s SOCKET] reload
  *   zhulanctl [-s SOCKET] [--json|--csv] access-log [--since 1d] [--from T] [--to T]
  *             [--department D] [--host H] [--owner P] [--app A] [--domain D]
@@ -30,6 +30,7 @@
 #include <jansson.h>
 
 #include "bundle.h"
+#include "ctl_users.h"
 #include "classify.h"
 #include "flat.h"
 #include "policy.h"
@@ -156,11 +157,18 @@ static void print_status(json_t *j)
 		printf("%-12s %12lld %12s %12lld %10lld %10lld %10lld\n", jstr(i, "name"),
 		       jint(i, "packets"), b, jint(i, "kernel_dropped"), errs,
 		       jint(i, "flows_live"), jint(i, "flows_evicted"));
+		if (!strcmp(jstr(i, "state"), "down"))
+			printf("  DOWN since %s, reopening: %s\n", jstr(i, "down_since"),
+			       jstr(i, "last_error"));
+		else if (jint(i, "reopens"))
+			printf("  up; reopened %lld times, last error: %s\n", jint(i, "reopens"),
+			       jstr(i, "last_error"));
 	}
 	human_bytes((double)jint(db, "bytes"), b, sizeof(b));
-	printf("\ndatabase %s: %s, %lld records written, %lld dropped, %lld purged%s%s\n",
+	printf("\ndatabase %s: %s, %lld records written, %lld dropped (%lld access-log rows), "
+	       "%lld purged%s%s\n",
 	       jstr(db, "path"), b, jint(db, "written"), jint(db, "dropped"),
-	       jint(db, "purged"), json_is_true(json_object_get(db, "writable")) ? "" : ", NOT WRITABLE: ",
+	       jint(db, "access_dropped"), jint(db, "purged"), json_is_true(json_object_get(db, "writable")) ? "" : ", NOT WRITABLE: ",
 	       json_is_true(json_object_get(db, "writable")) ? "" : jstr(db, "last_error"));
 	pol = json_object_get(j, "policy");
 	if (json_is_object(pol)) {
@@ -184,6 +192,10 @@ static void print_status(json_t *j)
 			printf("; last error: %s", jstr(pol, "last_error"));
 		printf("\n");
 	}
+	pol = json_object_get(j, "web");
+	if (json_is_object(pol))
+		printf("web console: https://%s, certificate SHA256 %s (since %s)\n",
+		       jstr(pol, "listen"), jstr(pol, "fingerprint"), jstr(pol, "since"));
 }
 
 static void flow_row(json_t *f, int live)
@@ -211,9 +223,10 @@ static void print_flows(json_t *j)
 		flow_row(f, 1);
 	json_array_foreach(json_object_get(st, "flows"), k, f)
 		flow_row(f, 0);
-	if (st)
-		printf("(%zu live, %lld stored; shown %zu stored)\n", json_array_size(live),
-		       jint(st, "total"), json_array_size(json_object_get(st, "flows")));
+	printf("(%zu live%s, %zu stored%s)\n", json_array_size(live),
+	       json_is_true(json_object_get(j, "live_more")) ? " shown, more not" : "",
+	       json_array_size(json_object_get(st, "flows")),
+	       json_is_true(json_object_get(st, "more")) ? " shown, more with --limit" : "");
 }
 
 static void print_top(json_t *j)
@@ -328,7 +341,7 @@ static void usage(FILE *o)
 "usage: zhulanctl [-s SOCKET] [--json] status\n"
 "       zhulanctl [-s SOCKET] [--json] flows [--live|--stored] [--host IP] [--app NAME]\n"
 "                 [--category NAME] [--since 1h] [--limit N]\n"
-"       zhulanctl [-s SOCKET] [--json] top [hosts|apps|categories] [--since 1h] [--limit N]\n"
+"       zhulanctl [-s SOCKET] [--json] top [hosts|apps|categories|departments] [--since 1h] [--limit N]\n"
 "       zhulanctl [-s SOCKET] reload\n"
 "       zhulanctl [-s SOCKET] [--json|--csv] access-log [--since 1d] [--from T] [--to T]\n"
 "                 [--department D] [--host H] [--owner P] [--app A] [--domain D|*.D]\n"
@@ -339,7 +352,9 @@ static void usage(FILE *o)
 "       zhulanctl [-s SOCKET] [--json] policy diff FILE\n"
 "       zhulanctl [-s SOCKET] [--json] policy confirm | rollback [VERSION] | history\n"
 "       zhulanctl [-s SOCKET] [--json] policy show [--counters]\n"
-"       zhulanctl [-s SOCKET] [--json] hosts import FILE.csv | hosts list\n");
+"       zhulanctl [-s SOCKET] [--json] hosts import FILE.csv | hosts list\n"
+"       zhulanctl [-s SOCKET] [--json] users add NAME --role ROLE | list (root only)\n"
+"       zhulanctl [-s SOCKET] users disable|enable|passwd|reset-2fa NAME (root only)\n");
 }
 
 static int hook_app(const char *name, char *suggest, size_t n, void *ud)
@@ -350,6 +365,12 @@ static int hook_app(const char *name, char *suggest, size_t n, void *ud)
 static int hook_category(const char *name, char *suggest, size_t n, void *ud)
 {
 	return zl_category_known(ud, name, suggest, n);
+}
+
+static int hook_risk(const char *name, char *suggest, size_t n, void *ud)
+{
+	(void)ud;
+	return zl_risk_known(name, suggest, n);
 }
 
 /* nDPI's and the pack's names (the same files the daemon loads), or NULL
@@ -371,7 +392,7 @@ static struct zl_classifier *names(struct zl_policy_hooks *h)
 	c = zl_classifier_new(&o, err, sizeof(err));
 	if (!c)
 		fprintf(stderr, "zhulanctl: %s (application names are not checked)\n", err);
-	*h = (struct zl_policy_hooks){ hook_app, hook_category, NULL, c };
+	*h = (struct zl_policy_hooks){ hook_app, hook_category, NULL, c, hook_risk };
 	return c;
 }
 
@@ -694,7 +715,7 @@ static void qadd(char *q, size_t len, const char *k, const char *v)
 
 /* access-log's options, long only (no letter to clash with) */
 enum { OPT_FROM = 0x100, OPT_TO, OPT_DEPARTMENT, OPT_OWNER, OPT_DOMAIN, OPT_ACTION,
-       OPT_BEFORE_ID, OPT_CSV };
+       OPT_BEFORE_ID, OPT_CSV, OPT_ROLE };
 
 int main(int argc, char **argv)
 {
@@ -714,11 +735,13 @@ int main(int argc, char **argv)
 		{ "action", required_argument, NULL, OPT_ACTION },
 		{ "before-id", required_argument, NULL, OPT_BEFORE_ID },
 		{ "csv", no_argument, NULL, OPT_CSV },
+		{ "role", required_argument, NULL, OPT_ROLE },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *from = NULL, *to = NULL, *department = NULL, *owner = NULL, *domain = NULL,
 		   *action = NULL, *before_id = NULL;
 	int csv = 0;
+	const char *role = NULL;
 	const char *sock = "/run/zhulan/control.sock", *host = NULL, *app = NULL,
 		   *cat = NULL, *since = NULL, *limit = NULL, *live = NULL, *cmd = NULL, *pos,
 		   *confirm = NULL, *comment = NULL;
@@ -755,6 +778,7 @@ int main(int argc, char **argv)
 			case OPT_ACTION: action = optarg; break;
 			case OPT_BEFORE_ID: before_id = optarg; break;
 			case OPT_CSV: csv = 1; break;
+			case OPT_ROLE: role = optarg; break;
 			case 'h': usage(stdout); return 0;
 			default: usage(stderr); return 2;
 			}
@@ -786,6 +810,8 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(cmd, "hosts"))
 		return hosts(sock, json, argc - optind, argv + optind);
+	if (!strcmp(cmd, "users"))
+		return zl_ctl_users(sock, json, argc - optind, argv + optind, role, call_body);
 	pos = optind < argc ? argv[optind++] : NULL;
 	if (optind < argc || (pos && strcmp(cmd, "top"))) {
 		fprintf(stderr, "zhulanctl: unexpected argument \"%s\"\n", optind < argc ? argv[optind] : pos);

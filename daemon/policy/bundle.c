@@ -43,7 +43,7 @@ static FILE *open_file(const char *path, void *ud)
 
 static struct zl_policy_hooks wrap(struct ctx *c, const struct zl_policy_hooks *hooks)
 {
-	struct zl_policy_hooks h = { NULL, NULL, open_file, c };
+	struct zl_policy_hooks h = { NULL, NULL, open_file, c, NULL };
 
 	c->inner = hooks;
 	if (hooks && hooks->known_app)

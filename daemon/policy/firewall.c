@@ -459,6 +459,7 @@ unsigned zl_fw_confirm(struct zl_fw *fw, const char *who, json_t **out)
 {
 	char detail[200];
 	long long v;
+	int rc;
 
 	pthread_mutex_lock(&fw->lock);
 	if (fw->state != ST_PENDING || !fw->version) {
@@ -466,7 +467,14 @@ unsigned zl_fw_confirm(struct zl_fw *fw, const char *who, json_t **out)
 		return fail(out, 409, "no policy version is awaiting confirmation");
 	}
 	v = fw->version;
-	zl_store_policy_set_state(fw->store, v, ST_CONFIRMED);
+	/* Not stored, not confirmed: a restart would take the version back.
+	 * It stays pending, and the confirm timer still runs. */
+	if ((rc = zl_store_policy_set_state(fw->store, v, ST_CONFIRMED)) < 0) {
+		snprintf(detail, sizeof(detail), "version %lld: the database did not take the "
+			 "confirmation (%s); it is still pending: confirm again", v, strerror(-rc));
+		pthread_mutex_unlock(&fw->lock);
+		return fail(out, 500, detail);
+	}
 	{
 		json_t *b = json_incref(fw->bundle);
 		set_in_force(fw, v, ST_CONFIRMED, b);

@@ -3,9 +3,11 @@
  * the audit trail and the tables later issues fill (access log, incidents,
  * policy versions), in one SQLite file in WAL mode.
  *
- * Capture threads hand finished flows to a bounded queue that never blocks
- * them; one writer thread drains it in batched transactions, folds every
- * flow into the aggregates and purges rows older than the retention. When
+ * Capture threads hand finished flows, access-log rows and behaviour
+ * blocks to a bounded queue that never blocks them (the last quarter of it
+ * is kept for access-log rows); one writer thread drains it in batched
+ * transactions, folds every flow into the aggregates and purges rows older
+ * than the retention. When
  * the disk is full the writer drops batches, says so in the stats and
  * tries again every second; the daemon goes on capturing. Queries run on a
  * separate read-only connection, beside the writer.
@@ -25,7 +27,9 @@ struct zl_store;
 struct zl_store_opts {
 	const char *path;          /* database file */
 	unsigned retention_days;   /* 180 default; rows older are purged */
-	unsigned queue_len;        /* records buffered for the writer (default 65536) */
+	unsigned queue_len;        /* records buffered for the writer (default 65536);
+				    * flows may fill it up to three quarters, the
+				    * rest is kept for access-log and block rows */
 	unsigned batch_ms;         /* max time a record waits before its transaction (default 500) */
 };
 
@@ -48,8 +52,10 @@ struct zl_flow_record {
 };
 
 struct zl_store_stats {
-	uint64_t queued, written, dropped, purged;  /* records since open (flows and
-						     * access-log rows; purged: flows) */
+	uint64_t queued, written, dropped, purged;  /* records since open (flows,
+						     * access-log rows and blocks;
+						     * purged: flows) */
+	uint64_t access_dropped;            /* access-log rows among 'dropped' */
 	uint64_t db_bytes;                  /* main db + WAL file size */
 	int writable;                       /* 0 while writes fail (disk full...) */
 	char last_error[256];               /* the last write error, kept after recovery */
@@ -58,7 +64,8 @@ struct zl_store_stats {
 };
 
 /*
- * Open or create 'o->path' (mode 0640), check it (quick_check) and bring
+ * Open or create 'o->path' (mode 0600: the access log is personal data, and
+ * SQLite gives its -wal and -shm files the database's mode), check it (quick_check) and bring
  * its schema to the current version. NULL and "PATH: reason" in err on
  * failure. Zero fields of 'o' take their defaults.
  */
@@ -89,11 +96,22 @@ struct zl_access_record {
 };
 
 /* Copy r into the queue. Any thread; never blocks: -ENOSPC (and counts a
- * drop) when the queue is full, -ESHUTDOWN once zl_store_close has begun. */
+ * drop) when the flows' part of the queue (three quarters) is full,
+ * -ESHUTDOWN once zl_store_close has begun. */
 int zl_store_put_flow(struct zl_store *s, const struct zl_flow_record *r);
 /* The same for an access-log row: same queue, same writer, same counters
- * (queued, written, dropped count both kinds). */
+ * (queued, written, dropped count every kind), but it may use the whole
+ * queue, so a flood of short flows cannot push it out; a dropped row is
+ * also counted in access_dropped. */
 int zl_store_put_access(struct zl_store *s, const struct zl_access_record *r);
+/*
+ * For the shutdown path only (the daemon ends its live flows): the same,
+ * but wait for room while the writer is writing. Gives up (-ENOSPC,
+ * counted) only when the writer is not running or cannot write. Never
+ * call these from live capture.
+ */
+int zl_store_put_flow_wait(struct zl_store *s, const struct zl_flow_record *r);
+int zl_store_put_access_wait(struct zl_store *s, const struct zl_access_record *r);
 /* Insert into the audit table now (who/detail may be NULL). 0 or -errno. */
 int zl_store_audit(struct zl_store *s, const char *who, const char *action, const char *detail);
 void zl_store_stats(struct zl_store *s, struct zl_store_stats *st);
@@ -116,14 +134,17 @@ struct zl_flow_query {
 };
 
 /*
- * {"total":N,"flows":[...]} newest first. A flow has the fields of a live
- * flow (flowjson.h): the record's names, with first_seen/last_seen as
- * RFC 3339 UTC strings, "interface" for iface, risks as an array, host null
+ * {"flows":[...],"more":BOOL} newest first; more: a page follows (there
+ * is no total: counting every matching row takes seconds on a big table).
+ * A flow has the fields of a live flow (flowjson.h): the record's names,
+ * with first_seen/last_seen as RFC 3339 UTC strings, "interface" for iface, risks as an array, host null
  * when empty, and the totals packets and bytes.
  */
 json_t *zl_store_flows(struct zl_store *s, const struct zl_flow_query *q, char *err, size_t errlen);
 /* [{"name":..,"bytes":..,"packets":..,"flows":..}] by bytes desc, from the
- * aggregates; what is "hosts" (source addresses), "apps" or "categories". */
+ * aggregates; what is "hosts" (source addresses), "apps", "categories" or
+ * "departments" (the address book's department of each source address;
+ * "" for addresses the book does not hold). */
 json_t *zl_store_top(struct zl_store *s, const char *what, int64_t from_us, int64_t to_us,
 		     unsigned limit, char *err, size_t errlen);
 /* [{"t":"RFC3339","bytes_up":..,"bytes_down":..,"packets":..,"flows":..}]
@@ -182,8 +203,11 @@ json_t *zl_store_policy_list(struct zl_store *s, unsigned limit, char *err, size
 
 /*
  * Behaviour blocks (client -> server:port pairs held blocked in the
- * kernel), kept so that a restart puts them back. Written synchronously
- * (they are few); replace swaps the whole set after a policy change.
+ * kernel), kept so that a restart puts them back. A new block is queued
+ * like a flow (the capture thread that made it never waits on SQLite) and
+ * written by the writer in its batches; it may use the whole queue, as
+ * access-log rows do. replace swaps the whole set synchronously (the
+ * control and main threads, after a policy change or a schedule's end).
  */
 struct zl_bh_record {
 	char client[46], server[46];
@@ -191,6 +215,7 @@ struct zl_bh_record {
 	int64_t expires_us;
 	char rule[64], app[48], category[32], domain[128], iface[16];
 };
+/* Queue a block: 0, -ENOSPC (counted as dropped) or -ESHUTDOWN; never blocks. */
 int zl_store_bh_put(struct zl_store *s, const struct zl_bh_record *r);
 int zl_store_bh_replace(struct zl_store *s, const struct zl_bh_record *v, size_t n);
 /* The blocks not yet expired at 'now' (malloc'd array in *out); how many. */

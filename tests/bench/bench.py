@@ -41,11 +41,14 @@ def main():
     print(f'one core (taskset -c {CPU}), {ROUNDS} alternating rounds, best of each:\n')
 
     zl = [ZHULAN, '-q', '--read', cap]
+    zd = zl + ['--incidents-json', os.devnull]
     nd = [NDPI, '-q', '-i', cap]
     rd = [os.path.join(OUT, 'pcapread'), cap]
-    best = {'zhulan': (1e9, 0), 'ndpiReader': (1e9, 0), 'pcap read only': (1e9, 0)}
+    best = {'zhulan': (1e9, 0), 'zhulan+detectors': (1e9, 0), 'ndpiReader': (1e9, 0),
+            'pcap read only': (1e9, 0)}
     for i in range(ROUNDS):
-        for name, cmd in (('zhulan', zl), ('ndpiReader', nd), ('pcap read only', rd)):
+        for name, cmd in (('zhulan', zl), ('zhulan+detectors', zd), ('ndpiReader', nd),
+                          ('pcap read only', rd)):
             secs, rss = measure(cmd)
             print(f'  round {i + 1} {name:15s} {secs:7.2f} s  {npk / secs / 1e6:6.2f} Mpkt/s  peak RSS {rss / 1024:7.1f} MiB', flush=True)
             if secs < best[name][0]:
@@ -59,6 +62,10 @@ def main():
     print(f'zhulan / ndpiReader packets/s: {n[0] / z[0]:.2f}x   (target >= 3x)')
     print(f'zhulan / ndpiReader peak RSS:  {z[1] / n[1]:.2f}')
     print(f'zhulan share of the read-only ceiling: {100 * c[0] / z[0]:.0f}%')
+    zd_ = best['zhulan+detectors']
+    print(f'incident detectors cost: {100 * (1 - z[0] / zd_[0]):.1f}% of packets/s, '
+          f'{(zd_[1] - z[1]) / 1024:+.1f} MiB peak RSS   (target <= 10%)')
+    sweep_bench()
 
     # Memory per classified flow: every flow kept to the end of the file
     # against a run whose flows expire, difference over the extra flows held.
@@ -71,6 +78,22 @@ def main():
           f'({held} flows held: peak RSS {keep[1] / 1024:.1f} MiB vs {small[1] / 1024:.1f} MiB '
           f'with a 1024-flow table; target <= 512)')
     print(f'=> a million concurrent flows: about {per * 1e6 / 2**20:.0f} MiB (target < 600 MB)')
+
+def sweep_bench():
+    """The detectors' memory under a SYN sweep of a /16: their state is per
+    source and capped, so it must not grow with the 65,536 targets."""
+    cap = os.path.join(OUT, 'sweep16.pcap')
+    if not os.path.exists(cap):
+        subprocess.run(['/usr/bin/python3', os.path.join(SRC, 'gen', 'zlgen.py'), 'sweep', cap],
+                       check=True, stdout=subprocess.DEVNULL)
+    plain = measure([ZHULAN, '-q', '--read', cap])
+    det = measure([ZHULAN, '-q', '--read', cap, '--incidents-json', os.devnull])
+    r = subprocess.run([ZHULAN, '-q', '--read', cap, '--incidents-json', '-'],
+                       capture_output=True, text=True)
+    line = [l for l in r.stderr.splitlines() if l.startswith('incidents:')]
+    print(f'\n/16 SYN sweep (65,536 targets): peak RSS {plain[1] / 1024:.1f} MiB without the detectors, '
+          f'{det[1] / 1024:.1f} MiB with them; {line[0] if line else "?"}')
+    print(f'  incidents: {r.stdout.count(chr(10))}')
 
 if __name__ == '__main__':
     main()

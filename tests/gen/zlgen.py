@@ -6,6 +6,8 @@ usage:
   zlgen.py county  OUT.pcap [--flows N] [--linktype ...] [--format ...] [--seed N]
   zlgen.py bench   OUT.pcap [--packets 2000000] [--flows 200000] [--seed N]
   zlgen.py damaged DIR [--seed N]
+  zlgen.py incidents OUT.pcap [--seed N]
+  zlgen.py sweep   OUT.pcap
 
 agree    the agreement set: DNS (A/AAAA, CNAME, a fragmented TXT answer), HTTP/1.1,
          TLS 1.2 and 1.3 handshakes to a dozen well-known and a dozen Chinese
@@ -22,6 +24,11 @@ county   a working day (08:00-18:00 CST) of a county government network:
          QUIC, SSH, NTP to real service names (Douyin, Bilibili, WeChat ...).
 bench    a large Ethernet mix (TLS with many SNIs, QUIC, DNS, HTTP, bulk
          transfers, SYN scans), flows interleaved in time as on a real link.
+incidents one of each incident: a SYN scan of 1,000 ports, a UDP scan of 200,
+         a sweep of 254 hosts, 30 short SSH sessions, router advertisements and
+         DHCP offers (configured and rogue), flows to a threat-set address, SQL
+         injection and XSS in URLs and a self-signed certificate.
+sweep    one host's SYN to each address of 198.18.0.0/16 (RFC 2544 benchmarking).
 damaged  >= 30 broken captures for must-not-crash tests, named after the damage.
 
 Classic pcap is little-endian with microsecond timestamps; BSD null carries the
@@ -1813,6 +1820,127 @@ def cmd_damaged(a):
             f.write(data)
     print(f'{a.dir}: {len(files)} damaged captures')
 
+
+# --------------------------------------------------------------- incidents
+
+INC_ROUTER6, INC_ROGUE6 = 'fe80::1', 'fe80::bad'
+INC_ROGUE_MAC = bytes.fromhex('00005e0053ee')
+
+
+def self_signed(sni):
+    """A DER certificate issued by its own subject (nDPI: Self-signed Certificate)."""
+    key = ed25519.Ed25519PrivateKey.from_private_bytes(R.randbytes(32))
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, sni)])
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
+            .public_key(key.public_key()).serial_number(R.getrandbits(64))
+            .not_valid_before(datetime.datetime(2024, 4, 1))
+            .not_valid_after(datetime.datetime(2025, 4, 1))
+            .add_extension(x509.SubjectAlternativeName([x509.DNSName(sni)]), critical=False)
+            .sign(key, None))
+    der = cert.public_bytes(serialization.Encoding.DER)
+    return der, der
+
+
+def syn_probe(cap, cli, srv, cport, port, t, answer):
+    """One SYN; the server answers RST ('rst'), SYN/ACK ('open', the scanner
+    then resets) or nothing (None)."""
+    f = TcpFlow(cap, cli, srv, cport, port, t, rtt=0.002)
+    f.send(True, TCP_SYN, opts=struct.pack('!BBH', 2, 4, 1460))
+    f.wait(f.rtt)
+    if answer == 'rst':
+        f.send(False, TCP_RST | TCP_ACK)
+    elif answer == 'open':
+        f.send(False, TCP_SYN | TCP_ACK, opts=struct.pack('!BBH', 2, 4, 1460))
+        f.wait(0.0001)
+        f.send(True, TCP_RST)
+
+
+def router_advertisement(cap, src, mac, t, tags, prefix='2001:db8:10::'):
+    """ICMPv6 type 134 to all-nodes with a source link-layer address and a prefix option."""
+    f = IcmpFlow(cap, src, 'ff02::1', t, tags=tags, cmac=mac)
+    pio = struct.pack('!BBBBIII', 3, 4, 64, 0xc0, 86400, 14400, 0) + addr(prefix)
+    f.send(True, 134, 0, struct.pack('!BBH', 64, 0, 1800), struct.pack('!II', 0, 0) +
+           b'\x01\x01' + mac + pio, hlim=255)
+
+
+def dhcp_offer(cap, server, t, tags, yiaddr='192.0.2.99'):
+    """A BOOTREPLY with option 53 = 2 (offer), server to the offered address."""
+    chaddr = bytes.fromhex('00005e005377')
+    msg = (struct.pack('!BBBBIHH', 2, 1, 6, 0, R.getrandbits(32), 0, 0) + bytes(4) + addr(yiaddr) +
+           addr(server) + bytes(4) + chaddr + bytes(10) + bytes(64) + bytes(128) +
+           bytes([99, 130, 83, 99]) + bytes([53, 1, 2, 54, 4]) + addr(server) +
+           bytes([51, 4]) + struct.pack('!I', 86400) + bytes([1, 4, 255, 255, 255, 0, 255]))
+    UdpFlow(cap, server, yiaddr, 67, 68, t, tags=tags).send(True, msg)
+
+
+def build_incidents():
+    """Each incident once, from its own host; see tests/integration/incidents.sh."""
+    cap = Capture()
+    # SYN scan of ports 1-1000 of one server in about 12 s: 3 open, the rest reset
+    for i, port in enumerate(range(1, 1001)):
+        syn_probe(cap, '192.0.2.70', '198.51.100.10', 40000 + i, port, 10 + i * 0.012,
+                  'open' if port in (22, 80, 443) else 'rst')
+    # UDP scan of 200 ports (the ICMP port unreachables are flows of their own)
+    for i, port in enumerate(range(1, 201)):
+        f = UdpFlow(cap, '192.0.2.71', '198.51.100.11', 41000, port, 40 + i * 0.05)
+        f.send(True, b'')
+        f.wait(0.002)
+        u = IcmpFlow(cap, '198.51.100.11', '192.0.2.71', f.t)
+        u.send(True, 3, 3, b'\0\0\0\0', f.ip(True, 17, udp_datagram(f.c, f.s, 41000, port, b''))[:28])
+    # a host sweep of 203.0.113.1-254 on port 445, nobody answers
+    for i in range(1, 255):
+        syn_probe(cap, '192.0.2.72', '203.0.113.%d' % i, 42000 + i, 445, 60 + i * 0.03, None)
+    # 30 short SSH sessions to one server in about a minute (password guessing)
+    for i in range(30):
+        f = TcpFlow(cap, '192.0.2.73', '198.51.100.22', 43000 + i, 22, 100 + i * 2.0, rtt=0.01).open()
+        f.data(False, b'SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u2\r\n')
+        f.wait(0.01)
+        f.data(True, b'SSH-2.0-libssh2_1.10.0\r\n')
+        f.wait(0.01)
+        f.data(True, ssh_kexinit(True))
+        f.data(False, ssh_kexinit(False))
+        f.wait(0.5)
+        f.close()
+    # router advertisements on VLAN 10: the configured router, then a rogue one
+    router_advertisement(cap, INC_ROUTER6, GW_MAC, 200, ((ETH_VLAN, 10),))
+    for i in range(3):
+        router_advertisement(cap, INC_ROGUE6, INC_ROGUE_MAC, 201 + i * 4, ((ETH_VLAN, 10),))
+    # DHCP offers: the configured server, then a rogue one
+    dhcp_offer(cap, '192.0.2.1', 220, ((ETH_VLAN, 10),))
+    dhcp_offer(cap, '192.0.2.250', 221, ((ETH_VLAN, 10),))
+    dhcp_offer(cap, '192.0.2.250', 222, ((ETH_VLAN, 10),), '192.0.2.98')
+    # two flows to a blocklisted address (a botnet C&C in the test's threat set)
+    for i in range(2):
+        http_session(cap, '192.0.2.74', '198.51.100.66', 44000 + i, 'cc.example.net', '/gate.php',
+                     b'ok', 230 + i)
+    # web attacks in URLs and a self-signed certificate
+    http_session(cap, '192.0.2.75', '198.51.100.80', 45000, 'portal.example.com',
+                 "/news.php?id=1%27%20OR%20%271%27=%271", html_body('news', 800), 240)
+    http_session(cap, '192.0.2.76', '198.51.100.80', 45001, 'portal.example.com',
+                 '/search?q=%3Cscript%3Ealert(document.cookie)%3C/script%3E', html_body('search', 800), 242)
+    _CERTS['selfsigned.example.com'] = self_signed('selfsigned.example.com')
+    https_session(cap, '192.0.2.77', '198.51.100.81', 45002, 'selfsigned.example.com', 244, tls13=False)
+    return cap
+
+
+def cmd_sweep(a):
+    """One host sends a SYN to every address of 198.18.0.0/16 (RFC 2544's
+    benchmarking range), 20,000 a second; nobody answers."""
+    w = Writer(a.out)
+    cli, cmac = addr('192.0.2.70'), host_mac(addr('192.0.2.70'))
+    for i in range(65536):
+        dst = bytes([198, 18, i >> 8, i & 0xff])
+        seg = tcp_segment(cli, dst, 40000 + i % 20000, 445, i * 7919, 0, TCP_SYN)
+        w.packet(T0 * 1000000 + i * 50, frame('ether', ipv4(cli, dst, 6, seg, i & 0xffff), True,
+                                               (cmac, GW_MAC, ())))
+    w.close()
+    print(f'{a.out}: {w.count} packets')
+
+
+def cmd_incidents(a):
+    n = build_incidents().write(a.out)
+    print(f'{a.out}: {n} packets')
+
 # -------------------------------------------------------------------- main
 
 def main(argv=None):
@@ -1838,6 +1966,12 @@ def main(argv=None):
     sp.add_argument('--packets', type=int, default=2000000, help='exactly this many packets')
     sp.add_argument('--flows', type=int, default=200000,
                     help='this many flows (fewer if there are under ~3 packets a flow)')
+    common(sp, framing=False)
+    sp = sub.add_parser('incidents', help='one of each incident the detectors find')
+    sp.add_argument('out')
+    common(sp, framing=False)
+    sp = sub.add_parser('sweep', help='a SYN sweep of a /16 (the detectors\' memory bench)')
+    sp.add_argument('out')
     common(sp, framing=False)
     sp = sub.add_parser('damaged', help='a directory of damaged captures')
     sp.add_argument('dir')

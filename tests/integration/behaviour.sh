@@ -78,17 +78,7 @@ address,name,owner,department
 192.0.2.300,bad-pc,赵六,卫健局
 52:54:00:12:34:56,edu-laptop-7,钱七,教育局
 CSV
-cat > "$WORK/zhulan.conf" <<CONF
-interfaces = lan0
-database = $WORK/db/zhulan.db
-control_socket = $WORK/run/control.sock
-policy = $WORK/policy.conf
-user = nobody
-app_dir = $ZHULAN_DATADIR
-flow_timeout_tcp_closed = 2
-flow_timeout_tcp = 6
-flow_timeout_udp = 5
-CONF
+lab_conf
 
 # Before the daemon everything answers, so each check below can fail.
 for n in www.douyin.com www.bilibili.com x.casino.example; do

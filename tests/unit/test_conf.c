@@ -3,6 +3,7 @@
  * and FILE:LINE errors for unknown keys and bad values.
  */
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "conf.h"
@@ -59,9 +60,52 @@ int main(void)
 	ok(load("just words\n", &c, err, sizeof(err)) < 0, "line without = refused");
 	snprintf(want, sizeof(want), "%s:1: expected \"key = value\"", path);
 	is_str(err, want, "missing = error");
+	is_int(c.sensor_down_watchdog, 300, "default sensor_down_watchdog: 300 s");
+	ok(load("interfaces = lan0\nsensor_down_watchdog = 0\n", &c, err, sizeof(err)) == 0,
+	   "sensor_down_watchdog = 0 (never stop the pings): %s", err);
+	is_int(c.sensor_down_watchdog, 0, "sensor_down_watchdog set");
+	ok(load("interfaces = lan0\n\nsensor_down_watchdog = 5m\n", &c, err, sizeof(err)) < 0,
+	   "sensor_down_watchdog with a unit refused");
+	snprintf(want, sizeof(want), "%s:3: sensor_down_watchdog: expected seconds from 0 to 86400, got \"5m\"", path);
+	is_str(err, want, "sensor_down_watchdog error: FILE:LINE and what was expected");
 	ok(load("interfaces = lan0, bad/name\n", &c, err, sizeof(err)) < 0, "bad interface name refused");
 	ok(zl_conf_load("/nonexistent/zhulan.conf", &c, err, sizeof(err)) < 0, "missing file refused");
 	is_str(err, "/nonexistent/zhulan.conf: No such file or directory", "missing file message");
+
+	/* the web console's keys, read by both programs */
+	zl_conf_free(&c);
+	zl_conf_defaults(&c);
+	is_str(c.web_listen, "127.0.0.1:8443", "default web_listen");
+	is_str(c.web_state_dir, "/var/lib/zhulan-web", "default web_state_dir");
+	is_str(c.web_user, "zhulan-web", "default web_user");
+	is_int(c.web_session_idle, 900, "default idle 15 minutes");
+	is_int(c.web_session_max, 28800, "default maximum 8 hours");
+	ok(c.web_cert == NULL && c.web_key == NULL, "no default certificate (self-signed)");
+	ok(load("web_listen = [::1]:9443\nweb_cert = /etc/c.pem\nweb_key = /etc/k.pem\n"
+		"web_state_dir = /tmp/w\nweb_static = /tmp/s\nweb_user = www\n"
+		"web_session_idle = 60\nweb_session_max = 600\n", &c, err, sizeof(err)) == 0,
+	   "every web key loads: %s", err);
+	is_str(c.web_listen, "[::1]:9443", "web_listen set");
+	is_str(c.web_key, "/etc/k.pem", "web_key set");
+	is_int(c.web_session_max, 600, "web_session_max set");
+	{
+		char host[64];
+		unsigned port = 0;
+		ok(zl_conf_split_listen("[::1]:9443", host, sizeof(host), &port) == 0 &&
+		   !strcmp(host, "::1") && port == 9443, "[::1]:9443 splits into ::1 and 9443");
+		ok(zl_conf_split_listen("192.0.2.1:0", host, sizeof(host), &port) == 0 &&
+		   !strcmp(host, "192.0.2.1") && port == 0, "192.0.2.1:0 splits");
+		ok(zl_conf_split_listen("::1:8443", host, sizeof(host), &port) < 0,
+		   "an IPv6 address without brackets is refused");
+		ok(zl_conf_split_listen("h:99999", host, sizeof(host), &port) < 0, "port 99999 refused");
+	}
+	ok(load("\nweb_listen = 8443\n", &c, err, sizeof(err)) < 0, "web_listen without address refused");
+	snprintf(want, sizeof(want), "%s:2: web_listen: expected ADDRESS:PORT or [IPV6]:PORT, got \"8443\"", path);
+	is_str(err, want, "web_listen error: FILE:LINE");
+	ok(load("web_session_max = 0\n", &c, err, sizeof(err)) < 0, "web_session_max 0 refused");
+	snprintf(want, sizeof(want), "%s:1: web_session_max: expected seconds from 1 to 604800, got \"0\"", path);
+	is_str(err, want, "web_session_max error: FILE:LINE");
+	ok(load("web_static = webui\n", &c, err, sizeof(err)) < 0, "relative web_static refused");
 	zl_conf_free(&c);
 	unlink(path);
 	return done_testing();

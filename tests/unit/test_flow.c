@@ -1,7 +1,8 @@
 /*
  * test_flow.c - the flow table and the engine around it: direction, VLAN
  * separation, idle timeouts per protocol, TCP close, eviction when full,
- * fragment attribution, and nDPI state only for flows with payload.
+ * fragment attribution, nDPI state only for flows with payload, and a
+ * hash that flows crafted to collide cannot pile into one bucket.
  */
 #include <stdlib.h>
 #include <netinet/in.h>
@@ -214,11 +215,84 @@ static void test_engine(void)
 	zl_engine_free(e);
 }
 
+/* The table's hash before it had a secret (multiply-xorshift over the
+ * key's five 64-bit words): what a LAN host could compute. */
+static uint32_t unkeyed_hash(const struct zl_flow_key *k)
+{
+	uint64_t w[5], h = 0x9e3779b97f4a7c15ull;
+	int i;
+
+	memcpy(w, k, sizeof(w));
+	for (i = 0; i < 5; i++) {
+		h ^= w[i];
+		h *= 0xbf58476d1ce4e5b9ull;
+		h ^= h >> 31;
+	}
+	h *= 0x94d049bb133111ebull;
+	return (uint32_t)(h ^ (h >> 32));
+}
+
+#define NCRAFT 200
+
+/*
+ * A LAN host (192.0.2.0/24) picks its address and source port to HTTPS
+ * at 198.51.100.1 so that every flow lands in the bucket of the first
+ * under the unkeyed hash, in a table of 1024 buckets (max_flows 1024).
+ */
+static void test_crafted_collisions(void)
+{
+	struct zl_flowtab_opts o;
+	struct zl_flowtab *t, *t2;
+	struct zl_flow_key keys[NCRAFT];
+	struct zl_pkt pk[NCRAFT], p;
+	struct zl_flow *f;
+	uint32_t target = 0, n = 0, differ = 0, cand;
+	int dir, i;
+
+	for (cand = 0; n < NCRAFT && cand < (1u << 24); cand++) {
+		char src[32];
+		snprintf(src, sizeof(src), "192.0.2.%u", 1 + cand % 254);
+		p = mkpkt(src, "198.51.100.1", (uint16_t)(1024 + cand / 254), 443, IPPROTO_TCP,
+			  0x02, 0, SEC);
+		zl_flow_key_of(&p, &keys[n]);
+		if (!n)
+			target = unkeyed_hash(&keys[0]) & 1023;
+		if ((unkeyed_hash(&keys[n]) & 1023) == target)
+			pk[n++] = p;
+	}
+	is_int(n, NCRAFT, "%d flows crafted to share one bucket of the unkeyed hash", NCRAFT);
+
+	zl_flowtab_opts_default(&o);
+	o.max_flows = 1024;
+	t = zl_flowtab_new(&o, on_end, NULL);
+	t2 = zl_flowtab_new(&o, on_end, NULL);
+	for (i = 0; i < NCRAFT; i++)
+		zl_flowtab_packet(t, &pk[i], 1, &dir);
+	ok(zl_flowtab_longest_chain(t) <= 8,
+	   "keyed: the crafted flows spread out, longest chain %zu (was %d)",
+	   zl_flowtab_longest_chain(t), NCRAFT);
+	for (i = 0; i < NCRAFT; i++)
+		differ += zl_flowtab_bucket(t, &keys[i]) != zl_flowtab_bucket(t2, &keys[i]);
+	ok(differ > NCRAFT * 9 / 10, "two tables have secrets of their own: %u of %d keys "
+	   "fall in another bucket", differ, NCRAFT);
+
+	/* the answer of the first crafted flow finds the same flow */
+	p = mkpkt("198.51.100.1", "0.0.0.0", 443, pk[0].sport, IPPROTO_TCP, 0x12, 0, SEC);
+	memcpy(p.dst, pk[0].src, 16);
+	f = zl_flowtab_packet(t, &p, 0, &dir);
+	ok(f && dir == 1 && f->packets[0] == 1, "a crafted flow's answer finds its flow (dir %d)",
+	   dir);
+	reset();
+	zl_flowtab_free(t);
+	zl_flowtab_free(t2);
+}
+
 int main(void)
 {
 	test_direction_vlan();
 	test_timeouts();
 	test_eviction();
 	test_engine();
+	test_crafted_collisions();
 	return done_testing();
 }

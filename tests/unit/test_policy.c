@@ -53,7 +53,7 @@ static int known_category(const char *name, char *suggest, size_t n, void *ud)
 }
 
 static int hook_calls;
-static const struct zl_policy_hooks hooks = { known_app, known_category, NULL, &hook_calls };
+static const struct zl_policy_hooks hooks = { known_app, known_category, NULL, &hook_calls, NULL };
 
 static char *slurp(const char *path)
 {
@@ -409,6 +409,48 @@ static void test_api(void)
 	is_str(zl_bh_action_name(ZL_BH_LIMIT), "limit", "behaviour action names");
 }
 
+/* The incidents section as issue #11 writes it, into plain data. */
+static void test_incidents(void)
+{
+	static const char text[] =
+		"set vuln_scanners { 192.0.2.10, 2001:db8:1::10 }\n"
+		"set internal_servers { 198.51.100.0/24 }\n"
+		"set suppress { 203.0.113.9 }   # the section's words are names elsewhere\n"
+		"incidents { suppress scan from $vuln_scanners; suppress risk \"Self-signed Certificate\" "
+		"to $internal_servers; threshold bruteforce 10 in 5m; routers { fe80::1, 00:00:5E:00:53:01 };\n"
+		"  risk add \"Weak TLS Cipher\" risk remove \"Unsafe Protocol\", \"Desktop/File Sharing Session\"\n"
+		"  blocklist { $suppress, 198.51.100.66 } }\n";
+	struct zl_diag d;
+	struct zl_policy *p;
+	const struct zl_incidents_conf *in;
+
+	zl_diag_init(&d);
+	p = zl_policy_parse_string("inc.conf", text, strlen(text), NULL, &d);
+	ok(p && d.n == 0, "the issue's incidents section parses cleanly");
+	if (!p) {
+		zl_diag_print(&d, stdout);
+		zl_diag_free(&d);
+		return;
+	}
+	in = &p->incidents;
+	ok(in->present && in->loc.line == 4, "the section and where it is");
+	is_int(in->n_suppress, 2, "two suppression rules");
+	is_str(in->suppress[0].type, "scan", "rule 1: scans");
+	ok(in->suppress[0].from.n == 1 && in->suppress[0].from.v[0].set &&
+	   in->suppress[0].from.v[0].set->n_v6 == 1, "... from a resolved set");
+	ok(in->suppress[1].risk && !strcmp(in->suppress[1].risk, "Self-signed Certificate") &&
+	   in->suppress[1].to.n == 1 && !in->suppress[1].from.n, "rule 2: one risk, to a set, from any");
+	ok(in->n_thresholds == 1 && in->thresholds[0].count == 10 &&
+	   in->thresholds[0].window_s == 300, "threshold bruteforce 10 in 5m is 300 s");
+	ok(in->n_routers == 1 && in->routers[0].family == AF_INET6 && in->n_router_macs == 1 &&
+	   in->router_macs[0][3] == 0x00 && in->router_macs[0][2] == 0x5e, "routers: an address and a MAC");
+	ok(in->n_risks_add == 1 && in->n_risks_remove == 2, "risks added and removed");
+	ok(in->threats.n == 2 && in->threats.v[0].set && in->threats.v[1].type == ZL_EP_PREFIX,
+	   "the threat sets: a $set named like a keyword, and an address");
+	zl_policy_free(p);
+	zl_diag_free(&d);
+}
+
 /* Local schedules as the kernel's UTC hours and sys_tz days. */
 static void test_ktime(void)
 {
@@ -468,6 +510,7 @@ int main(void)
 		return 1;
 	}
 	test_example();
+	test_incidents();
 	test_features();
 	test_bad_files();
 	test_api();

@@ -1,0 +1,217 @@
+/*
+ * test_detect.c - the detectors' building blocks without a capture: prefix
+ * sets, incident deduplication (window, keys, the table's cap), the scan
+ * detector's thresholds and window, and its state staying capped under a
+ * sweep of a /16 and a flood of sources.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include "detect.h"
+#include "incident.h"
+#include "pfxset.h"
+#include "tap.h"
+
+#define SEC 1000000ull
+
+static void test_pfxset(void)
+{
+	struct zl_pfxset *s = zl_pfxset_new();
+	uint8_t a[16] = { 0 };
+
+	inet_pton(AF_INET, "192.0.2.0", a);
+	zl_pfxset_add(s, 4, a, 24);
+	inet_pton(AF_INET, "192.0.2.128", a);
+	zl_pfxset_add(s, 4, a, 25);            /* inside the /24: merged */
+	inet_pton(AF_INET, "198.51.100.7", a);
+	zl_pfxset_add(s, 4, a, 32);
+	inet_pton(AF_INET6, "2001:db8:1::", a);
+	zl_pfxset_add(s, 6, a, 48);
+	is_int(zl_pfxset_size(s), 3, "three ranges after merging");
+	inet_pton(AF_INET, "192.0.2.255", a);
+	ok(zl_pfxset_contains(s, 4, a), "the last address of a /24");
+	inet_pton(AF_INET, "192.0.3.0", a);
+	ok(!zl_pfxset_contains(s, 4, a), "not the next one");
+	inet_pton(AF_INET, "198.51.100.7", a);
+	ok(zl_pfxset_contains(s, 4, a), "a single address");
+	inet_pton(AF_INET6, "2001:db8:1:ffff::1", a);
+	ok(zl_pfxset_contains(s, 6, a), "an IPv6 /48");
+	inet_pton(AF_INET6, "2001:db8:2::1", a);
+	ok(!zl_pfxset_contains(s, 6, a), "outside it");
+	ok(zl_pfxset_add(s, 4, a, 33) < 0, "an IPv4 /33 is refused");
+	zl_pfxset_free(s);
+}
+
+static struct zl_inc_event event(int type, const char *src, const char *dst, uint64_t ts)
+{
+	struct zl_inc_event e;
+
+	memset(&e, 0, sizeof(e));
+	e.type = (uint8_t)type;
+	e.ipver = 4;
+	e.risk = -1;
+	e.ts_us = ts;
+	e.count = 1;
+	inet_pton(AF_INET, src, e.src);
+	if (dst) {
+		inet_pton(AF_INET, dst, e.dst);
+		e.has_dst = 1;
+	}
+	return e;
+}
+
+static void test_dedup(void)
+{
+	struct zl_incidents *t = zl_incidents_new(3, 3600);
+	struct zl_inc_event e;
+	const struct zl_incident *i;
+	char s[256];
+	int n;
+
+	for (n = 0; n < 10000; n++) {
+		e = event(ZL_INC_BLOCKLIST, "192.0.2.70", "198.51.100.10", 100 * SEC + n * 1000);
+		zl_incidents_add(t, &e);
+	}
+	is_int(zl_incidents_count(t), 1, "10,000 events of one kind are one incident");
+	i = zl_incidents_get(t, 0);
+	is_int(i->count, 10000, "... with a count");
+	ok(i->first_us == 100 * SEC && i->last_us == 100 * SEC + 9999 * 1000, "... first and last");
+	zl_incident_sentence(i, "en", s, sizeof(s));
+	is_str(s, "host 192.0.2.70 exchanged 10,000 flows with 198.51.100.10, an address in a threat set",
+	       "... and a sentence with the count grouped");
+	e = event(ZL_INC_BLOCKLIST, "192.0.2.70", "198.51.100.10", 100 * SEC + 3700 * SEC);
+	zl_incidents_add(t, &e);
+	is_int(zl_incidents_count(t), 2, "past the hour's window: a new incident");
+	e = event(ZL_INC_BLOCKLIST, "192.0.2.71", "198.51.100.10", 200 * SEC);
+	zl_incidents_add(t, &e);
+	e = event(ZL_INC_SCAN, "192.0.2.71", "198.51.100.10", 200 * SEC);
+	ok(zl_incidents_add(t, &e) == NULL, "a fourth incident does not fit a table of 3");
+	is_int(zl_incidents_dropped(t), 1, "... and is counted as dropped");
+	e = event(ZL_INC_BLOCKLIST, "192.0.2.71", "198.51.100.10", 201 * SEC);
+	ok(zl_incidents_add(t, &e) != NULL, "an open incident still counts when the table is full");
+	zl_incidents_free(t);
+}
+
+struct sink {
+	struct zl_incidents *t;
+	int events;
+};
+
+static void on_event(const struct zl_inc_event *ev, void *ud)
+{
+	struct sink *k = ud;
+
+	k->events++;
+	zl_incidents_add(k->t, ev);
+}
+
+/* A SYN that got nothing back, src -> dst:port, at ts. */
+static void probe(struct zl_detect *d, uint32_t src, uint32_t dst, uint16_t port, uint64_t ts)
+{
+	struct zl_flow f;
+
+	memset(&f, 0, sizeof(f));
+	f.key.ipver = 4;
+	f.key.proto = IPPROTO_TCP;
+	src = htonl(src);
+	dst = htonl(dst);
+	memcpy(f.key.a, &src, 4);
+	memcpy(f.key.b, &dst, 4);
+	f.key.pa = 40000;
+	f.key.pb = port;
+	f.src_is_a = 1;
+	f.tcp_flags[0] = 0x02;
+	f.first_us = f.last_us = ts;
+	f.packets[0] = 1;
+	zl_detect_flow_end(d, NULL, &f);
+}
+
+static void test_scan(void)
+{
+	struct zl_detect_config c;
+	struct zl_detect_stats st;
+	struct sink k = { zl_incidents_new(0, 0), 0 };
+	struct zl_detect *d;
+	char err[128];
+	uint32_t scanner = 0xc0000246, target = 0xc6336400;   /* 192.0.2.70, 198.51.100.0 */
+	int i;
+
+	zl_detect_config_default(&c);
+	c.max_sources = 64;
+	c.max_pairs = 64;
+	d = zl_detect_new(&c, on_event, &k, err, sizeof(err));
+	ok(d != NULL, "detectors with 64 sources of scan state");
+	for (i = 1; i <= 32; i++)
+		probe(d, scanner, target, (uint16_t)i, SEC * 10 + i);
+	is_int(k.events, 0, "32 unanswered SYNs: not yet a scan");
+	probe(d, scanner, target, 32, SEC * 11);
+	is_int(k.events, 0, "the same port again is not a new target");
+	probe(d, scanner, target, 33, SEC * 11);
+	is_int(k.events, 1, "the 33rd port within 60 s: a scan");
+	for (i = 0; i < 3; i++)
+		probe(d, scanner + 1, target, (uint16_t)(i + 1), SEC * 100 + i * 30 * SEC);
+	for (i = 0; i < 40; i++)
+		probe(d, scanner + 1, target, (uint16_t)(i + 100), SEC * 100 + i * 2 * SEC);
+	is_int(k.events, 1, "... 43 ports over 80 s is slower than 32 in 60 s");
+
+	/* a sweep of a /16 from one host: one entry, one incident */
+	for (i = 0; i < 65536; i++)
+		probe(d, scanner + 2, 0xcb000000u + (uint32_t)i, 445, SEC * 1000 + (uint64_t)i * 100);
+	zl_detect_stats(d, &st);
+	is_int(st.scan_sources, 3, "a /16 sweep costs one source's state");
+	is_int(zl_incidents_count(k.t), 2, "... and is one incident");
+	is_int(zl_incidents_get(k.t, 1)->count, 65536, "... counting every address");
+	is_int(zl_incidents_get(k.t, 1)->detail, ZL_SCAN_HOSTS, "... as a host sweep");
+
+	/* 100,000 spoofed sources: the table stays at its cap */
+	for (i = 0; i < 100000; i++)
+		probe(d, 0x0a000000u + (uint32_t)i, target, 80, SEC * 2000 + (uint64_t)i);
+	zl_detect_stats(d, &st);
+	ok(st.scan_sources <= 64, "100,000 sources: at most 64 entries (got %llu)",
+	   (unsigned long long)st.scan_sources);
+	ok(st.scan_evicted >= 100000 - 64, "... the rest replaced and counted (%llu)",
+	   (unsigned long long)st.scan_evicted);
+	ok(st.bytes_reserved < 64 * 1024, "... in a fixed %llu bytes",
+	   (unsigned long long)st.bytes_reserved);
+	zl_detect_free(d);
+	zl_incidents_free(k.t);
+
+	/* the daemon's hook: a policy violation, through suppression */
+	{
+		struct zl_detect_prefix from = { .ipver = 4, .len = 32 };
+		struct zl_detect_suppress sup = { .type = ZL_INC_POLICY, .from = &from, .n_from = 1 };
+		struct zl_inc_event ev = event(ZL_INC_POLICY, "192.0.2.9", NULL, SEC);
+
+		memcpy(from.addr, ev.src, 4);
+		zl_detect_config_default(&c);
+		c.suppress = &sup;
+		c.n_suppress = 1;
+		k.t = zl_incidents_new(0, 0);
+		k.events = 0;
+		d = zl_detect_new(&c, on_event, &k, err, sizeof(err));
+		zl_detect_report(d, &ev);
+		ev = event(ZL_INC_POLICY, "192.0.2.8", NULL, SEC);
+		zl_detect_report(d, &ev);
+		is_int(k.events, 1, "a reported policy violation goes through suppression");
+		is_int(zl_detect_suppress_hits(d, 0), 1, "... the suppressed one is counted");
+		zl_detect_free(d);
+		zl_incidents_free(k.t);
+	}
+	c.scan.count = 200;
+	ok(zl_detect_new(&c, on_event, &k, err, sizeof(err)) == NULL, "a scan threshold of 200 is refused");
+	zl_detect_config_default(&c);
+	c.risks_add = (const char *const[]){ "No Such Risk" };
+	c.n_risks_add = 1;
+	ok(zl_detect_new(&c, on_event, &k, err, sizeof(err)) == NULL && strstr(err, "No Such Risk"),
+	   "an unknown risk name is refused: %s", err);
+}
+
+int main(void)
+{
+	test_pfxset();
+	test_dedup();
+	test_scan();
+	return done_testing();
+}
