@@ -255,6 +255,20 @@ async function policyScenario(page) {
 	await shot(page, 'zh-CN', 'policy-counters');
 }
 
+// ---------- behaviour: the rules with their hits, the blocks held ----------
+
+async function behaviourScenario(page) {
+	await visit(page, 'behaviour');
+	await page.waitForSelector('#bh-blocks table, #bh-blocks .empty');
+	const blocks = await page.$$eval('#bh-blocks tbody tr', (l) => l.map(x => x.textContent));
+	ok(blocks.some(r => r.includes(cfg.douyin_client) && r.includes('Douyin')),
+		`behaviour: the block of ${cfg.douyin_client}'s Douyin is listed with its time left (${blocks.length} blocks)`);
+	const rules = await page.$$eval('#bh-rules tbody tr', (l) => l.map(x => [...x.cells].map(c => c.textContent.trim())));
+	const douyin = rules.find(r => r.some(c => /Douyin/.test(c)));
+	ok(douyin && +douyin[douyin.length - 1].replace(/\D/g, '') >= 1,
+		`behaviour: the Douyin rule shows its hits (${douyin ? douyin.join(' | ') : 'no such rule'})`);
+}
+
 // ---------- users: add (one-time password once), disable, enable, reset ----------
 
 async function usersScenario(page) {
@@ -427,6 +441,7 @@ async function main() {
 			if (role === 'admin') {
 				await policyScenario(page).catch(e => ok(false, 'policy scenario: ' + e.message));
 				await hostsScenario(page).catch(e => ok(false, 'address book scenario: ' + e.message));
+				await behaviourScenario(page).catch(e => ok(false, 'behaviour scenario: ' + e.message));
 				await usersScenario(page).catch(e => ok(false, 'users scenario: ' + e.message));
 				await systemScenario(page).catch(e => ok(false, 'system scenario: ' + e.message));
 			}

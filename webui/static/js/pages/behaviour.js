@@ -1,11 +1,12 @@
 // behaviour.js - 上网行为: the behaviour rules in force with their hits,
 // the blocks held now (client, application, time left), and the engine's
-// figures (decisions, resets, block latency).
+// figures (decisions, resets, block latency); GET /behaviour (admin,
+// security; audited: the blocks name clients).
 import { h, replace } from '../dom.js';
 import { t } from '../i18n.js';
 import { get } from '../api.js';
 import { panel, table, stat, tag, emptyState } from '../ui.js';
-import { num, duration, endpoint, time } from '../format.js';
+import { num, duration, endpoint, time, ms } from '../format.js';
 
 // The behaviour { } block's rules from the policy text, with their lines.
 export function behaviourRules(text, name) {
@@ -72,25 +73,30 @@ export default {
 				{ id: 'latency' }),
 			] : emptyState({ title: t('bh.no_engine') }));
 
-			const hits = new Map(((bh && bh.rules) || []).map(r => [r.line, r.hits]));
-			const rules = (bh && bh.rules) || (pol ? behaviourRules(pol.text, pol.name) : []);
+			const hits = (bh && bh.hits) || {};
+			const rules = bh && bh.rules ? bh.rules : (pol ? behaviourRules(pol.text, pol.name) : []);
 			replace(rulesBox, table([
 				{ label: t('col.line'), value: r => r.line, class: 'mono nowrap' },
 				{ label: t('col.action'), value: r => tag(t('action.' + r.action), ACTION_KIND[r.action]) },
-				{ label: t('col.rule'), value: r => r.source, class: 'mono' },
-				{ label: t('col.hits'), value: r => hits.has(r.line) ? num(hits.get(r.line)) : '—', num: true },
-			], rules, { title: t('bh.no_rules'), hint: t('bh.no_rules_hint') }));
+				bh && bh.rules ? { label: t('bh.object'), value: r => r.object, class: 'mono' } :
+					{ label: t('col.rule'), value: r => r.source, class: 'mono' },
+				bh && bh.rules ? { label: t('bh.subject'), value: r => r.subject, class: 'mono' } : null,
+				bh && bh.rules ? { label: t('bh.schedule'), value: r => [r.schedule || t('bh.always'), r.rate ? ' · ' + r.rate : ''] } : null,
+				{ label: t('col.hits'), value: r => (r.line in hits ? num(hits[r.line]) : r.hits !== undefined ? num(r.hits) : '—'), num: true },
+			].filter(Boolean), rules, { title: t('bh.no_rules'), hint: t('bh.no_rules_hint') }));
 
 			if (bh && bh.blocks) {
-				const now = Date.now();
+				const at = Date.now();
+				const left = (x) => x.time_left_s !== undefined ? x.time_left_s - (Date.now() - at) / 1000 :
+					(ms(x.expires) - Date.now()) / 1000;
 				replace(blocksBox, table([
-					{ label: t('col.client'), value: x => x.host_name ? `${x.host_name} (${x.client})` : x.client, class: 'mono' },
-					{ label: t('col.owner'), value: x => x.owner },
+					{ label: t('col.client'), value: x => x.client, class: 'mono' },
 					{ label: t('col.server'), value: x => endpoint(x.server, x.port), class: 'mono' },
 					{ label: t('col.app'), value: x => x.app },
-					{ label: t('col.rule_line'), value: x => x.rule, class: 'mono' },
-					{ label: t('col.since'), value: x => time(x.since), class: 'nowrap' },
-					{ label: t('col.left'), value: x => x.expires ? duration((Date.parse(x.expires) - now) / 1000) : '—', num: true },
+					{ label: t('col.domain'), value: x => x.domain, class: 'ellipsis' },
+					{ label: t('col.rule_line'), value: x => x.rule, class: 'mono nowrap' },
+					{ label: t('bh.until'), value: x => time(x.expires), class: 'nowrap' },
+					{ label: t('col.left'), value: x => h('span', { class: 'left', 'data-left': left(x) }, duration(left(x))), num: true },
 				], bh.blocks, { title: t('bh.no_blocks'), hint: t('bh.no_blocks_hint') }));
 			} else {
 				replace(blocksBox, emptyState({
@@ -100,6 +106,6 @@ export default {
 			}
 		}
 		refresh();
-		ctx.every(5000, refresh);
+		ctx.every(15000, refresh);   // the blocks are personal data: each read is audited
 	},
 };
