@@ -5,7 +5,7 @@
 import { h, replace } from '../dom.js';
 import { t } from '../i18n.js';
 import { get } from '../api.js';
-import { panel, table, stat, tag, emptyState } from '../ui.js';
+import { panel, table, stat, tag, emptyState, two } from '../ui.js';
 import { num, duration, endpoint, time, ms } from '../format.js';
 
 // The behaviour { } block's rules from the policy text, with their lines.
@@ -44,6 +44,19 @@ export default {
 		replace(body, stats,
 			panel(t('bh.rules'), rulesBox, { id: 'rules' }),
 			panel(t('bh.blocks'), blocksBox, { id: 'blocks' }));
+
+		// who the clients are: the address book, read once (an audited read)
+		let book = null;
+		async function who() {
+			if (book === null) {
+				book = new Map();
+				try {
+					for (const x of (await get('hosts')).hosts || [])
+						book.set(x.address, x);
+				} catch (e) { /* shown by address only */ }
+			}
+			return book;
+		}
 
 		async function refresh() {
 			let st = null, pol = null, bh = null;
@@ -87,10 +100,14 @@ export default {
 
 			if (bh && bh.blocks) {
 				const at = Date.now();
+				const names = bh.blocks.length ? await who() : new Map();
 				const left = (x) => x.time_left_s !== undefined ? x.time_left_s - (Date.now() - at) / 1000 :
 					(ms(x.expires) - Date.now()) / 1000;
 				replace(blocksBox, table([
-					{ label: t('col.client'), value: x => x.client, class: 'mono' },
+					{ label: t('col.client'), value: (x) => {
+						const b = names.get(x.client);
+						return b ? two(b.name || x.client, [x.client, b.owner, b.department].filter(Boolean).join(' · ')) : x.client;
+					} },
 					{ label: t('col.server'), value: x => endpoint(x.server, x.port), class: 'mono' },
 					{ label: t('col.app'), value: x => x.app },
 					{ label: t('col.domain'), value: x => x.domain, class: 'ellipsis' },
