@@ -106,6 +106,7 @@ async function boot() {
 	whenUnauthorized(() => {
 		if (state.session) {
 			state.session = null;
+			state.status = null;
 			state.notice = t('login.expired');
 			render();
 		}
@@ -124,6 +125,8 @@ async function boot() {
 }
 
 function adopt(s) {
+	if (!state.session || !s || state.session.user !== s.user)
+		statusRefused = false;   // another user: ask again
 	state.session = s;
 	if (s && s.csrf)
 		setCsrf(s.csrf);
