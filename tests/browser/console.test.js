@@ -388,6 +388,25 @@ async function xssScenario(page, watcher) {
 	ok(csp.length === 0, `xss: no script refused by the CSP on those pages${csp.length ? ' (' + csp[0].slice(0, 120) + ')' : ''}`);
 }
 
+// ---------- the audit log: what the others did ----------
+
+async function auditScenario(page) {
+	await visit(page, 'audit');
+	await page.selectOption('#f-limit', '1000');
+	await page.click('#audit-filters [data-action=search]');
+	await page.waitForFunction(() => /\/ 2\d\d|\/ [3-9]\d\d|\/ \d{4}/.test(document.querySelector('#audit-count').textContent));
+	await page.fill('#f-q', 'access-log');
+	const rows = await page.$$eval('#audit-result tbody tr', (l) => l.map(x => x.textContent));
+	const sec = cfg.accounts.security.user;
+	ok(rows.some(r => r.includes(sec) && r.includes('access-log')),
+		`audit: the auditor finds ${sec}'s access-log searches (${rows.length} rows)`);
+	await page.fill('#f-q', 'policy');
+	const pol = await page.$$eval('#audit-result tbody tr', (l) => l.map(x => x.textContent));
+	ok(pol.some(r => r.includes(cfg.accounts.admin.user) && /policy (apply|confirm)/.test(r)),
+		`audit: ... and ${cfg.accounts.admin.user}'s policy apply and confirmation`);
+	await shot(page, 'zh-CN', 'audit-search');
+}
+
 // ---------- a password about to expire ----------
 
 // The report account's password as if changed 85 days ago (the daemon's
@@ -437,7 +456,9 @@ async function main() {
 			if (!(await rolePages(page, role, acct, watcher)))
 				continue;
 			if (role === 'report')
-				await expiryBanner(page);
+				await expiryBanner(page).catch(e => ok(false, 'expiry scenario: ' + e.message));
+			if (role === 'auditor')
+				await auditScenario(page).catch(e => ok(false, 'audit scenario: ' + e.message));
 			if (role === 'admin') {
 				await policyScenario(page).catch(e => ok(false, 'policy scenario: ' + e.message));
 				await hostsScenario(page).catch(e => ok(false, 'address book scenario: ' + e.message));

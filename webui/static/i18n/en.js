@@ -288,6 +288,7 @@ export default {
 	'al.empty_hint': 'Change the time range or the filters. Accesses are logged when their connection ends.',
 	'al.personal': 'The access log is personal data: every search and export is recorded in the audit log.',
 
+	'audit.filter_ph': 'Filter the rows: who, action or detail',
 	'audit.empty': 'No audit records in this period',
 	'audit.empty_hint': 'Change the time range.',
 

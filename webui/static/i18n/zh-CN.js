@@ -288,6 +288,7 @@ export default {
 	'al.empty_hint': '请调整时间范围或筛选条件。上网日志在连接结束时写入。',
 	'al.personal': '上网日志属于个人信息，每次查询和导出都记入审计日志。',
 
+	'audit.filter_ph': '在结果中筛选：操作人、操作或详情',
 	'audit.empty': '此时段没有审计记录',
 	'audit.empty_hint': '请调整时间范围。',
 

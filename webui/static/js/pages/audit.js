@@ -29,21 +29,34 @@ export default {
 		field(t('filter.limit'), select('limit', [['200', '200'], ['1000', '1000'], ['5000', '5000']], '200')),
 		h('div', { class: 'filter-actions' }, button(t('filter.search'), null, { type: 'submit', kind: 'primary', action: 'search' })));
 
+		let rows = [];
+		const q = input('q', { type: 'search', placeholder: t('audit.filter_ph'), class: 'input-wide' });
+		const count = h('span', { class: 'muted', id: 'audit-count' });
+		q.addEventListener('input', () => draw());
+		function draw() {
+			const w = q.value.trim().toLowerCase();
+			const shown = w ? rows.filter(x => [x.who, x.action, detail(x.detail)].some(v => v && String(v).toLowerCase().includes(w))) : rows;
+			count.textContent = t('hosts.count', { n: shown.length, all: rows.length });
+			replace(result, table([
+				{ label: t('col.time'), value: x => time(x.ts), class: 'nowrap' },
+				{ label: t('col.who'), value: x => x.who },
+				{ label: t('col.action'), value: x => x.action },
+				{ label: t('col.detail'), value: x => detail(x.detail), class: 'mono wrap' },
+			], shown, { title: t('audit.empty'), hint: t('audit.empty_hint') }));
+		}
+
 		async function load() {
 			try {
 				const r = await get('audit', filters);
 				ctx.clearError();
-				replace(result, table([
-					{ label: t('col.time'), value: x => time(x.ts), class: 'nowrap' },
-					{ label: t('col.who'), value: x => x.who },
-					{ label: t('col.action'), value: x => x.action },
-					{ label: t('col.detail'), value: x => detail(x.detail), class: 'mono wrap' },
-				], r.audit, { title: t('audit.empty'), hint: t('audit.empty_hint') }));
+				rows = r.audit || [];
+				draw();
 			} catch (e) {
 				ctx.error(e);
 			}
 		}
-		replace(body, panel(null, form, { class: 'panel-filters' }), panel(null, result, { id: 'audit' }));
+		replace(body, panel(null, form, { class: 'panel-filters' }),
+			panel(null, [h('div', { class: 'toolbar' }, q, count), result], { id: 'audit' }));
 		load();
 	},
 };
