@@ -130,9 +130,19 @@ export default {
 			prev = cur;
 		}
 
+		let downSig = '';
 		function drawStats(st, last, nblocks) {
 			measure(st);
 			const ifs = (st && st.interfaces) || [];
+			const down = ifs.filter(i => i.state === 'down');
+			const sig = down.map(i => i.name).join(',');
+			if (sig !== downSig) {
+				downSig = sig;
+				if (down.length)
+					ctx.notice('error', t('dash.iface_down', { names: sig, at: time(down[0].down_since) }));
+				else
+					ctx.clearError();
+			}
 			const drops = ifs.reduce((a, i) => a + (i.kernel_dropped || 0) + (i.interface_dropped || 0), 0);
 			const pol = st && st.policy;
 			const db = st && st.database;

@@ -4,7 +4,7 @@
 import { h, replace } from '../dom.js';
 import { t } from '../i18n.js';
 import { get } from '../api.js';
-import { panel, table, tag, stat } from '../ui.js';
+import { panel, table, tag, stat, two } from '../ui.js';
 import { bytes, num, time, duration } from '../format.js';
 
 function kv(pairs) {
@@ -40,8 +40,9 @@ export default {
 				stat(t('sys.records_dropped'), num(s.records_dropped || 0), null, { id: 'records', kind: s.records_dropped ? 'bad' : null }));
 			replace(ifs, table([
 				{ label: t('col.iface'), value: i => h('strong', {}, i.name) },
-				{ label: t('col.state'), value: i => (i.state || i.up !== undefined) ?
-					tag(i.state ? i.state : (i.up ? 'up' : 'down'), (i.state === 'up' || i.up) ? 'ok' : 'bad') : tag(t('sys.capturing'), 'ok') },
+				{ label: t('col.state'), value: i => i.state === 'down' ?
+					two(tag(t('sys.down'), 'bad'), [i.down_since ? t('sys.down_since', { at: time(i.down_since) }) : '', i.last_error || ''].filter(Boolean).join(' · ')) :
+					tag(t('sys.capturing'), 'ok') },
 				{ label: t('col.packets'), value: i => num(i.packets), num: true },
 				{ label: t('col.bytes'), value: i => bytes(i.bytes), num: true },
 				{ label: t('sys.kernel_dropped'), value: i => num(i.kernel_dropped), num: true, class: 'drops' },
