@@ -429,6 +429,17 @@ async function expiryBanner(page) {
 	await page.waitForSelector('#page-body[data-page="account"] #password-form');
 	ok(!!(await page.$('#expiry-banner')), 'report: its link leads to the password change, the warning stays on that page too');
 	await shot(page, 'zh-CN', 'password-expiry');
+	const acct = cfg.accounts.report, next = 'Zl-Report-2027?';
+	await page.fill('#f-old', acct.password);
+	await page.fill('#f-new', next);
+	await page.fill('#f-again', next);
+	const met = await page.$$eval('#password-form .rule.met', (l) => l.length);
+	ok(met === 4, `report: the four rules show as met while typing (${met})`);
+	await page.click('[data-action=change-password]');
+	await page.waitForSelector('#password-alerts .banner-ok');
+	acct.password = next;
+	await page.waitForSelector('#expiry-banner', { state: 'detached', timeout: 5000 }).catch(() => {});
+	ok(!(await page.$('#expiry-banner')), 'report: the password changed on the account page, the warning goes');
 }
 
 // ---------- main ----------

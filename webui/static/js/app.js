@@ -285,7 +285,7 @@ function drawGlobalBanners() {
 		out.push(h('div', { id: 'pending-banner' }, banner('warn', text, tools)));
 	}
 	if (typeof s.password_expires_days === 'number' && s.password_expires_days <= 7) {
-		out.push(h('div', { id: 'expiry-banner' }, banner('info', s.password_expires_days <= 0 ?
+		out.push(h('div', { id: 'expiry-banner' }, banner('warn', s.password_expires_days <= 0 ?
 			t('expiry.today') : t('expiry.text', { n: s.password_expires_days }),
 		h('a', { href: '#/account', class: 'banner-link' }, t('expiry.change')))));
 	}

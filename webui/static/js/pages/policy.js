@@ -162,7 +162,7 @@ export default {
 			try {
 				const r = await post('policy/apply', req);
 				ed.mark([]);
-				replace(out, ctxBanner('ok', t('policy.applied', { v: r.version, rules: num(r.rules), ms: r.apply_ms })));
+				replace(out, ctxBanner('ok', t('policy.applied', { v: r.version, rules: num(r.rules), ms: typeof r.apply_ms === 'number' ? r.apply_ms.toFixed(1) : '—' })));
 				comment.value = '';
 				await load();
 				ctx.refreshStatus();
