@@ -244,7 +244,20 @@ async function policyScenario(page) {
 	const st1 = await apiJson(page, 'policy');
 	ok(gone && st1.state === 'confirmed' && st1.version === st0.version,
 		`policy: confirmed from the banner; the banner goes (${st1.state}, v${st1.version})`);
+	// applied again, then reverted from the banner: the change is gone
 	await visit(page, 'policy');
+	await page.waitForFunction(() => document.querySelector('#policy-text').value.includes('console test'));
+	const kept = await page.inputValue('#policy-text');
+	await page.fill('#policy-text', kept + '# to be reverted\n');
+	await page.selectOption('#f-confirm', '60');
+	await page.click('[data-action=apply]');
+	await page.click('[data-action=modal-ok]');
+	await page.waitForSelector('#pending-banner', { timeout: 10000 });
+	await page.click('[data-action=pending-revert]');
+	await page.waitForSelector('#pending-banner', { state: 'detached', timeout: 10000 }).catch(() => {});
+	const st2 = await apiJson(page, 'policy');
+	ok(!(await page.$('#pending-banner')) && st2.state !== 'pending' && !st2.text.includes('to be reverted'),
+		`policy: another version reverted from the banner: the change is gone (${st2.state}, v${st2.version})`);
 	await page.click('[data-tab=history]');
 	await page.waitForSelector('[data-panel=history] table');
 	const hist = await page.textContent('[data-panel=history] table');
