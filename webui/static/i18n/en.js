@@ -140,7 +140,6 @@ export default {
 	'col.address': 'Address',
 	'col.mac': 'MAC address',
 	'col.seen_at': 'Addresses now',
-	'col.since': 'Since',
 	'col.left': 'Time left',
 	'col.iface': 'Interface',
 
@@ -167,7 +166,6 @@ export default {
 	'dash.no_departments': 'No figures by department yet',
 	'dash.no_departments_hint': 'Upload the address book to see traffic by department.',
 	'dash.no_blocks': 'No blocks in the last hour',
-	'dash.no_behaviour': 'Behaviour management is not running',
 	'dash.blocks_active_hint': 'since start: {n}',
 	'dash.now_rate': 'Throughput now',
 	'dash.now_rate_sub': 'down {down} · up {up}',

@@ -140,7 +140,6 @@ export default {
 	'col.address': '地址',
 	'col.mac': 'MAC 地址',
 	'col.seen_at': '当前对应地址',
-	'col.since': '开始时间',
 	'col.left': '剩余时间',
 	'col.iface': '接口',
 
@@ -167,7 +166,6 @@ export default {
 	'dash.no_departments': '暂无部门统计',
 	'dash.no_departments_hint': '上传地址簿后，流量将按部门汇总。',
 	'dash.no_blocks': '最近 1 小时没有阻断',
-	'dash.no_behaviour': '上网行为管理未启用',
 	'dash.blocks_active_hint': '启动以来 {n} 次',
 	'dash.now_rate': '当前速率',
 	'dash.now_rate_sub': '下行 {down} · 上行 {up}',
