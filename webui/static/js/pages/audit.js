@@ -2,7 +2,7 @@
 import { h, replace } from '../dom.js';
 import { t } from '../i18n.js';
 import { get } from '../api.js';
-import { panel, table, field, input, button, values, select } from '../ui.js';
+import { panel, table, field, input, button, values, select, tag } from '../ui.js';
 import { time, inputToUtc } from '../format.js';
 
 function detail(d) {
@@ -40,7 +40,7 @@ export default {
 			replace(result, table([
 				{ label: t('col.time'), value: x => time(x.ts), class: 'nowrap' },
 				{ label: t('col.who'), value: x => x.who },
-				{ label: t('col.action'), value: x => x.action },
+				{ label: t('col.action'), value: x => (/refused|failed|locked/.test(x.action || '') ? tag(x.action, 'bad') : x.action) },
 				{ label: t('col.detail'), value: x => detail(x.detail), class: 'mono wrap' },
 			], shown, { title: t('audit.empty'), hint: t('audit.empty_hint') }));
 		}
