@@ -221,15 +221,24 @@ static void judge_level(struct zl_crit *c, const struct zl_sitecheck_opts *o, in
 
 /*
  * The national indicator's degradation ratio: (v6 - v4) / v4 of the
- * connect times, medians over the tries. Connect times on a LAN are a
- * millisecond or less, where timer and scheduling noise is larger than
- * any difference of path: a difference under degradation_floor_ms passes.
+ * connect times. Connect times on a LAN are a millisecond or less, where
+ * timer and scheduling noise is larger than any difference of path: a
+ * difference under degradation_floor_ms passes.
  */
+int zl_sitecheck_degradation(double v4_ms, double v6_ms, const struct zl_sitecheck_opts *o,
+			     double *ratio)
+{
+	*ratio = v4_ms > 0 ? (v6_ms - v4_ms) / v4_ms : 0;
+	return *ratio <= o->max_degradation || v6_ms - v4_ms < o->degradation_floor_ms;
+}
+
+/* medians over the tries */
 static void judge_perf(struct zl_sitecheck_result *r, const struct zl_sitecheck_opts *o,
 		       struct home *h)
 {
 	struct zl_crit *c = &r->c[ZL_SC_PERF];
 	double v4, v6, ratio;
+	int ok;
 
 	if (!h->nconn[1] || !h->nconn[0]) {
 		verdict(c, 0, "no %s connection to compare", h->nconn[1] ? "IPv4" : "IPv6");
@@ -238,11 +247,9 @@ static void judge_perf(struct zl_sitecheck_result *r, const struct zl_sitecheck_
 	}
 	v4 = median(h->connect[0], h->nconn[0]);
 	v6 = median(h->connect[1], h->nconn[1]);
-	ratio = v4 > 0 ? (v6 - v4) / v4 : 0;
-	verdict(c, ratio <= o->max_degradation || v6 - v4 < o->degradation_floor_ms,
-		"%+.1f%% (IPv4 %.1f ms, IPv6 %.1f ms connect)%s", ratio * 100, v4, v6,
-		ratio > o->max_degradation && v6 - v4 < o->degradation_floor_ms ?
-		", within the measurement floor" : "");
+	ok = zl_sitecheck_degradation(v4, v6, o, &ratio);
+	verdict(c, ok, "%+.1f%% (IPv4 %.2f ms, IPv6 %.2f ms to connect)%s", ratio * 100, v4, v6,
+		ok && ratio > o->max_degradation ? ", under the measurement floor" : "");
 	json_object_set_new(c->detail, "ratio", json_real(ratio));
 	json_object_set_new(c->detail, "v4_connect_ms", json_real(v4));
 	json_object_set_new(c->detail, "v6_connect_ms", json_real(v6));

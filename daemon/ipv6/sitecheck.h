@@ -77,6 +77,14 @@ int zl_sitecheck_ok(const struct zl_sitecheck_result *r, enum zl_sitecrit c,
  */
 json_t *zl_sitecheck_json(const struct zl_sitecheck_result *r);
 
+/*
+ * The degradation criterion on its own: *ratio = (v6 - v4) / v4 of the
+ * connect times; 1 when it passes (at most max_degradation, or a
+ * difference under degradation_floor_ms).
+ */
+int zl_sitecheck_degradation(double v4_ms, double v6_ms, const struct zl_sitecheck_opts *o,
+			     double *ratio);
+
 /* id, English and Chinese name of a criterion */
 const char *zl_sitecheck_crit_id(enum zl_sitecrit c);
 const char *zl_sitecheck_crit_name(enum zl_sitecrit c);

@@ -129,6 +129,23 @@ static void test_daily(void)
 	   "after 23:00 on 31 December: 1 January");
 }
 
+static void test_degradation(void)
+{
+	struct zl_sitecheck_opts o;
+	double r;
+
+	zl_sitecheck_opts_default(&o);
+	ok(zl_sitecheck_degradation(20, 21, &o, &r) && r > 0.049 && r < 0.051,
+	   "degradation: IPv6 1 ms slower of 20 is +5%%, passes");
+	ok(!zl_sitecheck_degradation(20, 30, &o, &r) && r > 0.499 && r < 0.501,
+	   "IPv6 10 ms slower of 20 is +50%%, fails");
+	ok(zl_sitecheck_degradation(40, 30, &o, &r) && r < -0.249 && r > -0.251,
+	   "IPv6 faster is a negative ratio, passes");
+	ok(zl_sitecheck_degradation(0.2, 0.9, &o, &r) && r > 3.49 && r < 3.51,
+	   "+350%% of 0.2 ms is under the 5 ms floor, passes");
+	ok(!zl_sitecheck_degradation(1, 7, &o, &r), "6 ms more on 1 ms fails");
+}
+
 static void test_on_demand(struct zl_siterunner *r, struct seen *s)
 {
 	char url[64];
@@ -181,6 +198,7 @@ int main(void)
 	char url[64];
 
 	test_daily();
+	test_degradation();
 	zl_sitecheck_global_init();
 	lfd = socket(AF_INET, SOCK_STREAM, 0);
 	if (lfd < 0 || bind(lfd, (struct sockaddr *)&sa, sizeof(sa)) || listen(lfd, 16) ||
