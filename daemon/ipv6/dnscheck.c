@@ -52,6 +52,17 @@ void zl_dns_aaaa(const char *host, struct zl_addrs *out)
 	freeaddrinfo(res);
 }
 
+static int same_name(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+
+	if (la && a[la - 1] == '.')
+		la--;
+	if (lb && b[lb - 1] == '.')
+		lb--;
+	return la == lb && !strncasecmp(a, b, la);
+}
+
 /* The zone: the nearest name at or above host that has NS records. */
 static int find_ns(res_state st, const char *host, char *zone, size_t zlen,
 		   char ns[MAX_NS][NS_MAXDNAME], int *n)
@@ -66,7 +77,9 @@ static int find_ns(res_state st, const char *host, char *zone, size_t zlen,
 		if (len > 0 && ns_initparse(buf, len, &m) == 0) {
 			for (int i = 0; i < ns_msg_count(m, ns_s_an) && *n < MAX_NS; i++) {
 				ns_rr rr;
-				if (ns_parserr(&m, ns_s_an, i, &rr) || ns_rr_type(rr) != ns_t_ns)
+				/* the name's own NS: not those of a CNAME's target */
+				if (ns_parserr(&m, ns_s_an, i, &rr) || ns_rr_type(rr) != ns_t_ns ||
+				    !same_name(ns_rr_name(rr), name))
 					continue;
 				if (dn_expand(ns_msg_base(m), ns_msg_end(m), ns_rr_rdata(rr),
 					      ns[*n], NS_MAXDNAME) > 0)
