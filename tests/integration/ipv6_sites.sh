@@ -51,7 +51,10 @@ ip netns exec $INET /usr/sbin/dnsmasq --conf-file=/dev/null --no-resolv --no-hos
 	--host-record=ns1.gov.example,$A4.45,$A6:45 \
 	--host-record=ns2.gov.example,$A4.45 \
 	--dns-rr=gov.example,2,"$(wire ns1.gov.example)" \
-	--dns-rr=gov.example,2,"$(wire ns2.gov.example)" </dev/null
+	--dns-rr=gov.example,2,"$(wire ns2.gov.example)" \
+	--host-record=www.mute.example,$A4.44,$A6:44 \
+	--host-record=ns.mute.example,$A4.44,$A6:44 \
+	--dns-rr=mute.example,2,"$(wire ns.mute.example)" </dev/null
 ok $? "the test's name server started"
 # fin1 asks it (ip netns exec takes /etc/netns/NS/resolv.conf; lab down removes it)
 printf 'nameserver %s\nnameserver %s\noptions timeout:2 attempts:2\n' $A4.45 $A6:45 \
@@ -222,6 +225,17 @@ for want in "✓ AAAA 记录" "✓ 首页 IPv6 访问" "✓ 内容一致性" "�
 	grep -qF "$want" "$WORK/text.out" || { diag "missing: $want"; n=1; }
 done
 ok $(( n || st != 1 )) "text output: each criterion in Chinese and English with ✓/✗, the links not ready, exit 1"
+
+# ---- name servers that do not answer over IPv6 (mute.example's has AAAA,
+# but nothing listens on port 53 there), found above the host's name
+check mute http://www.mute.example/ --interval-ms 50 --max-pages 0
+[ "$(field mute '(c["ns"]["ok"], c["ns"]["zone"], c["ns"]["total"], c["ns"]["with_aaaa"], c["ns"]["answered"])')" = "(False, 'mute.example', 1, 1, 0)" ]
+ok $? "mute.example: its name server has AAAA but does not answer over IPv6: $(field mute 'c["ns"]["reason"]')"
+
+# ---- TLS is verified: without the lab's CA the homepage does not count
+check untrusted https://ready.gov.example/ --interval-ms 50 --max-pages 0
+[ "$(field untrusted '(c["homepage_v6"]["ok"], "certificate" in c["homepage_v6"]["reason"])')" = "(False, True)" ]
+ok $? "an untrusted certificate fails the homepage: $(field untrusted 'c["homepage_v6"]["reason"]')"
 
 # ---- bad input
 inns fin1 "$ZHULANCTL" ipv6 check ftp://ready.gov.example/ > /dev/null 2> "$WORK/bad.err"

@@ -186,6 +186,34 @@ static void test_on_demand(struct zl_siterunner *r, struct seen *s)
 	is_int(ival(s->j, "requests"), 5, "the result counts them");
 }
 
+/*
+ * The daily run: a time zone (POSIX TZ, offsets to the second) in which
+ * it is now three seconds to the hour, and a runner whose hour is the next.
+ */
+static void test_daily_run(const struct zl_sitecheck_opts *o, const char *url)
+{
+	struct seen s = { 0 };
+	struct zl_siterunner *r;
+	time_t now = time(NULL);
+	long off = ((3597 - now % 3600) % 3600 + 3600) % 3600;
+	int hour = (int)(((now + off) / 3600 + 1) % 24);
+	char tz[64];
+	const char *sites[] = { url };
+
+	snprintf(tz, sizeof(tz), "ZLT-%02ld:%02ld:%02ld", off / 3600, off / 60 % 60, off % 60);
+	setenv("TZ", tz, 1);
+	tzset();
+	r = zl_siterunner_new(hour, o, on_result, &s);
+	zl_siterunner_set_sites(r, sites, 1);
+	ok(!wait_calls(&s, 1, 1), "daily at %02d:00 (TZ=%s): nothing before the hour", hour, tz);
+	ok(wait_calls(&s, 1, 15), "the site is checked at the hour, unasked");
+	is_str(s.url, url, "that site");
+	zl_siterunner_free(r);
+	json_decref(s.j);
+	unsetenv("TZ");
+	tzset();
+}
+
 int main(void)
 {
 	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
@@ -235,6 +263,9 @@ int main(void)
 	ok(ms < 2000, "stopping does not wait for the slow site (%ld ms)", ms);
 	is_int(s.calls, 2, "a cancelled check gives no result");
 	json_decref(s.j);
+
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/", port);
+	test_daily_run(&o, url);
 	close(lfd);
 	return done_testing();
 }
