@@ -14,6 +14,7 @@
  *   zhulanctl policy apply FILE [--confirm SECONDS] [--comment TEXT]
  *   zhulanctl policy diff FILE | confirm | rollback [VERSION] | history
  *   zhulanctl policy show [--counters]
+ *   zhulanctl [--json] ipv6 check URL          (ctl_ipv6.c)
  *
  * Exit status: 0 ok, 1 the daemon refused the request, 2 usage error or
  * the daemon is not running.
@@ -32,6 +33,7 @@
 #include "bundle.h"
 #include "ctl_users.h"
 #include "classify.h"
+#include "ctl_ipv6.h"
 #include "flat.h"
 #include "policy.h"
 
@@ -354,7 +356,9 @@ static void usage(FILE *o)
 "       zhulanctl [-s SOCKET] [--json] policy show [--counters]\n"
 "       zhulanctl [-s SOCKET] [--json] hosts import FILE.csv | hosts list\n"
 "       zhulanctl [-s SOCKET] [--json] users add NAME --role ROLE | list (root only)\n"
-"       zhulanctl [-s SOCKET] users disable|enable|passwd|reset-2fa NAME (root only)\n");
+"       zhulanctl [-s SOCKET] users disable|enable|passwd|reset-2fa NAME (root only)\n"
+
+"       zhulanctl [--json] ipv6 check URL [--interval-ms N] [--max-pages N] [--cacert FILE]\n");
 }
 
 static int hook_app(const char *name, char *suggest, size_t n, void *ud)
@@ -792,6 +796,8 @@ int main(int argc, char **argv)
 			argc -= optind;
 			argv += optind;
 			optind = 0;
+			if (!strcmp(cmd, "ipv6"))   /* its own options: ctl_ipv6.c */
+				return zl_ctl_ipv6(json, argc, argv);
 		}
 	}
 	if (since)
