@@ -14,13 +14,16 @@ ZHULAN_WEB=${ZHULAN_WEB:-$(dirname "$ZHULAN")/zhulan-web}
 CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
 NODE=${NODE:-$(command -v node || command -v nodejs)}
 BROWSER_DIR="$top_srcdir/tests/browser"
-[ -x "$ZHULAN_WEB" ] || skip_all "zhulan-web is not built ($ZHULAN_WEB)"
-[ -x "$CHROMIUM" ] || skip_all "chromium not installed (packaging/install-deps installs it)"
-[ -n "$NODE" ] || skip_all "node not installed (packaging/install-deps installs nodejs)"
-command -v oathtool >/dev/null || skip_all "oathtool not installed"
+# packaging/install-deps installs all of these: a missing one is a failure,
+# never a silent skip of the console's only browser test
+missing() { echo "not ok 1 - $*"; echo "1..1"; exit 1; }
+[ -x "$ZHULAN_WEB" ] || missing "zhulan-web is not built ($ZHULAN_WEB)"
+[ -x "$CHROMIUM" ] || missing "chromium not installed (packaging/install-deps installs it)"
+[ -n "$NODE" ] || missing "node not installed (packaging/install-deps installs nodejs)"
+command -v oathtool >/dev/null || missing "oathtool not installed"
 if [ ! -d "$BROWSER_DIR/node_modules/playwright-core" ]; then
 	(cd "$BROWSER_DIR" && npm ci --no-audit --no-fund >/dev/null 2>&1) ||
-		skip_all "tests/browser: npm ci failed (playwright-core not installed)"
+		missing "tests/browser: npm ci failed (playwright-core not installed)"
 fi
 LAB="$top_srcdir/packaging/lab"
 P=zlc$$
