@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 
 #include <sqlite3.h>
 
@@ -621,6 +622,7 @@ int zl_store_audit(struct zl_store *s, const char *who, const char *action, cons
 
 void zl_store_stats(struct zl_store *s, struct zl_store_stats *st)
 {
+	struct statvfs vfs;
 	struct stat sb;
 
 	memset(st, 0, sizeof(*st));
@@ -641,6 +643,11 @@ void zl_store_stats(struct zl_store *s, struct zl_store_stats *st)
 		st->db_bytes += (uint64_t)sb.st_size;
 	if (stat(s->wal_path, &sb) == 0)
 		st->db_bytes += (uint64_t)sb.st_size;
+	st->retention_days = __atomic_load_n(&s->retention_days, __ATOMIC_RELAXED);
+	if (statvfs(s->path, &vfs) == 0) {
+		st->disk_free = (uint64_t)vfs.f_bavail * vfs.f_frsize;
+		st->disk_total = (uint64_t)vfs.f_blocks * vfs.f_frsize;
+	}
 }
 
 void zl_store_set_retention(struct zl_store *s, unsigned days)

@@ -61,6 +61,8 @@ struct zl_store_stats {
 	char last_error[256];               /* the last write error, kept after recovery */
 	uint64_t pending;                   /* records in the queue now */
 	uint64_t purged_rows;               /* rows purged from every table (flows too) */
+	unsigned retention_days;            /* rows older are purged */
+	uint64_t disk_free, disk_total;     /* bytes of the database's file system (statvfs) */
 };
 
 /*
