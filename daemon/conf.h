@@ -30,6 +30,11 @@ struct zl_conf {
 	unsigned timeout_tcp, timeout_tcp_closed, timeout_udp, timeout_other;
 	unsigned sensor_down_watchdog; /* seconds an interface may be down before the
 					* systemd watchdog pings stop; 0: never */
+	/* the IPv6 measurement (store_ipv6.h) */
+	unsigned ipv6_target_traffic; /* national target, % of traffic over IPv6 (27) */
+	unsigned ipv6_target_portals; /* national target, % of portals IPv6-ready (100) */
+	char *ipv6_clients;           /* county client prefixes behind routers ("") */
+	char *ipv6_internal;          /* the internal zone: the county's servers ("") */
 };
 
 /* Fill c with the defaults (allocated; free with zl_conf_free). */

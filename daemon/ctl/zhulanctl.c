@@ -30,6 +30,7 @@
 #include <jansson.h>
 
 #include "bundle.h"
+#include "ctl_ipv6_stats.h"
 #include "ctl_users.h"
 #include "classify.h"
 #include "flat.h"
@@ -354,7 +355,8 @@ static void usage(FILE *o)
 "       zhulanctl [-s SOCKET] [--json] policy show [--counters]\n"
 "       zhulanctl [-s SOCKET] [--json] hosts import FILE.csv | hosts list\n"
 "       zhulanctl [-s SOCKET] [--json] users add NAME --role ROLE | list (root only)\n"
-"       zhulanctl [-s SOCKET] users disable|enable|passwd|reset-2fa NAME (root only)\n");
+"       zhulanctl [-s SOCKET] users disable|enable|passwd|reset-2fa NAME (root only)\n"
+"       zhulanctl [-s SOCKET] [--json] ipv6 [hosts|services] [--department D]\n");
 }
 
 static int hook_app(const char *name, char *suggest, size_t n, void *ud)
@@ -812,6 +814,9 @@ int main(int argc, char **argv)
 		return hosts(sock, json, argc - optind, argv + optind);
 	if (!strcmp(cmd, "users"))
 		return zl_ctl_users(sock, json, argc - optind, argv + optind, role, call_body);
+	if (!strcmp(cmd, "ipv6"))
+		return zl_ctl_ipv6_stats(sock, json, argc - optind, argv + optind, department,
+					 call_body);
 	pos = optind < argc ? argv[optind++] : NULL;
 	if (optind < argc || (pos && strcmp(cmd, "top"))) {
 		fprintf(stderr, "zhulanctl: unexpected argument \"%s\"\n", optind < argc ? argv[optind] : pos);
