@@ -127,6 +127,22 @@ static void svc_rows(const char *title, json_t *a)
 	}
 }
 
+static void print_apps(json_t *a)
+{
+	json_t *s;
+	size_t i;
+	char b4[32], b6[32];
+
+	printf("by application:\n");
+	json_array_foreach(a, i, s) {
+		bytes(ji(s, "bytes_ipv4", NULL), b4, sizeof(b4));
+		bytes(ji(s, "bytes_ipv6", NULL), b6, sizeof(b6));
+		printf("  %-20s %5lld names (%lld with AAAA, %lld without)  IPv4 %10s  IPv6 %10s  "
+		       "%.2f%%\n", js(s, "app"), ji(s, "services", NULL), ji(s, "with_aaaa", NULL),
+		       ji(s, "without_aaaa", NULL), b4, b6, jr(s, "bytes_ipv6_share", NULL));
+	}
+}
+
 static void print_services(json_t *j)
 {
 	printf("services from %s to %s\n", js(j, "from"), js(j, "to"));
@@ -135,6 +151,7 @@ static void print_services(json_t *j)
 	svc_rows("without AAAA (the provider's to do):",
 		 json_object_get(json_object_get(j, "todo"), "no_aaaa"));
 	svc_rows("internal servers' names:", json_object_get(j, "internal"));
+	print_apps(json_object_get(j, "apps"));
 }
 
 int zl_ctl_ipv6_stats(const char *sock, int json, int argc, char **argv, const char *department,

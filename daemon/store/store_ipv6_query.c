@@ -71,6 +71,17 @@ static const char *const state_names[ST_N] = {
 #define INTERNAL "max(internal)"
 #define ANY "sum(v4_bytes) + sum(v6_bytes) > 0 AND NOT max(internal)"
 
+/* External services grouped by application (its last part: Bilibili for
+ * TLS.Bilibili and QUIC.Bilibili). */
+#define APPS_SQL \
+	"SELECT " ACCESS_APP_NAME " AS a, count(*), sum(aaaa), sum(none), sum(b4), sum(b6) FROM" \
+	" (SELECT name, max(app) AS app, max((rr >> 1) & 1) AS aaaa," \
+	"  max((rr >> 2) & 1) AND NOT max((rr >> 1) & 1) AS none," \
+	"  sum(v4_bytes) AS b4, sum(v6_bytes) AS b6" \
+	"  FROM ipv6_svc_day WHERE day BETWEEN :from AND :to GROUP BY name" \
+	"  HAVING " ANY ")" \
+	" GROUP BY a ORDER BY sum(b4) + sum(b6) DESC, a LIMIT :limit"
+
 struct fig {
 	char dept[ZL_ADDRBOOK_TEXT_MAX + 1];
 	int64_t n[ST_N];
@@ -356,11 +367,39 @@ static json_t *svc_list(struct zl_store *s, sqlite3 *db, const char *sql, int64_
 	return zl_st_rdone(s, db, st, rc, a, err, errlen);
 }
 
+static json_t *app_list(struct zl_store *s, sqlite3 *db, int64_t from, int64_t to,
+			unsigned limit, char *err, size_t errlen)
+{
+	sqlite3_stmt *st = zl_st_rprepare(s, db, APPS_SQL, err, errlen);
+	json_t *a = json_array();
+	int rc;
+
+	if (!st) {
+		json_decref(a);
+		return NULL;
+	}
+	zl_st_bind_int(st, ":from", from);
+	zl_st_bind_int(st, ":to", to);
+	zl_st_bind_int(st, ":limit", limit);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int64_t b4 = sqlite3_column_int64(st, 4), b6 = sqlite3_column_int64(st, 5);
+
+		json_array_append_new(a, json_pack("{s:o, s:I, s:I, s:I, s:I, s:I, s:f}",
+			"app", zl_st_jtext(sqlite3_column_text(st, 0)),
+			"services", (json_int_t)sqlite3_column_int64(st, 1),
+			"with_aaaa", (json_int_t)sqlite3_column_int64(st, 2),
+			"without_aaaa", (json_int_t)sqlite3_column_int64(st, 3),
+			"bytes_ipv4", (json_int_t)b4, "bytes_ipv6", (json_int_t)b6,
+			"bytes_ipv6_share", pct(b6, b4 + b6)));
+	}
+	return zl_st_rdone(s, db, st, rc, a, err, errlen);
+}
+
 json_t *zl_store_ipv6_services(struct zl_store *s, int64_t from_day, int64_t to_day,
 			       unsigned limit, char *err, size_t errlen)
 {
 	sqlite3 *db = zl_st_rget(s);
-	json_t *all, *v4, *none = NULL, *internal = NULL, *out = NULL;
+	json_t *all, *v4, *none = NULL, *internal = NULL, *apps = NULL, *out = NULL;
 	char f[32], t[32];
 
 	all = svc_list(s, db, SVC_SQL(ANY, "sum(v4_bytes) + sum(v6_bytes) DESC, name"),
@@ -371,18 +410,20 @@ json_t *zl_store_ipv6_services(struct zl_store *s, int64_t from_day, int64_t to_
 			     from_day, to_day, limit, err, errlen) : NULL;
 	internal = none ? svc_list(s, db, SVC_SQL(INTERNAL, "sum(v4_bytes) + sum(v6_bytes) DESC, name"),
 				   from_day, to_day, limit, err, errlen) : NULL;
+	apps = internal ? app_list(s, db, from_day, to_day, limit, err, errlen) : NULL;
 	zl_st_rput(s, db);
-	if (internal) {
+	if (apps) {
 		day_text(from_day, f, sizeof(f));
 		day_text(to_day, t, sizeof(t));
-		out = json_pack("{s:s, s:s, s:o, s:{s:o, s:o}, s:o}", "from", f, "to", t,
-				"services", all, "todo", "aaaa_over_ipv4", v4, "no_aaaa", none,
-				"internal", internal);
+		out = json_pack("{s:s, s:s, s:o, s:o, s:{s:o, s:o}, s:o}", "from", f, "to", t,
+				"services", all, "apps", apps, "todo", "aaaa_over_ipv4", v4,
+				"no_aaaa", none, "internal", internal);
 		return out;
 	}
 	json_decref(all);
 	json_decref(v4);
 	json_decref(none);
+	json_decref(internal);
 	return NULL;
 }
 

@@ -218,6 +218,14 @@ static void check_lists(struct zl_store *s, int64_t day)
 	ok(json_is_true(path(v4, "1.reached_over_ipv6")), "which was reached over IPv6 too");
 	is_str(jstr(o, "todo.no_aaaa.0.name"), "noaaaa.example", "the one without AAAA");
 	is_str(jstr(o, "todo.no_aaaa.0.aaaa"), "no", "aaaa: no");
+	h = find(json_object_get(o, "apps"), "app", "Bilibili");
+	ok(h && jint(h, "services") == 1 && jint(h, "with_aaaa") == 1 && jint(h, "bytes_ipv4") == 5000,
+	   "grouped by application: Bilibili (of TLS.Bilibili), one name with AAAA, 5000 bytes");
+	h = find(json_object_get(o, "apps"), "app", "TLS");
+	ok(h && jint(h, "services") == 1 && json_real_value(json_object_get(h, "bytes_ipv6_share")) == 25.0,
+	   "TLS: both.example, a quarter over IPv6");
+	h = find(json_object_get(o, "apps"), "app", "HTTP");
+	ok(h && jint(h, "without_aaaa") == 1, "HTTP: the name without AAAA");
 	is_int(json_array_size(path(o, "internal")), 2, "two internal names");
 	is_str(jstr(o, "internal.0.name"), "www.county.example", "internal by bytes");
 	ok(json_is_true(path(o, "internal.0.reached_over_ipv6")), "served over IPv6");
