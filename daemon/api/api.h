@@ -142,5 +142,6 @@ enum MHD_Result zl_api_ipv6(struct zl_api_req *r);         /* api_ipv6.c */
 enum MHD_Result zl_api_ipv6_hosts(struct zl_api_req *r);
 enum MHD_Result zl_api_ipv6_services(struct zl_api_req *r);
 enum MHD_Result zl_api_ipv6_trend(struct zl_api_req *r);
+enum MHD_Result zl_api_ipv6_snapshot(struct zl_api_req *r);
 
 #endif

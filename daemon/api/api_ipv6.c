@@ -101,3 +101,21 @@ enum MHD_Result zl_api_ipv6_trend(struct zl_api_req *r)
 					     zl_api_arg(r->conn, "department"), err, sizeof(err)),
 		      err);
 }
+
+/* A day's snapshot on demand (the writer takes each day's at its end, and
+ * again for a day snapshotted before it ended). */
+enum MHD_Result zl_api_ipv6_snapshot(struct zl_api_req *r)
+{
+	char err[256], dt[16];
+	int64_t day;
+	time_t t;
+
+	if (arg_day(r->conn, &day, err, sizeof(err)) < 0)
+		return zl_api_fail(r->conn, MHD_HTTP_BAD_REQUEST, err);
+	t = (time_t)(day * 86400);
+	strftime(dt, sizeof(dt), "%Y-%m-%d", gmtime_r(&t, &(struct tm){ 0 }));
+	if (zl_store_ipv6_snapshot(r->c->ctx.store, day, err, sizeof(err)) < 0)
+		return zl_api_fail(r->conn, MHD_HTTP_INTERNAL_SERVER_ERROR, err);
+	zl_api_audit_event(r, NULL, "ipv6 snapshot", json_pack("{s:s}", "day", dt));
+	return zl_api_reply(r->conn, MHD_HTTP_OK, json_pack("{s:s, s:b}", "day", dt, "taken", 1));
+}

@@ -289,6 +289,7 @@ static const struct route routes[] = {
 	{ "GET",  "/v1/ipv6/hosts",   0,        A,             zl_api_ipv6_hosts },
 	{ "GET",  "/v1/ipv6/services", 0,       A | P,         zl_api_ipv6_services },
 	{ "GET",  "/v1/ipv6/trend",   0,        A | P,         zl_api_ipv6_trend },
+	{ "POST", "/v1/ipv6/snapshot", 0,       A,             zl_api_ipv6_snapshot },
 };
 #undef A
 #undef S

@@ -438,21 +438,24 @@ int zl_store_ipv6_neigh(struct zl_store *s, const struct zl_addrbook_neigh *nv, 
 
 /*
  * The writer's daily work, tried once a minute and done once a day: the
- * days of the last week that have counters and no snapshot get one (the
- * day before, normally; more after the daemon was stopped over midnight),
+ * days of the last week that have counters and no snapshot taken after
+ * their end get one (the day before, normally; more after the daemon was
+ * stopped over midnight; a day snapshotted on demand is taken again),
  * and counters and snapshots older than ZL_IPV6_KEEP_DAYS go.
  */
 void zl_st_v6_maintain(struct zl_store *s)
 {
 	int64_t today = zl_ipv6_day(zl_st_now_us()), day, n;
-	char sql[200], err[256];
+	char sql[300], err[256];
 
 	if (s->v6->last_maint_day == today)
 		return;
 	for (day = today - SNAPSHOT_BACK; day < today; day++) {
-		snprintf(sql, sizeof(sql), "SELECT (SELECT count(*) FROM ipv6_daily WHERE day = %lld) = 0"
-			 " AND EXISTS (SELECT 1 FROM ipv6_addr_day WHERE day = %lld)",
-			 (long long)day, (long long)day);
+		/* none yet, or one taken on demand before the day ended */
+		snprintf(sql, sizeof(sql), "SELECT coalesce((SELECT max(taken) FROM ipv6_daily "
+			 "WHERE day = %lld), 0) < %lld AND EXISTS (SELECT 1 FROM ipv6_addr_day "
+			 "WHERE day = %lld)", (long long)day, (long long)((day + 1) * DAY_US),
+			 (long long)day);
 		pthread_mutex_lock(&s->wlock);
 		if (zl_st_query_int(s->wdb, sql, &n, NULL, 0) == SQLITE_OK && n &&
 		    zl_st_v6_snapshot_locked(s, day, err, sizeof(err)) < 0)

@@ -127,5 +127,7 @@ rep() { curl -s -o /dev/null -w '%{http_code}' --unix-socket "$WORK/run/control.
 is "$(rep /v1/ipv6)" 200 "report reads /v1/ipv6"
 is "$(rep /v1/ipv6/trend?days=30)" 200 "report reads the trend"
 is "$(rep /v1/ipv6/hosts)" 403 "report may not read per-host rows"
+is "$(curl -s -X POST --unix-socket "$WORK/run/control.sock" http://zhulan/v1/ipv6/snapshot |
+	jq .taken)" true "a snapshot on demand"
 stop; ok $st "the daemon stops cleanly"
 done_testing

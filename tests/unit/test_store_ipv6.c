@@ -321,6 +321,33 @@ int main(void)
 	is_int(jint(sum, "todo.no_aaaa"), 1000, "1,000 services without AAAA");
 	json_decref(sum);
 
+	/* a day whose snapshot is missing gets one when the writer starts */
+	zl_store_close(s);
+	{
+		sqlite3 *raw;
+		char sql[100];
+
+		snprintf(sql, sizeof(sql), "DELETE FROM ipv6_daily WHERE day = %lld", (long long)(today - 1));
+		ok(sqlite3_open(db, &raw) == SQLITE_OK && sqlite3_exec(raw, sql, 0, 0, 0) == SQLITE_OK,
+		   "yesterday's snapshot removed");
+		sqlite3_close(raw);
+	}
+	s = zl_store_open(&o, err, sizeof(err));
+	sum = zl_store_ipv6_summary(s, today - 1, NULL, err, sizeof(err));
+	is_str(jstr(sum, "source"), "counters", "before the writer starts: from the counters");
+	json_decref(sum);
+	zl_store_start(s);
+	for (int i = 0; i < 400; i++) {
+		sum = zl_store_ipv6_summary(s, today - 1, NULL, err, sizeof(err));
+		if (!strcmp(jstr(sum, "source"), "snapshot"))
+			break;
+		json_decref(sum);
+		sum = NULL;
+		sleep_ms(5);
+	}
+	is_str(sum ? jstr(sum, "source") : "none", "snapshot", "the writer took the missing snapshot at start");
+	is_int(jint(sum, "county.hosts.total"), 3, "with the day's hosts");
+	json_decref(sum);
 	zl_store_close(s);
 	snprintf(db, sizeof(db), "rm -rf %s", dir);
 	if (system(db) != 0)
