@@ -16,6 +16,9 @@
  * zl_st_rput; it has it to itself meanwhile, so a long search on one never
  * holds up a short read on another. The connections are opened with
  * SQLITE_OPEN_NOMUTEX because these locks already serialise them.
+ * (store_ipv6.c's plock, over the IPv6 prefixes, is the one taken inside
+ * another: the writer's fold holds it under wlock to read them, and
+ * nothing is taken while it is held.)
  */
 #ifndef ZL_STORE_INT_H
 #define ZL_STORE_INT_H

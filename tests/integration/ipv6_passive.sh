@@ -4,7 +4,8 @@
 # the Internet namespace gives AAAA for some names and not for others;
 # fin1 (dual-stack) downloads 20 MB over IPv6 and 20 MB over IPv4, edu1
 # (an IPv6 address) downloads 20 MB and does everything over IPv4, fin2
-# (IPv4 only) downloads 20 MB. Then: fin1 is dual-stack active, edu1 has
+# (IPv4 only) downloads 20 MB. fin1's IPv4 download is of the name without
+# AAAA, so only edu1's name is used over IPv4 although it has AAAA. Then: fin1 is dual-stack active, edu1 has
 # IPv6 but does not use it, fin2 is IPv4-only; the county's and fin1's
 # IPv6 shares of bytes are the test's own (25 % and 50 %, within 1 point:
 # headers are counted, and IPv6's are 20 bytes longer); the name with
@@ -52,6 +53,8 @@ filter input default drop {
 }
 POL
 lab_conf
+# the internal zone: the county's portal on addresses of its own
+echo "ipv6_internal = 198.51.100.11/32, 2001:db8:f::11" >> "$WORK/zhulan.conf"
 start; ok $? "the daemon starts on the gateway"
 
 q() {   # q HOST NS NAME TYPE: the answer's records
@@ -61,11 +64,11 @@ get() {   # get HOST -4|-6 NAME ADDRESS: 20 MB; prints the bytes received
 	inns "$1" curl -s "$2" -m 60 -o /dev/null -w '%{size_download}' \
 		--resolve "$3:80:$4" "http://$3/files/20MB.bin"
 }
-# fin1: asks for both record types and uses both families
+# fin1: asks for both record types and uses each family where it fits
 q fin1 $NS6 v6.example AAAA | grep -q "$WEB6"; ok $? "fin1: v6.example has AAAA"
 q fin1 $NS6 v6.example A > /dev/null
 f16=$(get fin1 -6 v6.example "[$WEB6]")
-f14=$(get fin1 -4 v6.example $WEB4)
+f14=$(get fin1 -4 v4only.example $WEB4)   # a name without AAAA: IPv4 is right
 # edu1: an IPv6 address, every packet over IPv4; its ping to the gateway
 # over IPv6 (neighbour discovery puts its address in the gateway's table)
 # is not IPv6 use
@@ -78,6 +81,11 @@ inns fin2 dig +tries=1 +time=3 @$NS4 v4only.example AAAA | grep -q 'status: NOER
 	[ -z "$(q fin2 $NS4 v4only.example AAAA)" ]; ok $? "fin2: v4only.example has no AAAA (NODATA)"
 q fin2 $NS4 v4only.example A > /dev/null
 f24=$(get fin2 -4 v4only.example $WEB4)
+# the portal: fin1 over IPv6, fin2 over IPv4 (a page each)
+inns fin1 curl -s -6 -m 10 -o /dev/null --resolve "portal.county.example:80:[2001:db8:f::11]" \
+	http://portal.county.example/; ok $? "fin1 opens the portal over IPv6"
+inns fin2 curl -s -4 -m 10 -o /dev/null --resolve "portal.county.example:80:198.51.100.11" \
+	http://portal.county.example/; ok $? "fin2 opens the portal over IPv4"
 all=$(( ${f16:-0} + ${f14:-0} + ${e14:-0} + ${f24:-0} ))
 ok $(( all == 4 * 20971520 ? 0 : 1 )) "four downloads of 20 MB ($f16 $f14 $e14 $f24)"
 
@@ -112,11 +120,19 @@ within "$share" "$want"; ok $? "fin1's IPv6 share of bytes $share% = the test's 
 is "$(jq '.county.dual_stack_use_share' "$WORK/sum.json")" 50 "half the dual-stack hosts use IPv6"
 is "$(jq -r '.todo.aaaa_over_ipv4[0].name' "$WORK/svc.json")" dual.example \
 	"a name with AAAA reached over IPv4 tops the to-do list"
+is "$(jq '.todo.aaaa_over_ipv4 | length' "$WORK/svc.json")" 1 \
+	"and is alone there (v6.example went over IPv6, the portal is internal)"
 is "$(jq -r '.todo.no_aaaa | map(.name) | index("v4only.example") != null' "$WORK/svc.json")" true \
 	"the name without AAAA is on the providers' list"
 is "$(jq -r '.services[] | select(.name == "v6.example") | .reached_over_ipv6' "$WORK/svc.json")" true \
 	"v6.example was reached over IPv6"
 is "$(jq '.targets.traffic_percent' "$WORK/sum.json")" 27 "the national target comes with the figures"
+is "$(jq -r '.internal[] | select(.name == "portal.county.example") | .reached_over_ipv6' "$WORK/svc.json")" \
+	true "the internal zone's portal serves over IPv6"
+is "$(jq -c '.internal' "$WORK/sum.json")" '{"servers":2,"serving_ipv6":1}' \
+	"internal servers: its two addresses, one serving over IPv6"
+is "$(jq -r '.services | map(.name) | index("portal.county.example")' "$WORK/svc.json")" null \
+	"the portal is not an external service"
 ctl ipv6 | grep -q '^county'; ok $? "zhulanctl ipv6 prints the county's row"
 ctl ipv6 services | grep -q 'dual.example'; ok $? "zhulanctl ipv6 services lists the to-do"
 
