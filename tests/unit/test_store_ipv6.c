@@ -259,6 +259,28 @@ static void bench_day(struct zl_store *s, int64_t t)
 	}
 	ok(settle(s) == 0, "2,000 hosts' flows written");
 	is_int(zl_store_ipv6_neigh(s, nv, 4000, t), 4000, "4,000 neighbour rows");
+	/* a county's address book: half the hosts by address, half by MAC,
+	 * in 20 departments */
+	{
+		struct zl_addrbook_rows rows = { 0 };
+		struct zl_addrbook_row r;
+		char key[48], host[32], dept[32];
+
+		for (i = 0; i < 2000; i++) {
+			if (i % 2)
+				snprintf(key, sizeof(key), "198.18.%d.%d", i / 250, i % 250 + 1);
+			else
+				snprintf(key, sizeof(key), "02:00:00:00:%02x:%02x", (i + 0x100) >> 8,
+					 (i + 0x100) & 0xff);
+			snprintf(host, sizeof(host), "pc-%d", i);
+			snprintf(dept, sizeof(dept), "dept-%d", i % 20);
+			zl_addrbook_row_set(&r, key, host, "", dept, err, sizeof(err));
+			zl_addrbook_rows_add(&rows, &r);
+		}
+		ok(zl_store_hosts_replace(s, rows.v, rows.n, err, sizeof(err)) == 0,
+		   "an address book of 2,000 hosts");
+		zl_addrbook_rows_free(&rows);
+	}
 	t0 = now_s();
 	ok(zl_store_ipv6_snapshot(s, zl_ipv6_day(t), err, sizeof(err)) == 0, "snapshot: %s",
 	   err[0] ? err : "taken");
@@ -319,6 +341,7 @@ int main(void)
 	is_int(jint(sum, "county.hosts.dual_stack_active"), 667, "a third of them active");
 	is_int(jint(sum, "county.hosts.ipv6_idle"), 1333, "the rest idle");
 	is_int(jint(sum, "todo.no_aaaa"), 1000, "1,000 services without AAAA");
+	is_int(json_array_size(json_object_get(sum, "departments")), 20, "in 20 departments");
 	json_decref(sum);
 
 	/* a day whose snapshot is missing gets one when the writer starts */
