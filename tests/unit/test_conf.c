@@ -70,8 +70,6 @@ int main(void)
 	ok(load("interfaces = lan0, bad/name\n", &c, err, sizeof(err)) < 0, "bad interface name refused");
 	ok(zl_conf_load("/nonexistent/zhulan.conf", &c, err, sizeof(err)) < 0, "missing file refused");
 	is_str(err, "/nonexistent/zhulan.conf: No such file or directory", "missing file message");
-	zl_conf_free(&c);
-	unlink(path);
 	/* the IPv6 measurement's keys */
 	ok(load("interfaces = lan0\nipv6_target_traffic = 30\n"
 		"ipv6_internal = 198.51.100.0/28, 2001:db8:f::/64\nipv6_clients = 192.0.2.0/24\n",
@@ -89,5 +87,7 @@ int main(void)
 	   "a word that is no address refused");
 	snprintf(want, sizeof(want), "%s:2: ipv6_clients: \"fin-lan\" is not an IPv4 or IPv6 address", path);
 	is_str(err, want, "ipv6_clients error");
+	zl_conf_free(&c);
+	unlink(path);
 	return done_testing();
 }
