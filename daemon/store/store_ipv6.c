@@ -297,7 +297,7 @@ int zl_st_v6_add(struct zl_store *s, const struct zl_flow_record *r)
 	}
 	if (!r->host[0] || (is_dns(r->app) && !r->dns_rr))
 		return v->n_used >= ACC_FULL;
-	for (i = 0; r->host[i]; i++)
+	for (i = 0; i < sizeof(name) - 1 && r->host[i]; i++)
 		name[i] = (char)(r->host[i] >= 'A' && r->host[i] <= 'Z' ? r->host[i] + 32 : r->host[i]);
 	name[i] = 0;
 	a = acc_get(v, ACC_SVC, day, name);
