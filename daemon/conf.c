@@ -3,6 +3,7 @@
  * lines starting with `#` are ignored; a `#` after a value starts a comment.
  * Unknown keys and bad values are errors with the file and line.
  */
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
@@ -39,6 +40,10 @@ void zl_conf_defaults(struct zl_conf *c)
 	c->web_user = strdup("zhulan-web");
 	c->web_session_idle = 15 * 60;
 	c->web_session_max = 8 * 3600;
+	c->ipv6_target_traffic = 27;
+	c->ipv6_target_portals = 100;
+	c->ipv6_clients = strdup("");
+	c->ipv6_internal = strdup("");
 }
 
 void zl_conf_free(struct zl_conf *c)
@@ -58,6 +63,8 @@ void zl_conf_free(struct zl_conf *c)
 	free(c->web_state_dir);
 	free(c->web_static);
 	free(c->web_user);
+	free(c->ipv6_clients);
+	free(c->ipv6_internal);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -153,7 +160,8 @@ static const char *const keys[] = {
 	"flow_timeout_udp", "flow_timeout_other", "block_hold", "capture_immediate", "capture_timeout_ms",
 	"sensor_down_watchdog", "store_queue",
 	"web_listen", "web_cert", "web_key", "web_state_dir", "web_static", "web_user",
-	"web_session_idle", "web_session_max", NULL,
+	"web_session_idle", "web_session_max",
+	"ipv6_target_traffic", "ipv6_target_portals", "ipv6_clients", "ipv6_internal", NULL,
 };
 
 int zl_conf_split_listen(const char *v, char *host, size_t hostlen, unsigned *port)
@@ -235,6 +243,35 @@ static int apply_web(struct zl_conf *c, const char *k, char *v, char *msg, size_
 			c->web_session_max = (unsigned)n;
 		}
 		return 1;
+	}
+	return 0;
+}
+
+/* A list of ADDRESS[/LEN], separated by commas or blanks; 0 or -1 with msg. */
+static int check_prefixes(const char *k, const char *v, char *msg, size_t len)
+{
+	char buf[4096], *t, *save = NULL, *slash;
+	unsigned char a[16];
+	unsigned long n;
+	int v6;
+
+	if (strlen(v) >= sizeof(buf)) {
+		snprintf(msg, len, "%s: too long", k);
+		return -1;
+	}
+	snprintf(buf, sizeof(buf), "%s", v);
+	for (t = strtok_r(buf, ", \t", &save); t; t = strtok_r(NULL, ", \t", &save)) {
+		if ((slash = strchr(t, '/')))
+			*slash++ = 0;
+		v6 = inet_pton(AF_INET6, t, a) == 1;
+		if (!v6 && inet_pton(AF_INET, t, a) != 1) {
+			snprintf(msg, len, "%s: \"%s\" is not an IPv4 or IPv6 address", k, t);
+			return -1;
+		}
+		if (slash && parse_uint(slash, 0, v6 ? 128 : 32, &n) < 0) {
+			snprintf(msg, len, "%s: bad prefix length \"/%s\" for %s", k, slash, t);
+			return -1;
+		}
 	}
 	return 0;
 }
@@ -348,6 +385,19 @@ static int apply(struct zl_conf *c, const char *k, char *v, char *msg, size_t le
 		}
 		c->sensor_down_watchdog = (unsigned)n;
 		return 0;
+	}
+	if (!strcmp(k, "ipv6_target_traffic") || !strcmp(k, "ipv6_target_portals")) {
+		if (parse_uint(v, 0, 100, &n) < 0) {
+			snprintf(msg, len, "%s: expected a percentage from 0 to 100, got \"%s\"", k, v);
+			return -1;
+		}
+		*(k[12] == 't' ? &c->ipv6_target_traffic : &c->ipv6_target_portals) = (unsigned)n;
+		return 0;
+	}
+	if (!strcmp(k, "ipv6_clients") || !strcmp(k, "ipv6_internal")) {
+		if (check_prefixes(k, v, msg, len) < 0)
+			return -1;
+		return set_str(!strcmp(k, "ipv6_clients") ? &c->ipv6_clients : &c->ipv6_internal, v);
 	}
 	if (!strcmp(k, "capture_immediate")) {
 		if (parse_bool(v, &c->capture_immediate) < 0) {

@@ -37,6 +37,11 @@ struct zl_conf {
 	char *web_static;
 	char *web_user;
 	unsigned web_session_idle, web_session_max; /* seconds */
+	/* the IPv6 measurement (store_ipv6.h) */
+	unsigned ipv6_target_traffic; /* national target, % of traffic over IPv6 (27) */
+	unsigned ipv6_target_portals; /* national target, % of portals IPv6-ready (100) */
+	char *ipv6_clients;           /* county client prefixes behind routers ("") */
+	char *ipv6_internal;          /* the internal zone: the county's servers ("") */
 };
 
 /* Fill c with the defaults (allocated; free with zl_conf_free). */

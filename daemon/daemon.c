@@ -29,12 +29,14 @@
 #include "bundle.h"
 #include "classify.h"
 #include "daemon.h"
+#include "addrbook.h"
 #include "directory.h"
 #include "firewall.h"
 #include "log.h"
 #include "sensor.h"
 #include "statedir.h"
 #include "store.h"
+#include "store_ipv6.h"
 #include "ticker.h"
 
 struct daemon {
@@ -109,6 +111,13 @@ static int reload_locked(struct daemon *d, char *msg, size_t len)
 		d->conf.retention_days = n.retention_days;
 	}
 	d->conf.sensor_down_watchdog = n.sensor_down_watchdog;
+	d->conf.ipv6_target_traffic = n.ipv6_target_traffic;
+	d->conf.ipv6_target_portals = n.ipv6_target_portals;
+	if (zl_store_ipv6_prefixes(d->store, n.ipv6_clients, n.ipv6_internal, msg, len) < 0) {
+		zl_conf_free(&n);
+		zl_log_warnx("reload: %s; keeping the running configuration", msg);
+		return -1;
+	}
 	restart |= n.n_interfaces != d->conf.n_interfaces;
 	for (i = 0; !restart && i < n.n_interfaces; i++)
 		restart |= strcmp(n.interfaces[i], d->conf.interfaces[i]) != 0;
@@ -120,6 +129,22 @@ static int reload_locked(struct daemon *d, char *msg, size_t len)
 		 "; interfaces, database, control_socket, user and max_flows change at restart" : "");
 	zl_log_info("%s", msg);
 	return 0;
+}
+
+/* The neighbour table into today's IPv6 address rows: a machine's IPv4
+ * and IPv6 addresses joined by MAC (store_ipv6.h). */
+static void ipv6_neigh(struct daemon *d)
+{
+	struct zl_addrbook_neigh *v;
+	char err[256];
+	size_t n;
+
+	if (zl_addrbook_neigh_read(&v, &n, err, sizeof(err)) < 0) {
+		zl_log_warnx("IPv6 measurement: %s", err);
+		return;
+	}
+	zl_store_ipv6_neigh(d->store, v, n, now_us());
+	free(v);
 }
 
 static int lookup_user(struct daemon *d, char *err, size_t len)
@@ -153,6 +178,7 @@ static void engine_opts(struct daemon *d, struct zl_engine_opts *eo)
 	eo->flows.timeout_other = d->conf.timeout_other;
 	if (eo->flows.timeout_tcp_half > d->conf.timeout_tcp)
 		eo->flows.timeout_tcp_half = d->conf.timeout_tcp;
+	eo->dns_answers = 1;        /* the IPv6 measurement's AAAA answers */
 	if (asprintf(&p, "%s/zhulan-protos.txt", d->conf.app_dir) >= 0)
 		d->proto_files[0] = p;
 	if (asprintf(&p, "%s/zhulan-categories.txt", d->conf.app_dir) >= 0)
@@ -272,6 +298,11 @@ static int start(struct daemon *d, sigset_t *sigs)
 		goto fail;
 	}
 	zl_dir_open(d->dir, d->store);
+	if (zl_store_ipv6_prefixes(d->store, d->conf.ipv6_clients, d->conf.ipv6_internal,
+				   err, sizeof(err)) < 0) {
+		close(fd);
+		goto fail;
+	}
 	if (d->bh) {
 		zl_bh_set_store(d->bh, d->store);
 		zl_bh_restore(d->bh);
@@ -290,7 +321,8 @@ static int start(struct daemon *d, sigset_t *sigs)
 		}
 	}
 	cc = (struct zl_control_ctx){ d->sensors, d->n_sensors, d->store, PACKAGE_VERSION,
-				      now_us(), d->conf.database, reload, d, d->fw, d->bh, d->dir };
+				      now_us(), d->conf.database, reload, d, d->fw, d->bh, d->dir,
+				      &d->conf };
 	d->control = zl_control_start(fd, &cc, err, sizeof(err));
 	if (!d->control)
 		goto fail;
@@ -407,8 +439,10 @@ int zl_daemon_run(const char *conf_path, int foreground)
 
 		sig = sigtimedwait(&sigs, NULL, &ts);
 		due = zl_ticker_due(&tick, mono_ms());
-		if (due & ZL_TICK_DIRECTORY)
+		if (due & ZL_TICK_DIRECTORY) {
 			zl_dir_tick(d.dir);         /* MAC rows: where are they now */
+			ipv6_neigh(&d);             /* and every machine's addresses */
+		}
 		if (due & ZL_TICK_BEHAVIOUR)
 			zl_bh_tick(d.bh);           /* schedules that ended free their blocks */
 		if ((due & ZL_TICK_WATCHDOG) && capturing(&d))

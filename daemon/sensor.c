@@ -81,6 +81,7 @@ static void to_record(const struct zl_classifier *c, const struct zl_flow *f,
 	r->vlan = f->key.vlan;
 	r->ip_version = f->key.ipver;
 	r->iface = f->iface;
+	r->dns_rr = f->dns_rr;
 	zl_app_name(c, f, r->app, sizeof(r->app));
 	r->app_id = f->app_id ? f->app_id : f->master_id;
 	r->master_id = f->master_id;

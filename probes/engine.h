@@ -35,6 +35,9 @@ struct zl_engine_opts {
 	/* Incident detectors fed by this engine (detect.h), or NULL. Borrowed:
 	 * it must outlive the engine. */
 	struct zl_detect *detect;
+	/* Read DNS responses (UDP from port 53) for the record types of their
+	 * answers into the flow's dns_rr (the IPv6 measurement's AAAA). */
+	int dns_answers;
 };
 
 void zl_engine_opts_default(struct zl_engine_opts *o);
@@ -66,6 +69,7 @@ struct zl_engine_stats {
 	uint64_t decode_errors[ZL_DERR_MAX];
 	uint64_t frags_attributed, frags_unattributed;
 	uint64_t flows_classified;
+	uint64_t dns_answers;       /* DNS responses read (dns_answers on) */
 	uint64_t dpi_live;          /* flows holding nDPI state now */
 	uint64_t dpi_peak;          /* most flows ever holding nDPI state */
 	struct zl_flowtab_stats flows;

@@ -16,6 +16,7 @@
 #include "store.h"
 
 struct zl_control;
+struct zl_conf;
 
 struct zl_control_ctx {
 	struct zl_sensor **sensors;
@@ -30,6 +31,7 @@ struct zl_control_ctx {
 	struct zl_fw *fw;             /* the policy engine; NULL: none */
 	struct zl_bh *bh;             /* the behaviour engine; NULL: none */
 	struct zl_dir *dir;           /* the address book; NULL: none */
+	const struct zl_conf *conf;   /* the running configuration (IPv6 targets) */
 };
 
 /*

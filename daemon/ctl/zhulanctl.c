@@ -31,6 +31,7 @@
 #include <jansson.h>
 
 #include "bundle.h"
+#include "ctl_ipv6_stats.h"
 #include "ctl_users.h"
 #include "classify.h"
 #include "ctl_ipv6.h"
@@ -357,8 +358,8 @@ static void usage(FILE *o)
 "       zhulanctl [-s SOCKET] [--json] hosts import FILE.csv | hosts list\n"
 "       zhulanctl [-s SOCKET] [--json] users add NAME --role ROLE | list (root only)\n"
 "       zhulanctl [-s SOCKET] users disable|enable|passwd|reset-2fa NAME (root only)\n"
-
-"       zhulanctl [--json] ipv6 check URL [--interval-ms N] [--max-pages N] [--cacert FILE]\n");
+"       zhulanctl [--json] ipv6 check URL [--interval-ms N] [--max-pages N] [--cacert FILE]\n"
+"       zhulanctl [-s SOCKET] [--json] ipv6 [hosts|services] [--department D]\n");
 }
 
 static int hook_app(const char *name, char *suggest, size_t n, void *ud)
@@ -796,7 +797,9 @@ int main(int argc, char **argv)
 			argc -= optind;
 			argv += optind;
 			optind = 0;
-			if (!strcmp(cmd, "ipv6"))   /* its own options: ctl_ipv6.c */
+			/* "ipv6 check" has its own options (ctl_ipv6.c); "ipv6 [hosts|services]"
+			 * asks the daemon (ctl_ipv6_stats.c) */
+			if (!strcmp(cmd, "ipv6") && argc > 1 && !strcmp(argv[1], "check"))
 				return zl_ctl_ipv6(json, argc, argv);
 		}
 	}
@@ -818,6 +821,9 @@ int main(int argc, char **argv)
 		return hosts(sock, json, argc - optind, argv + optind);
 	if (!strcmp(cmd, "users"))
 		return zl_ctl_users(sock, json, argc - optind, argv + optind, role, call_body);
+	if (!strcmp(cmd, "ipv6"))
+		return zl_ctl_ipv6_stats(sock, json, argc - optind, argv + optind, department,
+					 call_body);
 	pos = optind < argc ? argv[optind++] : NULL;
 	if (optind < argc || (pos && strcmp(cmd, "top"))) {
 		fprintf(stderr, "zhulanctl: unexpected argument \"%s\"\n", optind < argc ? argv[optind] : pos);

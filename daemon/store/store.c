@@ -146,6 +146,9 @@ static const char *const schema[] = {
 	" password_changed INTEGER NOT NULL, enabled INTEGER NOT NULL DEFAULT 1,"
 	" failures INTEGER NOT NULL DEFAULT 0, locked_until INTEGER NOT NULL DEFAULT 0,"
 	" last_login INTEGER NOT NULL DEFAULT 0, created INTEGER NOT NULL);",
+
+	/* 6: the IPv6 migration's per-day counters and snapshots (store_ipv6.c) */
+	zl_st_ipv6_schema,
 };
 
 /* Tables the retention applies to (not audit, not policy_versions). */
@@ -412,6 +415,7 @@ void zl_st_finalize_writer(struct zl_store *s)
 				 &s->ins_agg, &s->ins_audit, &s->ins_access, &s->ins_block };
 	size_t i;
 
+	zl_st_v6_finalize(s);
 	for (i = 0; i < ARRAY_SIZE(all); i++) {
 		sqlite3_finalize(*all[i]);
 		*all[i] = NULL;
@@ -499,6 +503,7 @@ void zl_st_free(struct zl_store *s)
 	pthread_cond_destroy(&s->qspace);
 	free(s->ring);
 	free(s->ring_ms);
+	zl_st_v6_free(s);
 	free(s->path);
 	free(s->wal_path);
 	free(s);
@@ -568,7 +573,7 @@ struct zl_store *zl_store_open(const struct zl_store_opts *o, char *err, size_t 
 	}
 	s->ring = calloc(s->cap, sizeof(*s->ring));
 	s->ring_ms = calloc(s->cap, sizeof(*s->ring_ms));
-	if (!s->ring || !s->ring_ms) {
+	if (!s->ring || !s->ring_ms || zl_st_v6_new(s) < 0) {
 		snprintf(why, sizeof(why), "cannot allocate a queue of %u records", s->cap);
 		goto fail;
 	}

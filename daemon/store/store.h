@@ -41,6 +41,7 @@ struct zl_flow_record {
 	uint16_t src_port, dst_port, vlan;
 	uint8_t ip_version;
 	uint8_t iface;                      /* capture interface index */
+	uint8_t dns_rr;                     /* ZL_DNS_* bits of its DNS answers (dnsans.h) */
 	char app[48];                       /* "TLS.YouTube" */
 	uint16_t app_id, master_id;
 	char category[32];

@@ -106,6 +106,23 @@ int main(void)
 	snprintf(want, sizeof(want), "%s:1: web_session_max: expected seconds from 1 to 604800, got \"0\"", path);
 	is_str(err, want, "web_session_max error: FILE:LINE");
 	ok(load("web_static = webui\n", &c, err, sizeof(err)) < 0, "relative web_static refused");
+	/* the IPv6 measurement's keys */
+	ok(load("interfaces = lan0\nipv6_target_traffic = 30\n"
+		"ipv6_internal = 198.51.100.0/28, 2001:db8:f::/64\nipv6_clients = 192.0.2.0/24\n",
+		&c, err, sizeof(err)) == 0, "ipv6 keys load: %s", err);
+	is_int(c.ipv6_target_traffic, 30, "ipv6_target_traffic set");
+	is_int(c.ipv6_target_portals, 100, "ipv6_target_portals default 100");
+	is_str(c.ipv6_internal, "198.51.100.0/28, 2001:db8:f::/64", "ipv6_internal kept as written");
+	ok(load("interfaces = lan0\nipv6_target_traffic = 101\n", &c, err, sizeof(err)) < 0,
+	   "a target over 100 refused");
+	ok(load("interfaces = lan0\n\nipv6_internal = 198.51.100.0/33\n", &c, err, sizeof(err)) < 0,
+	   "a bad prefix length refused");
+	snprintf(want, sizeof(want), "%s:3: ipv6_internal: bad prefix length \"/33\" for 198.51.100.0", path);
+	is_str(err, want, "ipv6_internal error: FILE:LINE and the prefix");
+	ok(load("interfaces = lan0\nipv6_clients = 2001:db8::/48 fin-lan\n", &c, err, sizeof(err)) < 0,
+	   "a word that is no address refused");
+	snprintf(want, sizeof(want), "%s:2: ipv6_clients: \"fin-lan\" is not an IPv4 or IPv6 address", path);
+	is_str(err, want, "ipv6_clients error");
 	zl_conf_free(&c);
 	unlink(path);
 	return done_testing();
