@@ -30,6 +30,12 @@ struct zl_conf {
 	unsigned timeout_tcp, timeout_tcp_closed, timeout_udp, timeout_other;
 	unsigned sensor_down_watchdog; /* seconds an interface may be down before the
 					* systemd watchdog pings stop; 0: never */
+	/* incidents' export (daemon/incidents/export.h); NULL: none */
+	char *incident_syslog;    /* "udp://HOST:PORT, tcp://HOST:PORT" */
+	char *incident_jsonl;     /* a JSON-lines file */
+	char *incident_webhook;   /* http(s) URL for high and critical incidents */
+	char *incident_webhook_format; /* json, dingtalk, wecom */
+	unsigned incident_queue;  /* events between the capture threads and the incidents thread */
 };
 
 /* Fill c with the defaults (allocated; free with zl_conf_free). */

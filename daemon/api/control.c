@@ -284,6 +284,9 @@ static const struct route routes[] = {
 	{ "GET",  "/v1/users",        0,        A,             zl_api_users_get },
 	{ "POST", "/v1/users",        R_PREFIX, A,             zl_api_users_post },
 	{ "POST", "/v1/web/announce", R_GROUP,  0,             zl_api_web_announce },
+	/* security incidents (api_incidents.c) */
+	{ "GET",  "/v1/incidents",    R_PREFIX, S | U,         zl_api_incidents_get },
+	{ "POST", "/v1/incidents",    R_PREFIX, S,             zl_api_incidents_post },
 };
 #undef A
 #undef S

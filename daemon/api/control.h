@@ -12,6 +12,7 @@
 #include "behaviour.h"
 #include "directory.h"
 #include "firewall.h"
+#include "incidents.h"
 #include "sensor.h"
 #include "store.h"
 
@@ -30,6 +31,7 @@ struct zl_control_ctx {
 	struct zl_fw *fw;             /* the policy engine; NULL: none */
 	struct zl_bh *bh;             /* the behaviour engine; NULL: none */
 	struct zl_dir *dir;           /* the address book; NULL: none */
+	struct zl_incd *incd;         /* the incidents thread; NULL: none */
 };
 
 /*
