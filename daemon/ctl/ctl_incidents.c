@@ -111,9 +111,11 @@ static void print_one(json_t *i)
 		       *js(n, "text") != '-' ? js(n, "text") : "");
 }
 
-static int finish(json_t *j, long code, int json, const char *what, void (*print)(json_t *))
+/* The answer to a request made with code's address (evaluated first). */
+static int finish(json_t *j, const long *code, int json, const char *what,
+		  void (*print)(json_t *))
 {
-	int rc = code == 200 ? 0 : 1;
+	int rc = *code == 200 ? 0 : 1;
 
 	if (rc)
 		fprintf(stderr, "zhulanctl: %s: %s\n", what, js(j, "error"));
@@ -160,7 +162,7 @@ int zl_ctl_incidents(const char *sock, int json, const char *cmd, int argc, char
 			add_arg(q, sizeof(q), "since", since);
 		}
 		add_arg(q, sizeof(q), "limit", o->limit);
-		return finish(call(sock, "GET", q, NULL, &code), code, json, "incidents", print_list);
+		return finish(call(sock, "GET", q, NULL, &code), &code, json, "incidents", print_list);
 	}
 	id = argc > 0 ? argv[0] : NULL;
 	act = argc > 1 ? argv[1] : NULL;
@@ -170,7 +172,7 @@ int zl_ctl_incidents(const char *sock, int json, const char *cmd, int argc, char
 	}
 	snprintf(q, sizeof(q), "/v1/incidents/%s", id);
 	if (!act)
-		return finish(call(sock, "GET", q, NULL, &code), code, json, "incident", print_one);
+		return finish(call(sock, "GET", q, NULL, &code), &code, json, "incident", print_one);
 	for (i = 0; i < sizeof(actions) / sizeof(actions[0]); i++)
 		if (!strcmp(act, actions[i]))
 			break;
@@ -183,7 +185,7 @@ int zl_ctl_incidents(const char *sock, int json, const char *cmd, int argc, char
 			"assign", o->assign);
 	body = json_dumps(req, JSON_COMPACT);
 	json_decref(req);
-	rc = finish(call(sock, "POST", q, body, &code), code, json, act, print_change);
+	rc = finish(call(sock, "POST", q, body, &code), &code, json, act, print_change);
 	free(body);
 	return rc;
 }
