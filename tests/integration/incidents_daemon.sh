@@ -40,6 +40,9 @@ set botnet_cc { 198.51.100.12 }
 filter forward default drop {
   pass from lan to wan
 }
+behaviour {
+  block domain "*.casino.example"
+}
 incidents {
   suppress scan from $scanners;
   blocklist $botnet_cc
@@ -56,6 +59,7 @@ incident_syslog = udp://198.51.100.10:5514, tcp://198.51.100.10:5515, tcp://198.
 incident_jsonl = $WORK/out/incidents.jsonl
 incident_webhook = http://198.51.100.10:8080/robot/send?access_token=lab-secret
 incident_webhook_format = dingtalk
+block_hold = 1
 CONF
 
 # rsyslog in the Internet namespace: UDP on 5514, TCP on 5515, each into a
@@ -201,6 +205,28 @@ ok $? "a syslog receiver that is down costs counted, retried records: $down"
 [ "$(jq '[.interfaces[].packets] | add' "$WORK/status3.json")" -gt "$(jq '[.interfaces[].packets] | add' "$WORK/status.json")" ] &&
 	[ "$(jq '.database.dropped' "$WORK/status3.json")" = 0 ]
 ok $? "... while capture goes on and the store drops nothing"
+
+# policy violations: more than 50 behaviour blocks in 10 minutes by one host.
+# Each block holds its pair for a second (block_hold = 1): fin1 goes round
+# five addresses of the lab's web server, so each attempt is blocked anew.
+blocked=0
+for i in $(seq 0 54); do
+	ip=198.51.100.1$((i % 5))
+	inns fin1 curl -sk --connect-timeout 2 -m 3 -o /dev/null --resolve "x.casino.example:443:$ip" \
+		https://x.casino.example/ || blocked=$((blocked + 1))
+	sleep 0.3
+done
+ok 0 "55 attempts from fin1 at a blocked domain ($blocked refused)"
+for _ in $(seq 20); do
+	ctl --json incidents --type policy > "$WORK/pol.json" && [ "$(jq '.incidents | length' "$WORK/pol.json")" -ge 1 ] && break
+	sleep 0.5
+done
+pol=$(jq -c '.incidents[0]' "$WORK/pol.json")
+[ "$(jq '.incidents | length' "$WORK/pol.json")" = 1 ] && [ "$(jq -r '.src_ip' <<<"$pol")" = 192.0.2.10 ] &&
+	[ "$(jq '.count' <<<"$pol")" -ge 51 ]
+ok $? "they are one policy-violation incident counting them ($(jq -c '[.count, .severity]' <<<"$pol"))"
+[ "$(jq -r '.message.zh' <<<"$pol")" = "财政局（张三）主机 192.0.2.10 的策略违规 $(jq '.count' <<<"$pol") 次" ]
+ok $? "... naming the person and department: $(jq -r '.message.zh' <<<"$pol")"
 
 stop; ok $st "the daemon stops cleanly (exit $st, $ms ms)"
 grep -i 'sanitizer\|runtime error' "$WORK/daemon.log" | head -3 | sed 's/^/# /'
