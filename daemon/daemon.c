@@ -214,6 +214,17 @@ static void detectors_from(const struct zl_policy *p, void *ud)
 	zl_detect_config_release(&dc);
 }
 
+/* The capture threads' suppressed events by type, for the incidents thread. */
+static void suppressed_counts(void *ud, uint64_t *suppressed)
+{
+	struct daemon *d = ud;
+	uint64_t events[ZL_INC_MAX] = { 0 };
+	int i;
+
+	for (i = 0; i < d->n_sensors; i++)
+		zl_sensor_detect_counts(d->sensors[i], events, suppressed);
+}
+
 /* The incidents thread and its exporter (after the store has started). */
 static void open_incidents(struct daemon *d)
 {
@@ -226,6 +237,8 @@ static void open_incidents(struct daemon *d)
 	if (!d->ex)
 		zl_log_warnx("incidents: %s; incidents are not exported", err);
 	d->incd = zl_incd_new(d->store, d->dir, d->ex, d->conf.incident_queue);
+	if (d->incd)
+		zl_incd_set_counts(d->incd, suppressed_counts, d);
 	if (!d->incd || zl_incd_start(d->incd) < 0) {
 		zl_log_warnx("incidents: cannot start the incidents thread; detectors are off");
 		zl_incd_free(d->incd);

@@ -33,7 +33,7 @@ struct zl_sensor {
 	volatile int stop;
 	uint64_t store_refused;
 	struct zl_detect *det;          /* the engine's detectors, or NULL */
-	uint64_t det_events, det_suppressed;  /* of the detectors replaced */
+	uint64_t det_events[ZL_INC_MAX], det_suppressed[ZL_INC_MAX]; /* of the detectors replaced */
 };
 
 struct zl_sensor *zl_sensor_open(const char *ifname, uint8_t index,
@@ -224,7 +224,7 @@ static void *run(void *arg)
 	return NULL;
 }
 
-/* Events and suppressed events counted by d (lock held or not running). */
+/* Add d's events and suppressed events by type (lock held or not running). */
 static void detect_counts(const struct zl_detect *d, uint64_t *events, uint64_t *suppressed)
 {
 	struct zl_detect_stats st;
@@ -234,9 +234,22 @@ static void detect_counts(const struct zl_detect *d, uint64_t *events, uint64_t 
 		return;
 	zl_detect_stats(d, &st);
 	for (i = 0; i < ZL_INC_MAX; i++) {
-		*events += st.events[i];
-		*suppressed += st.suppressed[i];
+		events[i] += st.events[i];
+		suppressed[i] += st.suppressed[i];
 	}
+}
+
+void zl_sensor_detect_counts(struct zl_sensor *s, uint64_t *events, uint64_t *suppressed)
+{
+	int i;
+
+	pthread_mutex_lock(&s->lock);
+	for (i = 0; i < ZL_INC_MAX; i++) {
+		events[i] += s->det_events[i];
+		suppressed[i] += s->det_suppressed[i];
+	}
+	detect_counts(s->det, events, suppressed);
+	pthread_mutex_unlock(&s->lock);
 }
 
 int zl_sensor_set_detect(struct zl_sensor *s, const struct zl_detect_config *c,
@@ -251,7 +264,7 @@ int zl_sensor_set_detect(struct zl_sensor *s, const struct zl_detect_config *c,
 		zl_engine_set_detect(s->eng, d);
 	old = s->det;
 	s->det = d;
-	detect_counts(old, &s->det_events, &s->det_suppressed);
+	detect_counts(old, s->det_events, s->det_suppressed);
 	pthread_mutex_unlock(&s->lock);
 	zl_detect_free(old);
 	return 0;
@@ -315,7 +328,8 @@ json_t *zl_sensor_status(struct zl_sensor *s)
 	struct zl_engine_stats es;
 	json_t *errs = json_object(), *o;
 	char since[32] = "", last_error[sizeof(s->last_error)];
-	uint64_t reopens, det_events, det_suppressed;
+	uint64_t reopens, det_events = 0, det_suppressed = 0;
+	uint64_t ev[ZL_INC_MAX] = { 0 }, sup[ZL_INC_MAX] = { 0 };
 	int i;
 
 	memset(&cs, 0, sizeof(cs));
@@ -331,14 +345,20 @@ json_t *zl_sensor_status(struct zl_sensor *s)
 			 gmtime_r(&s->down_since, &(struct tm){ 0 }));
 	memcpy(last_error, s->last_error, sizeof(last_error));
 	reopens = s->reopens;
-	det_events = s->det_events;
-	det_suppressed = s->det_suppressed;
-	detect_counts(s->det, &det_events, &det_suppressed);
+	for (i = 0; i < ZL_INC_MAX; i++) {
+		ev[i] = s->det_events[i];
+		sup[i] = s->det_suppressed[i];
+	}
+	detect_counts(s->det, ev, sup);
 	if (s->eng)
 		zl_engine_stats(s->eng, &es);
 	else
 		memset(&es, 0, sizeof(es));
 	pthread_mutex_unlock(&s->lock);
+	for (i = 0; i < ZL_INC_MAX; i++) {
+		det_events += ev[i];
+		det_suppressed += sup[i];
+	}
 	for (i = 1; i < ZL_DERR_MAX; i++)
 		if (es.decode_errors[i])
 			json_object_set_new(errs, zl_derr_name(i),

@@ -38,6 +38,9 @@ void zl_sensor_set_behaviour(struct zl_sensor *s, struct zl_bh *bh);
  */
 int zl_sensor_set_detect(struct zl_sensor *s, const struct zl_detect_config *c,
 			 zl_detect_event_fn fn, void *ud, char *err, size_t errlen);
+/* Add the detectors' events and suppressed events by type (ZL_INC_MAX
+ * each), those of the detectors replaced included. */
+void zl_sensor_detect_counts(struct zl_sensor *s, uint64_t *events, uint64_t *suppressed);
 /* Create the engine and start the thread; ended flows go to 'store'. */
 int zl_sensor_start(struct zl_sensor *s, const struct zl_engine_opts *eo,
 		    struct zl_store *store, char *err, size_t errlen);

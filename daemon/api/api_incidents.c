@@ -55,7 +55,7 @@ static enum MHD_Result incident_list(struct zl_api_req *r)
 	const char *sev = zl_api_arg(conn, "severity");
 	long long since;
 	char err[256];
-	json_t *out;
+	json_t *out, *sup;
 
 	q.status = zl_api_arg(conn, "status");
 	q.type = zl_api_arg(conn, "type");
@@ -76,8 +76,12 @@ static enum MHD_Result incident_list(struct zl_api_req *r)
 	q.since_us = since;
 	if (!zl_api_personal(r, ZL_ROLE_SECURITY | ZL_ROLE_AUDITOR, "incidents read", &rc))
 		return rc;
-	if (!(out = zl_store_incidents(r->c->ctx.store, &q, err, sizeof(err))))
+	if (!(out = zl_store_incidents(r->c->ctx.store, &q, err, sizeof(err))) ||
+	    !(sup = zl_store_incident_suppressed_sum(r->c->ctx.store, q.since_us, err, sizeof(err)))) {
+		json_decref(out);
 		return zl_api_fail(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, err);
+	}
+	json_object_set_new(out, "suppressed", sup);
 	return zl_api_reply(conn, MHD_HTTP_OK, out);
 }
 

@@ -20,6 +20,7 @@
 #define BATCH 256
 #define FLUSH_US 1000000ULL          /* dirty incidents reach the store this often */
 #define REEXPORT_US 60000000ULL      /* an updated incident is exported again at most this often */
+#define SUPPRESSED_US 10000000ULL    /* suppressed counts reach the store this often */
 /* Policy violations: more than VIOLATION_BLOCKS blocks in VIOLATION_S by one client. */
 #define VIOLATION_BLOCKS 50
 #define VIOLATION_S 600
@@ -65,6 +66,10 @@ struct zl_incd {
 
 	pthread_mutex_t cfg_lock;    /* own detector: configure vs. the thread */
 	struct zl_detect *own;
+	uint64_t own_suppressed[ZL_INC_MAX];    /* of own detectors replaced */
+	zl_incd_counts_fn counts;
+	void *counts_ud;
+	uint64_t suppressed_written[ZL_INC_MAX];
 
 	/* the thread's */
 	struct zl_incidents *table;
@@ -380,13 +385,35 @@ static void count_block(struct zl_incd *d, const struct zl_inc_event *ev)
 	pthread_mutex_unlock(&d->cfg_lock);
 }
 
+/* Write the suppressed events counted since the last time (the thread's). */
+static void write_suppressed(struct zl_incd *d)
+{
+	uint64_t sup[ZL_INC_MAX] = { 0 }, t = now_us();
+	struct zl_detect_stats st;
+	int i;
+
+	if (d->counts)
+		d->counts(d->counts_ud, sup);
+	pthread_mutex_lock(&d->cfg_lock);
+	if (d->own)
+		zl_detect_stats(d->own, &st);
+	for (i = 0; i < ZL_INC_MAX; i++)
+		sup[i] += d->own_suppressed[i] + (d->own ? st.suppressed[i] : 0);
+	pthread_mutex_unlock(&d->cfg_lock);
+	for (i = 0; i < ZL_INC_MAX; i++)
+		if (sup[i] > d->suppressed_written[i] &&
+		    zl_store_incident_suppressed(d->store, (int64_t)t, zl_inc_type_name(i),
+						 (int64_t)(sup[i] - d->suppressed_written[i])) == 0)
+			d->suppressed_written[i] = sup[i];
+}
+
 /* ------------------------------------------------------------- thread */
 
 static void *run(void *arg)
 {
 	struct zl_incd *d = arg;
 	struct slot *batch = malloc(BATCH * sizeof(*batch));
-	uint64_t next_flush = now_us() + FLUSH_US;
+	uint64_t next_flush = now_us() + FLUSH_US, next_sup = now_us() + SUPPRESSED_US;
 	unsigned n, i;
 	int stop = 0;
 
@@ -422,6 +449,10 @@ static void *run(void *arg)
 		if (stop || now_us() >= next_flush) {
 			flush(d);
 			next_flush = now_us() + FLUSH_US;
+		}
+		if (stop || now_us() >= next_sup) {
+			write_suppressed(d);
+			next_sup = now_us() + SUPPRESSED_US;
 		}
 	}
 	free(batch);
@@ -489,15 +520,29 @@ int zl_incd_configure(struct zl_incd *d, const struct zl_detect_config *c, char 
 		      size_t errlen)
 {
 	struct zl_detect *n = zl_detect_new(c, own_event, d, err, errlen), *old;
+	struct zl_detect_stats st;
+	int i;
 
 	if (!n)
 		return -1;
+
 	pthread_mutex_lock(&d->cfg_lock);
 	old = d->own;
 	d->own = n;
+	if (old) {
+		zl_detect_stats(old, &st);
+		for (i = 0; i < ZL_INC_MAX; i++)
+			d->own_suppressed[i] += st.suppressed[i];
+	}
 	pthread_mutex_unlock(&d->cfg_lock);
 	zl_detect_free(old);
 	return 0;
+}
+
+void zl_incd_set_counts(struct zl_incd *d, zl_incd_counts_fn fn, void *ud)
+{
+	d->counts = fn;
+	d->counts_ud = ud;
 }
 
 json_t *zl_incd_status(struct zl_incd *d)

@@ -46,6 +46,12 @@ void zl_incd_block(void *ud, int family, const uint8_t *client, uint64_t ts_us);
 int zl_incd_configure(struct zl_incd *d, const struct zl_detect_config *c, char *err,
 		      size_t errlen);
 
+/* fn adds the capture threads' suppressed events by type (ZL_INC_MAX
+ * counters) to 'suppressed'; every 10 s the thread writes what is new to the
+ * store, per day and type. Set before zl_incd_start. */
+typedef void (*zl_incd_counts_fn)(void *ud, uint64_t *suppressed);
+void zl_incd_set_counts(struct zl_incd *d, zl_incd_counts_fn fn, void *ud);
+
 /* {"queued","dropped","pending","events","opened","updated","write_errors",
  *  "table_resets","by_severity" (open ones, from the store),"export":[...]} */
 json_t *zl_incd_status(struct zl_incd *d);

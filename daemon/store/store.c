@@ -180,13 +180,18 @@ static const char *const schema[] = {
 	" assignee TEXT NOT NULL DEFAULT '');"
 	"CREATE INDEX incident_notes_incident ON incident_notes(incident, id);"
 	"CREATE TRIGGER incidents_purge_notes AFTER DELETE ON incidents"
-	" BEGIN DELETE FROM incident_notes WHERE incident = old.id; END;",
+	" BEGIN DELETE FROM incident_notes WHERE incident = old.id; END;"
+	/* events the policy's suppression rules swallowed, per UTC day (unix
+	 * seconds of its start) and type */
+	"CREATE TABLE incident_suppressed ("
+	" day INTEGER NOT NULL, type TEXT NOT NULL, count INTEGER NOT NULL,"
+	" PRIMARY KEY (day, type));",  /* a rowid: the retention purges by it */
 };
 
 /* Tables the retention applies to (not audit, not policy_versions). */
 const struct zl_st_purged zl_st_purged_tables[ZL_ST_N_PURGED] = {
 	{ "flows", "last_us", 0 }, { "agg5m", "bucket", 1 }, { "access_log", "ts", 0 },
-	{ "incidents", "last_ts", 0 },
+	{ "incidents", "last_ts", 0 }, { "incident_suppressed", "day", 1 },
 };
 
 int64_t zl_st_now_us(void)

@@ -435,3 +435,51 @@ json_t *zl_store_incident_counts(struct zl_store *s, char *err, size_t errlen)
 	zl_st_rput(s, db);
 	return o;
 }
+
+int zl_store_incident_suppressed(struct zl_store *s, int64_t ts_us, const char *type, int64_t n)
+{
+	sqlite3_stmt *st;
+	char why[256] = "";
+	int rc;
+
+	pthread_mutex_lock(&s->wlock);
+	if (wexec(s, &st, "INSERT INTO incident_suppressed (day, type, count) VALUES (:day, :type, :n)"
+		  " ON CONFLICT (day, type) DO UPDATE SET count = count + excluded.count") < 0) {
+		pthread_mutex_unlock(&s->wlock);
+		return -EIO;
+	}
+	zl_st_bind_int(st, ":day", zl_st_floor_div(ts_us, 86400 * US) * 86400);
+	zl_st_bind_str(st, ":type", type);
+	zl_st_bind_int(st, ":n", n);
+	rc = zl_st_step_reset(st, why, sizeof(why));
+	sqlite3_finalize(st);
+	pthread_mutex_unlock(&s->wlock);
+	if (rc != SQLITE_DONE) {
+		zl_log_warnx("store: %s: suppressed counts not written: %s", s->path, why);
+		return zl_st_sql_errno(rc);
+	}
+	return 0;
+}
+
+json_t *zl_store_incident_suppressed_sum(struct zl_store *s, int64_t since_us, char *err,
+					 size_t errlen)
+{
+	sqlite3 *db = zl_st_rget(s);
+	sqlite3_stmt *st = zl_st_rprepare(s, db, "SELECT type, sum(count) FROM incident_suppressed"
+					  " WHERE day >= :day GROUP BY type ORDER BY type", err, errlen);
+	json_t *o = json_object();
+	int rc;
+
+	if (!st) {
+		json_decref(o);
+		zl_st_rput(s, db);
+		return NULL;
+	}
+	zl_st_bind_int(st, ":day", since_us ? zl_st_floor_div(since_us, 86400 * US) * 86400 : 0);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		json_object_set_new(o, (const char *)sqlite3_column_text(st, 0),
+				    json_integer(sqlite3_column_int64(st, 1)));
+	o = zl_st_rdone(s, db, st, rc, o, err, errlen);
+	zl_st_rput(s, db);
+	return o;
+}

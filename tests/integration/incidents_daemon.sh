@@ -206,6 +206,13 @@ ok $? "a syslog receiver that is down costs counted, retried records: $down"
 	[ "$(jq '.database.dropped' "$WORK/status3.json")" = 0 ]
 ok $? "... while capture goes on and the store drops nothing"
 
+for _ in $(seq 30); do
+	ctl --json incidents --since 1h > "$WORK/sup.json" && [ "$(jq '.suppressed.scan // 0' "$WORK/sup.json")" -ge 900 ] && break
+	sleep 0.5
+done
+[ "$(jq '.suppressed.scan // 0' "$WORK/sup.json")" -ge 900 ]
+ok $? "the suppressed scan probes are counted in the store, by type ($(jq -c .suppressed "$WORK/sup.json"))"
+
 # policy violations: more than 50 behaviour blocks in 10 minutes by one host.
 # Each block holds its pair for a second (block_hold = 1): fin1 goes round
 # five addresses of the lab's web server, so each attempt is blocked anew.
