@@ -49,6 +49,7 @@ void zl_conf_free(struct zl_conf *c)
 	free(c->user);
 	free(c->app_dir);
 	free(c->incident_syslog);
+	free(c->incident_syslog_ca);
 	free(c->incident_jsonl);
 	free(c->incident_webhook);
 	free(c->incident_webhook_format);
@@ -146,16 +147,17 @@ static const char *const keys[] = {
 	"promiscuous", "flow_timeout_tcp", "flow_timeout_tcp_closed",
 	"flow_timeout_udp", "flow_timeout_other", "block_hold", "capture_immediate", "capture_timeout_ms",
 	"sensor_down_watchdog", "store_queue",
-	"incident_syslog", "incident_jsonl", "incident_webhook", "incident_webhook_format",
+	"incident_syslog", "incident_syslog_ca", "incident_jsonl", "incident_webhook", "incident_webhook_format",
 	"incident_queue", NULL,
 };
 
-/* One receiver of incident_syslog: udp:// or tcp://, a host, a port. */
+/* One receiver of incident_syslog: udp://, tcp:// or tls://, a host, a port. */
 static int valid_syslog(const char *s)
 {
 	const char *c = strrchr(s, ':');
 
-	return (!strncmp(s, "udp://", 6) || !strncmp(s, "tcp://", 6)) && c && c > s + 6 &&
+	return (!strncmp(s, "udp://", 6) || !strncmp(s, "tcp://", 6) || !strncmp(s, "tls://", 6)) &&
+	       c && c > s + 6 &&
 	       c[1] && strspn(c + 1, "0123456789") == strlen(c + 1) && atoi(c + 1) > 0 &&
 	       atoi(c + 1) < 65536;
 }
@@ -172,8 +174,8 @@ static int apply_incident(struct zl_conf *c, const char *k, char *v, char *msg, 
 		for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 			tok = trim(tok);
 			if (!valid_syslog(tok)) {
-				snprintf(msg, len, "incident_syslog: \"%s\": expected udp://HOST:PORT "
-					 "or tcp://HOST:PORT", tok);
+				snprintf(msg, len, "incident_syslog: \"%s\": expected udp://HOST:PORT, "
+					 "tcp://HOST:PORT or tls://HOST:PORT", tok);
 				free(copy);
 				return -1;
 			}
@@ -181,12 +183,13 @@ static int apply_incident(struct zl_conf *c, const char *k, char *v, char *msg, 
 		free(copy);
 		return set_str(&c->incident_syslog, v);
 	}
-	if (!strcmp(k, "incident_jsonl")) {
+	if (!strcmp(k, "incident_jsonl") || !strcmp(k, "incident_syslog_ca")) {
 		if (v[0] != '/') {
 			snprintf(msg, len, "%s: expected an absolute path, got \"%s\"", k, v);
 			return -1;
 		}
-		return set_str(&c->incident_jsonl, v);
+		return set_str(!strcmp(k, "incident_jsonl") ? &c->incident_jsonl :
+			       &c->incident_syslog_ca, v);
 	}
 	if (!strcmp(k, "incident_webhook")) {
 		if (strncmp(v, "http://", 7) && strncmp(v, "https://", 8)) {

@@ -31,7 +31,8 @@ struct zl_conf {
 	unsigned sensor_down_watchdog; /* seconds an interface may be down before the
 					* systemd watchdog pings stop; 0: never */
 	/* incidents' export (daemon/incidents/export.h); NULL: none */
-	char *incident_syslog;    /* "udp://HOST:PORT, tcp://HOST:PORT" */
+	char *incident_syslog;    /* "udp://HOST:PORT, tcp://HOST:PORT, tls://HOST:PORT" */
+	char *incident_syslog_ca; /* CA file for tls:// receivers */
 	char *incident_jsonl;     /* a JSON-lines file */
 	char *incident_webhook;   /* http(s) URL for high and critical incidents */
 	char *incident_webhook_format; /* json, dingtalk, wecom */

@@ -228,9 +228,11 @@ static void suppressed_counts(void *ud, uint64_t *suppressed)
 /* The incidents thread and its exporter (after the store has started). */
 static void open_incidents(struct daemon *d)
 {
-	struct zl_export_opts xo = { d->conf.incident_syslog, d->conf.incident_jsonl,
-				     d->conf.incident_webhook, d->conf.incident_webhook_format,
-				     0, 0 };
+	struct zl_export_opts xo = {
+		.syslog = d->conf.incident_syslog, .syslog_ca = d->conf.incident_syslog_ca,
+		.jsonl = d->conf.incident_jsonl, .webhook = d->conf.incident_webhook,
+		.webhook_format = d->conf.incident_webhook_format,
+	};
 	char err[512];
 
 	d->ex = zl_export_new(&xo, err, sizeof(err));

@@ -21,6 +21,7 @@
 #include <sys/socket.h>
 
 #include <curl/curl.h>
+#include <gnutls/gnutls.h>
 
 #include "export.h"
 #include "incident.h"
@@ -32,8 +33,9 @@
 #define BACKOFF_MIN_MS 1000
 #define BACKOFF_MAX_MS 30000
 
-enum kind { T_UDP, T_TCP, T_JSONL, T_WEBHOOK };
-static const char *const kind_names[] = { "syslog-udp", "syslog-tcp", "jsonl", "webhook" };
+enum kind { T_UDP, T_TCP, T_TLS, T_JSONL, T_WEBHOOK };
+static const char *const kind_names[] = { "syslog-udp", "syslog-tcp", "syslog-tls", "jsonl",
+					  "webhook" };
 enum fmt { F_JSON, F_DINGTALK, F_WECOM };
 
 struct target {
@@ -41,6 +43,7 @@ struct target {
 	char *name;                    /* as configured */
 	char host[256], port[8];
 	int fd;
+	gnutls_session_t tls;          /* T_TLS while connected */
 	char **ring;                   /* syslog: the JSON; webhook: the body */
 	int *sev;
 	unsigned head, count;
@@ -59,6 +62,7 @@ struct zl_export {
 	int webhook_sev;
 	char hostname[128];
 	CURL *curl;
+	gnutls_certificate_credentials_t cred;  /* TLS receivers' trust */
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
 	pthread_t thread;
@@ -82,11 +86,10 @@ static int parse_syslog(const char *s, struct target *t, char *err, size_t errle
 		t->kind = T_UDP;
 	else if (!strncmp(s, "tcp://", 6))
 		t->kind = T_TCP;
-	else {
-		snprintf(err, errlen, "incident_syslog: \"%s\": expected udp://HOST:PORT or "
-			 "tcp://HOST:PORT", s);
-		return -1;
-	}
+	else if (!strncmp(s, "tls://", 6))
+		t->kind = T_TLS;
+	else
+		goto bad;
 	h = s + 6;
 	if (*h == '[') {
 		if (!(c = strchr(h, ']')) || c[1] != ':')
@@ -107,8 +110,8 @@ static int parse_syslog(const char *s, struct target *t, char *err, size_t errle
 	snprintf(t->port, sizeof(t->port), "%s", c + 1);
 	return 0;
 bad:
-	snprintf(err, errlen, "incident_syslog: \"%s\": expected udp://HOST:PORT or "
-		 "tcp://HOST:PORT", s);
+	snprintf(err, errlen, "incident_syslog: \"%s\": expected udp://HOST:PORT, "
+		 "tcp://HOST:PORT or tls://HOST:PORT", s);
 	return -1;
 }
 
@@ -165,9 +168,78 @@ static int add_syslogs(struct zl_export *x, const char *list, char *err, size_t 
 
 static void close_fd(struct target *t)
 {
+	if (t->tls) {
+		gnutls_deinit(t->tls);
+		t->tls = NULL;
+	}
 	if (t->fd >= 0)
 		close(t->fd);
 	t->fd = -1;
+}
+
+/*
+ * RFC 5425: TLS over the connected socket t->fd, the receiver's
+ * certificate checked against the trust (incident_syslog_ca, or the
+ * system's) and the host name or address in the target. The socket is
+ * made blocking with IO_TIMEOUT_MS timeouts for the session's life.
+ */
+static int tls_start(struct zl_export *x, struct target *t, char *err, size_t errlen)
+{
+	struct timeval tv = { IO_TIMEOUT_MS / 1000, 0 };
+	unsigned status;
+	gnutls_datum_t out;
+	int rc;
+
+	fcntl(t->fd, F_SETFL, fcntl(t->fd, F_GETFL) & ~O_NONBLOCK);
+	setsockopt(t->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	setsockopt(t->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	if ((rc = gnutls_init(&t->tls, GNUTLS_CLIENT)) < 0 ||
+	    (rc = gnutls_set_default_priority(t->tls)) < 0 ||
+	    (rc = gnutls_credentials_set(t->tls, GNUTLS_CRD_CERTIFICATE, x->cred)) < 0) {
+		snprintf(err, errlen, "TLS: %s", gnutls_strerror(rc));
+		return -1;
+	}
+	if (!strchr(t->host, ':') && strspn(t->host, "0123456789.") != strlen(t->host))
+		gnutls_server_name_set(t->tls, GNUTLS_NAME_DNS, t->host, strlen(t->host));
+	gnutls_session_set_verify_cert(t->tls, t->host, 0);
+	gnutls_transport_set_int(t->tls, t->fd);
+	gnutls_handshake_set_timeout(t->tls, IO_TIMEOUT_MS);
+	do
+		rc = gnutls_handshake(t->tls);
+	while (rc < 0 && !gnutls_error_is_fatal(rc));
+	if (rc == GNUTLS_E_CERTIFICATE_VERIFICATION_ERROR) {
+		status = gnutls_session_get_verify_cert_status(t->tls);
+		if (gnutls_certificate_verification_status_print(status, GNUTLS_CRT_X509, &out,
+								 0) == 0) {
+			snprintf(err, errlen, "TLS: %s", out.data);
+			gnutls_free(out.data);
+			return -1;
+		}
+	}
+	if (rc < 0) {
+		snprintf(err, errlen, "TLS handshake: %s", gnutls_strerror(rc));
+		return -1;
+	}
+	return 0;
+}
+
+static int tls_write_all(gnutls_session_t s, const char *buf, size_t len, char *err,
+			 size_t errlen)
+{
+	ssize_t n;
+
+	while (len) {
+		n = gnutls_record_send(s, buf, len);
+		if (n == GNUTLS_E_AGAIN || n == GNUTLS_E_INTERRUPTED)
+			continue;
+		if (n < 0) {
+			snprintf(err, errlen, "TLS send: %s", gnutls_strerror((int)n));
+			return -1;
+		}
+		buf += n;
+		len -= (size_t)n;
+	}
+	return 0;
 }
 
 /* A socket connected to the target, within IO_TIMEOUT_MS. */
@@ -250,7 +322,9 @@ static int send_syslog(struct zl_export *x, struct target *t, const char *json, 
 		 16 * 8 + syslog_severity(sev), ts, now.tv_nsec / 1000, x->hostname, (long)getpid());
 	if ((len = asprintf(&msg, "%s%s", head, json)) < 0)
 		return -1;
-	if (t->fd < 0 && (t->fd = connect_to(t, err, errlen)) < 0) {
+	if (t->fd < 0 && ((t->fd = connect_to(t, err, errlen)) < 0 ||
+			  (t->kind == T_TLS && tls_start(x, t, err, errlen) < 0))) {
+		close_fd(t);
 		free(msg);
 		return -1;
 	}
@@ -259,9 +333,10 @@ static int send_syslog(struct zl_export *x, struct target *t, const char *json, 
 		if (rc < 0)
 			snprintf(err, errlen, "send: %s", strerror(errno));
 	} else {
-		/* RFC 6587 octet counting: "LEN SP MSG" */
+		/* RFC 6587 octet counting (RFC 5425's framing too): "LEN SP MSG" */
 		flen = asprintf(&frame, "%d %s", len, msg);
-		rc = flen < 0 ? -1 : write_all(t->fd, frame, (size_t)flen, err, errlen);
+		rc = flen < 0 ? -1 : t->tls ? tls_write_all(t->tls, frame, (size_t)flen, err, errlen) :
+		     write_all(t->fd, frame, (size_t)flen, err, errlen);
 		free(frame);
 	}
 	free(msg);
@@ -406,6 +481,29 @@ static void *run(void *arg)
 	return NULL;
 }
 
+/* The trust for TLS receivers (when there is one): the CA file, or the system's. */
+static int tls_trust(struct zl_export *x, const char *ca, char *err, size_t errlen)
+{
+	int i, rc;
+
+	for (i = 0; i < x->n && x->t[i].kind != T_TLS; i++)
+		;
+	if (i == x->n)
+		return 0;
+	if ((rc = gnutls_certificate_allocate_credentials(&x->cred)) < 0) {
+		snprintf(err, errlen, "TLS: %s", gnutls_strerror(rc));
+		return -1;
+	}
+	rc = ca && *ca ? gnutls_certificate_set_x509_trust_file(x->cred, ca, GNUTLS_X509_FMT_PEM) :
+	     gnutls_certificate_set_x509_system_trust(x->cred);
+	if (rc <= 0) {
+		snprintf(err, errlen, "incident_syslog_ca: %s: %s", ca && *ca ? ca : "the system's trust",
+			 rc < 0 ? gnutls_strerror(rc) : "no certificate in it");
+		return -1;
+	}
+	return 0;
+}
+
 /* ------------------------------------------------------------- the API */
 
 struct zl_export *zl_export_new(const struct zl_export_opts *o, char *err, size_t errlen)
@@ -430,6 +528,8 @@ struct zl_export *zl_export_new(const struct zl_export_opts *o, char *err, size_
 		snprintf(err, errlen, "incident_webhook_format: expected json, dingtalk or wecom");
 	else if (o->syslog && *o->syslog)
 		add_syslogs(x, o->syslog, err, errlen);
+	if (!err[0])
+		tls_trust(x, o->syslog_ca, err, errlen);
 	if (!err[0] && o->jsonl && *o->jsonl && !add_target(x, T_JSONL, o->jsonl))
 		snprintf(err, errlen, "out of memory");
 	if (!err[0] && o->webhook && *o->webhook && !add_target(x, T_WEBHOOK, o->webhook))
@@ -468,6 +568,8 @@ void zl_export_free(struct zl_export *x)
 	}
 	if (x->curl)
 		curl_easy_cleanup(x->curl);
+	if (x->cred)
+		gnutls_certificate_free_credentials(x->cred);
 	pthread_mutex_destroy(&x->lock);
 	pthread_cond_destroy(&x->cond);
 	free(x);

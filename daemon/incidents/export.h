@@ -1,6 +1,7 @@
 /*
  * export.h - incidents out of the appliance: RFC 5424 syslog carrying the
- * JSON record (UDP datagrams, or TCP with RFC 6587 octet counting), a
+ * JSON record (UDP datagrams, TCP with RFC 6587 octet counting, or TLS per RFC 5425 with
+ * GnuTLS, the receiver's certificate checked), a
  * JSON-lines file for Filebeat or Wazuh, and a webhook for high and
  * critical incidents (the record itself, or a DingTalk / WeCom group
  * robot's text message).
@@ -19,7 +20,8 @@
 #include <jansson.h>
 
 struct zl_export_opts {
-	const char *syslog;            /* "udp://HOST:PORT, tcp://HOST:PORT", or NULL */
+	const char *syslog;            /* "udp://HOST:PORT, tcp://HOST:PORT, tls://HOST:PORT", or NULL */
+	const char *syslog_ca;         /* PEM CA file for tls:// receivers (NULL: the system's) */
 	const char *jsonl;             /* a file to append to, or NULL */
 	const char *webhook;           /* http(s) URL, or NULL */
 	const char *webhook_format;    /* "json" (NULL), "dingtalk", "wecom" */

@@ -16,6 +16,8 @@
 command -v nft >/dev/null || skip_all "nft not installed (apt-get install nftables)"
 command -v nmap >/dev/null || skip_all "nmap is not installed (packaging/install-deps)"
 command -v rsyslogd >/dev/null || skip_all "rsyslog is not installed (packaging/install-deps)"
+[ -e /usr/lib/x86_64-linux-gnu/rsyslog/lmnsd_gtls.so ] || ls /usr/lib/*/rsyslog/lmnsd_gtls.so >/dev/null 2>&1 ||
+	skip_all "rsyslog-gnutls is not installed (packaging/install-deps)"
 ZHULANCTL=${ZHULANCTL:-$(dirname "$ZHULAN")/zhulanctl}
 LAB="$top_srcdir/packaging/lab"
 P=zlx$$
@@ -55,17 +57,29 @@ address,name,owner,department
 CSV
 lab_conf
 cat >> "$WORK/zhulan.conf" <<CONF
-incident_syslog = udp://198.51.100.10:5514, tcp://198.51.100.10:5515, tcp://198.51.100.10:5599
+incident_syslog = udp://198.51.100.10:5514, tcp://198.51.100.10:5515, tcp://198.51.100.10:5599, tls://198.51.100.10:6514, tls://198.51.100.11:6514
+incident_syslog_ca = $WORK/out/ca.pem
 incident_jsonl = $WORK/out/incidents.jsonl
 incident_webhook = http://198.51.100.10:8080/robot/send?access_token=lab-secret
 incident_webhook_format = dingtalk
 block_hold = 1
 CONF
 
-# rsyslog in the Internet namespace: UDP on 5514, TCP on 5515, each into a
-# file of its own; nothing listens on 5599.
+# rsyslog in the Internet namespace: UDP on 5514, TCP on 5515, TLS on 6514
+# (RFC 5425, a certificate for 198.51.100.10 from the test's own CA), each
+# into a file of its own; nothing listens on 5599, and 198.51.100.11:6514
+# answers with a certificate that is not its own.
+c() { openssl "$@" >>"$WORK/openssl.log" 2>&1; }
+c req -x509 -newkey rsa:2048 -nodes -keyout "$WORK/ca.key" -out "$WORK/out/ca.pem" -days 1 -subj "/CN=Zhulan lab CA" &&
+c req -newkey rsa:2048 -nodes -keyout "$WORK/srv.key" -out "$WORK/srv.csr" -subj "/CN=198.51.100.10" &&
+printf 'subjectAltName=IP:198.51.100.10\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n' > "$WORK/ext" &&
+c x509 -req -in "$WORK/srv.csr" -CA "$WORK/out/ca.pem" -CAkey "$WORK/ca.key" -CAcreateserial \
+	-out "$WORK/srv.pem" -days 1 -extfile "$WORK/ext"
+ok $? "a CA and a certificate for the receiver (openssl)"
+chmod 644 "$WORK/out/ca.pem"
 cat > "$WORK/rsyslog.conf" <<CONF
-global(workDirectory="$WORK/rs")
+global(workDirectory="$WORK/rs" DefaultNetstreamDriverCAFile="$WORK/out/ca.pem"
+       DefaultNetstreamDriverCertFile="$WORK/srv.pem" DefaultNetstreamDriverKeyFile="$WORK/srv.key")
 module(load="imudp")
 module(load="imtcp")
 template(name="rec" type="string" string="%app-name% %msgid% %msg%\n")
@@ -73,13 +87,17 @@ ruleset(name="udp") { action(type="omfile" file="$WORK/udp.log" template="rec") 
 ruleset(name="tcp") { action(type="omfile" file="$WORK/tcp.log" template="rec") }
 input(type="imudp" address="198.51.100.10" port="5514" ruleset="udp")
 input(type="imtcp" address="198.51.100.10" port="5515" ruleset="tcp")
+ruleset(name="tls") { action(type="omfile" file="$WORK/tls.log" template="rec") }
+input(type="imtcp" port="6514" ruleset="tls" streamDriver.name="gtls" streamDriver.mode="1"
+      streamDriver.authMode="anon")
 CONF
 mkdir -p "$WORK/rs"
 ip netns exec "$P-inet" rsyslogd -n -f "$WORK/rsyslog.conf" -i "$WORK/rsyslog.pid" 2>"$WORK/rsyslog.err" &
 RPID=$!
-for _ in $(seq 50); do ip netns exec "$P-inet" ss -ltn | grep -q 198.51.100.10:5515 && break; sleep 0.1; done
-ip netns exec "$P-inet" ss -ltn | grep -q 198.51.100.10:5515
-ok $? "rsyslogd listens in the Internet namespace (UDP 5514, TCP 5515) $(head -c 300 "$WORK/rsyslog.err")"
+listening() { ip netns exec "$P-inet" ss -ltn > "$WORK/ss"; grep -q 198.51.100.10:5515 "$WORK/ss" && grep -q ':6514' "$WORK/ss"; }
+for _ in $(seq 100); do listening && break; sleep 0.1; done
+listening
+ok $? "rsyslogd listens in the Internet namespace (UDP 5514, TCP 5515, TLS 6514) $(head -c 300 "$WORK/rsyslog.err")"
 
 start; ok $? "the daemon starts on the lab gateway"
 ctl hosts import "$WORK/hosts.csv" >/dev/null; ok $? "the address book is imported"
@@ -164,6 +182,12 @@ rec() { grep "\"id\":$N," "$1" | head -1 | cut -d' ' -f3-; }
 ok $? "rsyslog received the record over UDP as RFC 5424 (app zhulan, msgid incident): $(rec "$WORK/udp.log" | head -c 200)"
 [ "$(rec "$WORK/tcp.log" | jq -r '"\(.type) \(.src_ip) \(.count > 0)"')" = "scan 192.0.2.10 true" ]
 ok $? "... and over TCP (octet counting)"
+for _ in $(seq 20); do grep -q "\"id\":$N," "$WORK/tls.log" 2>/dev/null && break; sleep 0.5; done
+[ "$(rec "$WORK/tls.log" | jq -r '"\(.type) \(.src.person)"')" = "scan 张三" ]
+ok $? "... and over TLS (RFC 5425, the receiver's certificate checked against incident_syslog_ca)"
+bad=$(jq -c '.incidents.export[] | select(.target == "tls://198.51.100.11:6514")' "$WORK/status.json")
+[ "$(jq '.sent == 0 and .retried >= 1' <<<"$bad")" = true ] && jq -r .last_error <<<"$bad" | grep -qi 'TLS'
+ok $? "a TLS receiver whose certificate names another address is refused, its records kept: $bad"
 [ "$(jq -r "select(.id == $N) | .type" "$WORK/out/incidents.jsonl" | head -1)" = scan ]
 ok $? "the JSON-lines file holds the record ($(wc -l < "$WORK/out/incidents.jsonl") lines)"
 
