@@ -259,6 +259,12 @@ ok $? "they are one policy-violation incident counting them ($(jq -c '[.count, .
 [ "$(jq -r '.message.zh' <<<"$pol")" = "财政局（张三）主机 192.0.2.10 的策略违规 $(jq '.count' <<<"$pol") 次" ]
 ok $? "... naming the person and department: $(jq -r '.message.zh' <<<"$pol")"
 
+# the daemon checks risk names in a policy it is sent, as policy check does
+code=$(api -o "$WORK/bad.out" -w '%{http_code}' -d '{"policy":{"name":"/x/bad.conf","text":"incidents {\n  suppress risk \"Self-signed Certficate\"\n}\n"}}' \
+	http://zhulan/v1/policy/apply)
+[ "$code" = 422 ] && grep -q '/x/bad.conf:2:17: error: unknown nDPI risk \\"Self-signed Certficate\\" (did you mean \\"Self-signed Certificate\\"?)' "$WORK/bad.out"
+ok $? "an unknown risk name in an applied policy: 422 at FILE:LINE:COL ($code $(head -c 200 "$WORK/bad.out"))"
+
 stop; ok $st "the daemon stops cleanly (exit $st, $ms ms)"
 grep -i 'sanitizer\|runtime error' "$WORK/daemon.log" | head -3 | sed 's/^/# /'
 ! grep -qi 'sanitizer\|runtime error' "$WORK/daemon.log"; ok $? "no sanitizer reports"
