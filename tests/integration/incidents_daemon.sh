@@ -143,6 +143,9 @@ ctl incidents --type bruteforce > "$WORK/none.txt"; grep -q '(0 incidents)' "$WO
 	[ "$(jq '.incidents.dropped' "$WORK/status.json")" = 0 ]
 ok $? "status: open incidents by severity and the queue's drops ($(jq -c '.incidents | {open_by_severity, dropped, queued}' "$WORK/status.json"))"
 
+ctl status | grep -q '^incidents open: 0 critical, 1 high, 1 medium, 0 low, 0 info; events [0-9]*, queue dropped 0$'
+ok $? "zhulanctl status says the open incidents: $(ctl status | grep '^incidents')"
+
 # the workflow: security may, report may not
 code=$(as rita report -o /dev/null -w '%{http_code}' "http://zhulan/v1/incidents")
 [ "$code" = 403 ]; ok $? "report may not read incidents ($code)"
