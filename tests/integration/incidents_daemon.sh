@@ -114,12 +114,14 @@ ok $? "nmap -sS of 1,000 ports from fin2 (a listed scanner)"
 inns fin1 curl -s -o /dev/null --max-time 5 http://198.51.100.12/; ok $? "fin1 fetches a page from a blocklisted address"
 
 # the flows end within the test's timeouts (6 s), the thread writes once a second
+t0=$(date +%s%N)
 for _ in $(seq 40); do
 	ctl --json incidents > "$WORK/list.json" 2>/dev/null &&
 		[ "$(jq '[.incidents[] | select(.type == "scan" or .type == "blocklist")] | length' "$WORK/list.json")" -ge 2 ] && break
 	sleep 0.5
 done
 scan=$(jq -c '[.incidents[] | select(.type == "scan" and .src_ip == "192.0.2.10")]' "$WORK/list.json")
+diag "the incidents were listed $(( ($(date +%s%N) - t0) / 1000000 )) ms after the last tool ended (flow_timeout_tcp = 6)"
 [ "$(jq length <<<"$scan")" = 1 ] && [ "$(jq '.[0].count' <<<"$scan")" -ge 900 ]
 ok $? "fin1's scan is one incident in zhulanctl incidents, counting about 1,000 ports ($(jq -c '.[0] | [.id, .count, .dest_ip]' <<<"$scan"))"
 [ "$(jq -r '.[0].src | "\(.host) \(.person) \(.department)"' <<<"$scan")" = "fin-pc-01 张三 财政局" ]
