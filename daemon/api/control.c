@@ -290,6 +290,8 @@ static const struct route routes[] = {
 	{ "GET",  "/v1/ipv6/services", 0,       A | P,         zl_api_ipv6_services },
 	{ "GET",  "/v1/ipv6/trend",   0,        A | P,         zl_api_ipv6_trend },
 	{ "POST", "/v1/ipv6/snapshot", 0,       A,             zl_api_ipv6_snapshot },
+	{ "GET",  "/v1/ipv6/sites",   0,        A | P,         zl_api_ipv6_sites },
+	{ "POST", "/v1/ipv6/check",   0,        A,             zl_api_ipv6_check },
 };
 #undef A
 #undef S

@@ -17,6 +17,7 @@
 
 struct zl_control;
 struct zl_conf;
+struct zl_sitework;
 
 struct zl_control_ctx {
 	struct zl_sensor **sensors;
@@ -32,6 +33,7 @@ struct zl_control_ctx {
 	struct zl_bh *bh;             /* the behaviour engine; NULL: none */
 	struct zl_dir *dir;           /* the address book; NULL: none */
 	const struct zl_conf *conf;   /* the running configuration (IPv6 targets) */
+	struct zl_sitework *sites;    /* the IPv6 site checks; NULL: none */
 };
 
 /*

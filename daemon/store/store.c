@@ -149,6 +149,9 @@ static const char *const schema[] = {
 
 	/* 6: the IPv6 migration's per-day counters and snapshots (store_ipv6.c) */
 	zl_st_ipv6_schema,
+
+	/* 7: the IPv6 readiness checks' results per site and day (store_ipv6_sites.c) */
+	zl_st_ipv6_sites_schema,
 };
 
 /* Tables the retention applies to (not audit, not policy_versions). */
