@@ -133,11 +133,13 @@ static int reload_locked(struct daemon *d, char *msg, size_t len)
 	restart |= strcmp(n.database, d->conf.database) || strcmp(n.user, d->conf.user) ||
 		   strcmp(n.control_socket, d->conf.control_socket) ||
 		   n.max_flows != d->conf.max_flows || n.ipv6_check_hour != d->conf.ipv6_check_hour ||
-		   n.ipv6_check_interval_ms != d->conf.ipv6_check_interval_ms;
+		   n.ipv6_check_interval_ms != d->conf.ipv6_check_interval_ms ||
+		   strcmp(n.ipv6_check_ca_file ? n.ipv6_check_ca_file : "",
+			  d->conf.ipv6_check_ca_file ? d->conf.ipv6_check_ca_file : "");
 	zl_conf_free(&n);
 	snprintf(msg, len, "configuration reloaded%s", restart ?
 		 "; interfaces, database, control_socket, user, max_flows and the IPv6 checks' "
-		 "hour and pace change at restart" : "");
+		 "hour, pace and CA file change at restart" : "");
 	zl_log_info("%s", msg);
 	return 0;
 }

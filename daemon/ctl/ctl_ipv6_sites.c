@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "ctl_ipv6_sites.h"
+#include "ctl_ipv6_stats.h"
 
 static const char *js(json_t *o, const char *k)
 {
@@ -49,6 +50,7 @@ int zl_ctl_ipv6_sites(const char *sock, int json, int argc, char **argv, zl_ctl_
 	char *b = NULL;
 	long code = 0;
 	size_t i;
+	int rc;
 
 	if (argc < 1 || (!queue && argc != 1) || (queue && argc > 2) ||
 	    (!queue && strcmp(argv[0], "sites"))) {
@@ -62,16 +64,9 @@ int zl_ctl_ipv6_sites(const char *sock, int json, int argc, char **argv, zl_ctl_
 	}
 	j = call(sock, queue ? "POST" : "GET", queue ? "/v1/ipv6/check" : "/v1/ipv6/sites", b, &code);
 	free(b);
-	if (code != (queue ? 202 : 200)) {
-		fprintf(stderr, "zhulanctl: %s\n", js(j, "error")[0] ? js(j, "error") : "request failed");
-		json_decref(j);
-		return 1;
-	}
-	if (json) {
-		char *s = json_dumps(j, JSON_INDENT(2) | JSON_SORT_KEYS);
-		printf("%s\n", s ? s : "{}");
-		free(s);
-	} else if (queue) {
+	if ((rc = zl_ctl_ipv6_answer(j, code, queue ? 202 : 200, json)) != 0)
+		return rc < 0 ? 1 : 0;
+	if (queue) {
 		json_array_foreach(json_object_get(j, "queued"), i, v)
 			printf("queued: %s\n", json_string_value(v));
 	} else {

@@ -319,6 +319,14 @@ ctl ipv6 queue ftp://x.example/ > "$WORK/bad.out" 2>&1; st=$?
 ok $(( st == 0 )) "an ftp:// URL is refused by the daemon: $(cat "$WORK/bad.out")"
 [ "$(sqlite3 "$WORK/db/zhulan.db" "SELECT count(*) FROM audit WHERE action = 'ipv6 check'")" = 2 ]
 ok $? "both queued checks are audited"
+# a reload replaces the list: diff.gov.example becomes a configured site
+sed -i 's|^ipv6_sites = .*|ipv6_sites = http://diff.gov.example/ https://ready.gov.example/|' "$WORK/zhulan.conf"
+ctl reload > "$WORK/reload.out" 2>&1; ok $? "reload: $(cat "$WORK/reload.out")"
+sites
+[ "$(sf '[(x["url"], x["configured"]) for x in j["sites"]], j["summary"]["ready"]')" = \
+  "([('http://diff.gov.example/', True), ('https://ready.gov.example/', True), ('http://noaaaa.gov.example/', False)], 1)" ]
+ok $? "after the reload: the new list first, in its order; noaaaa's results stay, as checked on demand" ||
+	diag "$(sf '[(x["url"], x["configured"]) for x in j["sites"]]')"
 stop; ok $(( st != 0 )) "the daemon stops cleanly (status $st)"
 
 done_testing

@@ -424,7 +424,7 @@ export default {
 	'v6.not_checked': 'Not checked',
 	'v6.not_checked_yet': 'Not checked yet',
 	'v6.on_demand': 'checked on demand',
-	'v6.checked_at': 'checked {at} · so since {since}',
+	'v6.checked_at': 'checked {at} · this verdict since {since}',
 	'v6.pass': 'passed',
 	'v6.fail': 'failed',
 	'v6.no_sites': 'No sites to check',

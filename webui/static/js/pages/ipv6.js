@@ -60,7 +60,7 @@ export default {
 		drawTabs();
 		const chart = lineChart(chartBox, [t('v6.trend_bytes'), t('v6.trend_active'), t('v6.trend_target')],
 			(v) => Math.round(v) + '%', {
-				datasets: [{ pointRadius: 3 }, { pointRadius: 3, fill: false },
+				datasets: [{ pointRadius: 3, spanGaps: true }, { pointRadius: 3, fill: false, spanGaps: true },
 					{ borderDash: [6, 4], fill: false, pointRadius: 0, borderColor: '#c0392b' }],
 				y: { min: 0, max: 100 },
 			});
@@ -140,12 +140,20 @@ export default {
 
 		async function trend() {
 			const r = await get('ipv6/trend', { days });
-			const pts = r.trend || [];
+			const byDay = {};
+			for (const p of r.trend || [])
+				byDay[p.day] = p;
+			// the whole window (UTC days, as the daemon counts them), so the
+			// target line spans it and days without figures are gaps
+			const window = [];
+			for (let i = days - 1; i >= 0; i--)
+				window.push(new Date(Date.now() - i * 86400000).toISOString().slice(0, 10));
 			const target = (r.targets || targets).traffic_percent;
-			chart.set(pts.map(p => p.day.slice(5)), [
-				pts.map(p => hasTraffic(p) ? p.bytes.ipv6_share : null),
-				pts.map(p => hasTraffic(p) ? p.active_hosts_share : null),
-				pts.map(() => target)]);
+			const fig = (d, f) => (hasTraffic(byDay[d]) ? f(byDay[d]) : null);
+			chart.set(window.map(d => d.slice(5)), [
+				window.map(d => fig(d, p => p.bytes.ipv6_share)),
+				window.map(d => fig(d, p => p.active_hosts_share)),
+				window.map(() => target)]);
 		}
 
 		async function check(url) {
@@ -172,7 +180,7 @@ export default {
 					checked ? h('span', { class: 'muted small' }, t('v6.checked_at', { at: time(s.checked), since: s.ready_since || '—' })) : null,
 					admin ? button(t('v6.check_one'), () => check(s.url), { class: 'btn-small', action: 'check-site' }) : null));
 			const crit = checked ? table([
-				{ label: t('v6.col.criterion'), value: id => t('v6.crit.' + id), class: 'nowrap' },
+				{ label: t('v6.col.criterion'), value: id => t('v6.crit.' + id) },
 				{ label: t('v6.col.result'), value: id => byId[id] ? mark(byId[id].ok) : '—' },
 				{ label: t('v6.col.reason'), value: id => byId[id] ? byId[id].reason : '', class: 'wrap' },
 				{ label: t('v6.col.since'), value: id => byId[id] ? byId[id].since : '', class: 'nowrap' },
