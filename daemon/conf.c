@@ -46,6 +46,9 @@ void zl_conf_defaults(struct zl_conf *c)
 	c->ipv6_internal = strdup("");
 	c->incident_webhook_format = strdup("json");
 	c->incident_queue = 8192;
+	c->ipv6_sites = strdup("");
+	c->ipv6_check_hour = 3;
+	c->ipv6_check_interval_ms = 1000;
 }
 
 void zl_conf_free(struct zl_conf *c)
@@ -72,6 +75,8 @@ void zl_conf_free(struct zl_conf *c)
 	free(c->incident_jsonl);
 	free(c->incident_webhook);
 	free(c->incident_webhook_format);
+	free(c->ipv6_sites);
+	free(c->ipv6_check_ca_file);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -168,7 +173,9 @@ static const char *const keys[] = {
 	"sensor_down_watchdog", "store_queue",
 	"web_listen", "web_cert", "web_key", "web_state_dir", "web_static", "web_user",
 	"web_session_idle", "web_session_max",
-	"ipv6_target_traffic", "ipv6_target_portals", "ipv6_clients", "ipv6_internal", 	"incident_syslog", "incident_syslog_ca", "incident_jsonl", "incident_webhook", "incident_webhook_format",
+	"ipv6_target_traffic", "ipv6_target_portals", "ipv6_clients", "ipv6_internal",
+	"ipv6_sites", "ipv6_check_hour", "ipv6_check_interval_ms", "ipv6_check_ca_file",
+	"incident_syslog", "incident_syslog_ca", "incident_jsonl", "incident_webhook", "incident_webhook_format",
 	"incident_queue", NULL,
 };
 
@@ -352,13 +359,76 @@ static int apply_incident(struct zl_conf *c, const char *k, char *v, char *msg, 
 	return 1;
 }
 
+/* ipv6_sites: http:// or https:// URLs with a host, at most ZL_CONF_MAX_SITES. */
+static int check_sites(const char *v, char *msg, size_t len)
+{
+	char buf[16384], *t, *save = NULL;
+	int n = 0;
+
+	if (strlen(v) >= sizeof(buf)) {
+		snprintf(msg, len, "ipv6_sites: too long");
+		return -1;
+	}
+	snprintf(buf, sizeof(buf), "%s", v);
+	for (t = strtok_r(buf, ", \t", &save); t; t = strtok_r(NULL, ", \t", &save)) {
+		const char *h = !strncmp(t, "http://", 7) ? t + 7 : !strncmp(t, "https://", 8) ? t + 8 : NULL;
+
+		if (!h || !*h || *h == '/' || *h == ':') {
+			snprintf(msg, len, "ipv6_sites: \"%s\" is not an http:// or https:// URL "
+				 "with a host", t);
+			return -1;
+		}
+		if (++n > ZL_CONF_MAX_SITES) {
+			snprintf(msg, len, "ipv6_sites: at most %d sites", ZL_CONF_MAX_SITES);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* The site checks' keys; 1 when k is one of them (done or failed). */
+static int apply_sites(struct zl_conf *c, const char *k, char *v, char *msg, size_t len, int *rc)
+{
+	unsigned long n;
+
+	*rc = -1;
+	if (!strcmp(k, "ipv6_sites")) {
+		if (check_sites(v, msg, len) == 0)
+			*rc = set_str(&c->ipv6_sites, v);
+	} else if (!strcmp(k, "ipv6_check_hour")) {
+		if (!strcmp(v, "off")) {
+			c->ipv6_check_hour = -1;
+			*rc = 0;
+		} else if (parse_uint(v, 0, 23, &n) < 0) {
+			snprintf(msg, len, "ipv6_check_hour: expected an hour from 0 to 23 or off, "
+				 "got \"%s\"", v);
+		} else {
+			c->ipv6_check_hour = (int)n;
+			*rc = 0;
+		}
+	} else if (!strcmp(k, "ipv6_check_interval_ms")) {
+		if (parse_uint(v, 10, 60000, &n) < 0) {
+			snprintf(msg, len, "ipv6_check_interval_ms: expected milliseconds from 10 to "
+				 "60000, got \"%s\"", v);
+		} else {
+			c->ipv6_check_interval_ms = (unsigned)n;
+			*rc = 0;
+		}
+	} else if (!strcmp(k, "ipv6_check_ca_file")) {
+		*rc = set_str(&c->ipv6_check_ca_file, v);
+	} else {
+		return 0;
+	}
+	return 1;
+}
+
 /* Apply one key; returns 0 or -1 with msg. */
 static int apply(struct zl_conf *c, const char *k, char *v, char *msg, size_t len)
 {
 	unsigned long n;
 	int rc;
 
-	if (apply_web(c, k, v, msg, len, &rc))
+	if (apply_web(c, k, v, msg, len, &rc) || apply_sites(c, k, v, msg, len, &rc))
 		return rc;
 	if (!strcmp(k, "interfaces")) {
 		int i;

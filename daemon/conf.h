@@ -49,7 +49,14 @@ struct zl_conf {
 	char *incident_webhook;   /* http(s) URL for high and critical incidents */
 	char *incident_webhook_format; /* json, dingtalk, wecom */
 	unsigned incident_queue;  /* events between the capture threads and the incidents thread */
+	/* the IPv6 readiness checks of sites (siterunner.h) */
+	char *ipv6_sites;             /* http(s) URLs separated by commas or blanks ("") */
+	int ipv6_check_hour;          /* local hour of the daily checks, -1 off (3) */
+	unsigned ipv6_check_interval_ms; /* between two requests to a site (1000) */
+	char *ipv6_check_ca_file;     /* extra CAs (PEM) for HTTPS sites, NULL: the system's */
 };
+
+#define ZL_CONF_MAX_SITES 64   /* ipv6_sites */
 
 /* Fill c with the defaults (allocated; free with zl_conf_free). */
 void zl_conf_defaults(struct zl_conf *c);

@@ -37,6 +37,8 @@
 #include "incidents.h"
 #include "log.h"
 #include "sensor.h"
+#include "sitecheck.h"
+#include "sitework.h"
 #include "statedir.h"
 #include "store.h"
 #include "store_ipv6.h"
@@ -55,6 +57,7 @@ struct daemon {
 	struct zl_classifier *names;   /* application names for policy checks */
 	struct zl_incd *incd;          /* the incidents thread */
 	struct zl_export *ex;          /* incidents' syslog, JSON lines and webhook */
+	struct zl_sitework *sites;     /* the IPv6 readiness checks of sites */
 	uid_t uid;
 	gid_t gid;
 	int lock_fd;                   /* DATABASE.lock, held while we run */
@@ -123,15 +126,25 @@ static int reload_locked(struct daemon *d, char *msg, size_t len)
 		zl_log_warnx("reload: %s; keeping the running configuration", msg);
 		return -1;
 	}
+	if (d->sites && strcmp(n.ipv6_sites, d->conf.ipv6_sites) &&
+	    zl_sitework_set_sites(d->sites, n.ipv6_sites) == 0) {
+		free(d->conf.ipv6_sites);
+		d->conf.ipv6_sites = n.ipv6_sites;   /* (read only under reload_lock) */
+		n.ipv6_sites = NULL;
+	}
 	restart |= n.n_interfaces != d->conf.n_interfaces;
 	for (i = 0; !restart && i < n.n_interfaces; i++)
 		restart |= strcmp(n.interfaces[i], d->conf.interfaces[i]) != 0;
 	restart |= strcmp(n.database, d->conf.database) || strcmp(n.user, d->conf.user) ||
 		   strcmp(n.control_socket, d->conf.control_socket) ||
-		   n.max_flows != d->conf.max_flows;
+		   n.max_flows != d->conf.max_flows || n.ipv6_check_hour != d->conf.ipv6_check_hour ||
+		   n.ipv6_check_interval_ms != d->conf.ipv6_check_interval_ms ||
+		   strcmp(n.ipv6_check_ca_file ? n.ipv6_check_ca_file : "",
+			  d->conf.ipv6_check_ca_file ? d->conf.ipv6_check_ca_file : "");
 	zl_conf_free(&n);
 	snprintf(msg, len, "configuration reloaded%s", restart ?
-		 "; interfaces, database, control_socket, user and max_flows change at restart" : "");
+		 "; interfaces, database, control_socket, user, max_flows and the IPv6 checks' "
+		 "hour, pace and CA file change at restart" : "");
 	zl_log_info("%s", msg);
 	return 0;
 }
@@ -368,6 +381,12 @@ static int start(struct daemon *d, sigset_t *sigs)
 		close(fd);
 		goto fail;
 	}
+	/* libcurl's and libxml2's globals, before any thread (sitecheck.h) */
+	if (zl_sitecheck_global_init() < 0) {
+		snprintf(err, sizeof(err), "the IPv6 site checks: cannot initialise libcurl");
+		close(fd);
+		goto fail;
+	}
 	/* Threads inherit the blocked signals: only the main loop takes them. */
 	pthread_sigmask(SIG_BLOCK, sigs, NULL);
 	if (zl_store_start(d->store) < 0) {
@@ -392,6 +411,10 @@ static int start(struct daemon *d, sigset_t *sigs)
 	}
 	json_decref(initial);
 	initial = NULL;
+	if (!(d->sites = zl_sitework_new(&d->conf, d->store, err, sizeof(err)))) {
+		close(fd);
+		goto fail;
+	}
 	for (i = 0; i < d->n_sensors; i++) {
 		zl_sensor_set_behaviour(d->sensors[i], d->bh);
 		if (zl_sensor_start(d->sensors[i], &eo, d->store, err, sizeof(err)) < 0) {
@@ -401,7 +424,7 @@ static int start(struct daemon *d, sigset_t *sigs)
 	}
 	cc = (struct zl_control_ctx){ d->sensors, d->n_sensors, d->store, PACKAGE_VERSION,
 				      now_us(), d->conf.database, reload, d, d->fw, d->bh, d->dir,
-				      &d->conf, d->incd };
+				      &d->conf, d->incd, d->sites };
 	d->control = zl_control_start(fd, &cc, err, sizeof(err));
 	if (!d->control)
 		goto fail;
@@ -420,6 +443,8 @@ static void stop(struct daemon *d)
 
 	zl_control_stop(d->control);
 	d->control = NULL;
+	zl_sitework_free(d->sites);          /* a check in progress stops */
+	d->sites = NULL;
 	for (i = 0; i < d->n_sensors; i++)
 		zl_sensor_stop(d->sensors[i]);  /* live flows go to the store */
 	zl_fw_free(d->fw);                   /* the rules stay in the kernel */

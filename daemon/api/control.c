@@ -293,6 +293,8 @@ static const struct route routes[] = {
 	/* security incidents (api_incidents.c) */
 	{ "GET",  "/v1/incidents",    R_PREFIX, S | U,         zl_api_incidents_get },
 	{ "POST", "/v1/incidents",    R_PREFIX, S,             zl_api_incidents_post },
+	{ "GET",  "/v1/ipv6/sites",   0,        A | P,         zl_api_ipv6_sites },
+	{ "POST", "/v1/ipv6/check",   0,        A,             zl_api_ipv6_check },
 };
 #undef A
 #undef S

@@ -18,6 +18,7 @@
 
 struct zl_control;
 struct zl_conf;
+struct zl_sitework;
 
 struct zl_control_ctx {
 	struct zl_sensor **sensors;
@@ -34,6 +35,7 @@ struct zl_control_ctx {
 	struct zl_dir *dir;           /* the address book; NULL: none */
 	const struct zl_conf *conf;   /* the running configuration (IPv6 targets) */
 	struct zl_incd *incd;         /* the incidents thread; NULL: none */
+	struct zl_sitework *sites;    /* the IPv6 site checks; NULL: none */
 };
 
 /*

@@ -154,9 +154,27 @@ static void print_services(json_t *j)
 	print_apps(json_object_get(j, "apps"));
 }
 
+int zl_ctl_ipv6_answer(json_t *j, long code, long want, int json)
+{
+	if (code != want) {
+		fprintf(stderr, "zhulanctl: %s\n", js(j, "error")[0] ? js(j, "error") : "request failed");
+		json_decref(j);
+		return -1;
+	}
+	if (json) {
+		char *s = json_dumps(j, JSON_INDENT(2) | JSON_SORT_KEYS);
+		printf("%s\n", s ? s : "{}");
+		free(s);
+		json_decref(j);
+		return 1;
+	}
+	return 0;
+}
+
 int zl_ctl_ipv6_stats(const char *sock, int json, int argc, char **argv, const char *department,
 		      zl_ctl_call_fn call)
 {
+	int rc;
 	const char *sub = argc > 0 ? argv[0] : NULL;
 	char q[512];
 	long code = 0;
@@ -170,16 +188,9 @@ int zl_ctl_ipv6_stats(const char *sock, int json, int argc, char **argv, const c
 	if (!sub || !strcmp(sub, "hosts"))
 		qarg(q, sizeof(q), "department", department);
 	j = call(sock, "GET", q, NULL, &code);
-	if (code != 200) {
-		fprintf(stderr, "zhulanctl: %s\n", js(j, "error")[0] ? js(j, "error") : "request failed");
-		json_decref(j);
-		return 1;
-	}
-	if (json) {
-		char *s = json_dumps(j, JSON_INDENT(2) | JSON_SORT_KEYS);
-		printf("%s\n", s ? s : "{}");
-		free(s);
-	} else if (!sub) {
+	if ((rc = zl_ctl_ipv6_answer(j, code, 200, json)) != 0)
+		return rc < 0 ? 1 : 0;
+	if (!sub) {
 		print_summary(j);
 	} else if (!strcmp(sub, "hosts")) {
 		print_hosts(j);

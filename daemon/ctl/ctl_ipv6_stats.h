@@ -13,4 +13,9 @@
 int zl_ctl_ipv6_stats(const char *sock, int json, int argc, char **argv, const char *department,
 		      zl_ctl_call_fn call);
 
+/* An answer's common part: not the status wanted → the error on stderr,
+ * -1; --json → printed, 1; else 0 and the caller prints j as text (and
+ * frees it). */
+int zl_ctl_ipv6_answer(json_t *j, long code, long want, int json);
+
 #endif

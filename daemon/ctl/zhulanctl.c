@@ -15,6 +15,7 @@
  *   zhulanctl policy diff FILE | confirm | rollback [VERSION] | history
  *   zhulanctl policy show [--counters]
  *   zhulanctl [--json] ipv6 check URL          (ctl_ipv6.c)
+ *   zhulanctl [--json] ipv6 sites|queue [URL]  (ctl_ipv6_sites.c)
  *
  * Exit status: 0 ok, 1 the daemon refused the request, 2 usage error or
  * the daemon is not running.
@@ -36,6 +37,7 @@
 #include "ctl_users.h"
 #include "classify.h"
 #include "ctl_ipv6.h"
+#include "ctl_ipv6_sites.h"
 #include "flat.h"
 #include "policy.h"
 
@@ -373,7 +375,9 @@ static void usage(FILE *o)
 "       zhulanctl [-s SOCKET] [--json] incidents [--status S] [--type T] [--severity S]\n"
 "                 [--department D] [--since 1d] [--limit N]\n"
 "       zhulanctl [-s SOCKET] [--json] incident N [ack|resolve|false-positive] [--note TEXT]\n"
-"                 [--assign USER]\n");
+"                 [--assign USER]\n"
+
+"       zhulanctl [-s SOCKET] [--json] ipv6 sites | ipv6 queue [URL] | ipv6 check\n");
 }
 
 static int hook_app(const char *name, char *suggest, size_t n, void *ud)
@@ -826,7 +830,7 @@ int main(int argc, char **argv)
 			optind = 0;
 			/* "ipv6 check" has its own options (ctl_ipv6.c); "ipv6 [hosts|services]"
 			 * asks the daemon (ctl_ipv6_stats.c) */
-			if (!strcmp(cmd, "ipv6") && argc > 1 && !strcmp(argv[1], "check"))
+			if (!strcmp(cmd, "ipv6") && argc > 2 && !strcmp(argv[1], "check"))
 				return zl_ctl_ipv6(json, argc, argv);
 		}
 	}
@@ -848,6 +852,9 @@ int main(int argc, char **argv)
 		return hosts(sock, json, argc - optind, argv + optind);
 	if (!strcmp(cmd, "users"))
 		return zl_ctl_users(sock, json, argc - optind, argv + optind, role, call_body);
+	if (!strcmp(cmd, "ipv6") && argc - optind >= 1 && (!strcmp(argv[optind], "sites") ||
+	    !strcmp(argv[optind], "queue") || !strcmp(argv[optind], "check")))
+		return zl_ctl_ipv6_sites(sock, json, argc - optind, argv + optind, call_body);
 	if (!strcmp(cmd, "ipv6"))
 		return zl_ctl_ipv6_stats(sock, json, argc - optind, argv + optind, department,
 					 call_body);

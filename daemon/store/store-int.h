@@ -8,6 +8,7 @@
  *   store_tables.c  policy versions, behaviour blocks, the address book
  *   store_ipv6.c    the IPv6 measurement's per-day counters (the writer's fold),
  *   store_ipv6_query.c  their reads, snapshots and trend
+ *   store_ipv6_sites.c  the site checks' results per day
  *
  * Three locks, never nested: qlock guards the queue and the counters,
  * wlock the write connection (the writer's transactions and audit
@@ -170,6 +171,7 @@ void zl_st_bind_block(sqlite3_stmt *st, const struct zl_bh_record *r);
  * from the writer, snapshots finished days and purges old ones. */
 struct zl_st_v6;
 extern const char zl_st_ipv6_schema[];
+extern const char zl_st_ipv6_sites_schema[];   /* store_ipv6_sites.c */
 int zl_st_v6_new(struct zl_store *s);
 void zl_st_v6_free(struct zl_store *s);
 void zl_st_v6_finalize(struct zl_store *s);

@@ -190,6 +190,9 @@ static const char *const schema[] = {
 	"CREATE TABLE incident_suppressed ("
 	" day INTEGER NOT NULL, type TEXT NOT NULL, count INTEGER NOT NULL,"
 	" PRIMARY KEY (day, type));",  /* a rowid: the retention purges by it */
+
+	/* 8: the IPv6 readiness checks' results per site and day (store_ipv6_sites.c) */
+	zl_st_ipv6_sites_schema,
 };
 
 /* Tables the retention applies to (not audit, not policy_versions). */

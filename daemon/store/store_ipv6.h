@@ -70,4 +70,22 @@ json_t *zl_store_ipv6_services(struct zl_store *s, int64_t from_day, int64_t to_
 json_t *zl_store_ipv6_trend(struct zl_store *s, unsigned days, const char *department,
 			    char *err, size_t errlen);
 
+/*
+ * The IPv6 readiness checks of sites (sitecheck.h): a check's JSON result
+ * stored as the day's result of its URL (a later check the same day
+ * replaces it; results older than ZL_IPV6_KEEP_DAYS go), on the caller's
+ * thread in one transaction. 0, or -1 with err.
+ */
+int zl_store_ipv6_site_put(struct zl_store *s, const char *url, const json_t *result,
+			   int64_t now_us, char *err, size_t errlen);
+/*
+ * GET /v1/ipv6/sites: the configured urls in their order, each with its
+ * latest result (or "checked": null), then other URLs checked on demand;
+ * each criterion with "since" (the day its verdict began), the site's
+ * "ready_since", and a summary (configured, checked, ready, ready_percent
+ * of the configured). NULL with err on failure.
+ */
+json_t *zl_store_ipv6_sites(struct zl_store *s, const char *const *urls, size_t n,
+			    char *err, size_t errlen);
+
 #endif

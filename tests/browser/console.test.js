@@ -20,10 +20,10 @@ const NEWPW = 'Zl-Console-2026!';
 
 // Which role sees which page, and the element each page shows once loaded.
 const NAV = {
-	admin: ['dashboard', 'policy', 'behaviour', 'hosts', 'users', 'system'],
+	admin: ['dashboard', 'policy', 'behaviour', 'hosts', 'users', 'system', 'ipv6'],
 	security: ['dashboard', 'flows', 'accesslog'],
 	auditor: ['audit'],
-	report: ['dashboard'],
+	report: ['dashboard', 'ipv6'],
 };
 const READY = {
 	dashboard: '#dash-stats .stat',
@@ -36,13 +36,14 @@ const READY = {
 	system: '#sys-ifaces table, #sys-ifaces .empty',
 	audit: '#audit-result table, #audit-result .empty',
 	account: '#account-user',
+	ipv6: '#v6-sites .site-list, #v6-sites .empty',
 };
 // API calls each role's console may not make (the daemon answers 403).
 const REFUSED = {
 	admin: ['access-log', 'audit', 'flows', 'top?what=hosts'],
 	security: ['users', 'policy', 'policy/history', 'audit'],
 	auditor: ['users', 'policy', 'flows', 'hosts', 'status'],
-	report: ['flows', 'access-log', 'users', 'policy', 'hosts', 'top?what=hosts'],
+	report: ['flows', 'access-log', 'users', 'policy', 'hosts', 'top?what=hosts', 'ipv6/hosts'],
 };
 // The enrolment runs in one language per account, so that both languages'
 // password and TOTP pages are photographed.
@@ -166,12 +167,13 @@ async function rolePages(page, role, acct, watcher) {
 		await visit(page, id);
 		const err = await errorBanner(page);
 		ok(err === '', `${role}: ${id} opens without an error${err ? ' (' + err + ')' : ''}`);
-		const name = id === 'dashboard' && role !== 'admin' ? `dashboard-${role}` : id === 'account' ? `account-${role}` : id;
+		const name = (id === 'dashboard' || id === 'ipv6') && role !== 'admin' ? `${id}-${role}` :
+			id === 'account' ? `account-${role}` : id;
 		await shot(page, 'zh-CN', name);
 		await setLang(page, 'en');
 		await page.waitForSelector(READY[id]);
 		const title = (await page.textContent('.page-title')).trim();
-		ok(/^[A-Za-z ]+$/.test(title), `${role}: ${id} in English (${title})`);
+		ok(/^[A-Za-z0-9 ]+$/.test(title), `${role}: ${id} in English (${title})`);
 		await shot(page, 'en', name);
 		await setLang(page, 'zh-CN');
 	}
@@ -455,6 +457,61 @@ async function expiryBanner(page) {
 	ok(!(await page.$('#expiry-banner')), 'report: the password changed on the account page, the warning goes');
 }
 
+// ---------- IPv6: the shares of the lab's traffic, the sites' checks ----------
+
+const READY_SITE = 'http://www.dazhu.example/', OLD_SITE = 'http://oa.dazhu.example/';
+
+async function ipv6Scenario(page, role) {
+	await setLang(page, 'zh-CN');
+	await visit(page, 'dashboard');
+	const tile = await page.waitForSelector('[data-stat="ipv6"] .stat-value').then(e => e.textContent());
+	ok(/^\d+\.\d%$/.test(tile), `${role}: the dashboard shows today's IPv6 share (${tile})`);
+	await visit(page, 'ipv6');
+	if (role === 'admin') {
+		// the checks run now, on the daemon's own thread; the page shows them
+		await page.click('[data-action="check-all"]');
+		await page.waitForSelector('#page-alerts .banner-info');
+		const note = (await page.textContent('#page-alerts .banner-info')).trim();
+		ok(/2/.test(note), `admin: "check all" queues both sites (${note})`);
+	}
+	const done = await page.waitForFunction(() => document.querySelectorAll('#v6-sites .site-card.site-ok, #v6-sites .site-card.site-bad').length >= 2,
+		null, { timeout: 90000 }).then(() => true, () => false);
+	ok(done, `${role}: both sites' results show on the page`);
+	const api = await apiJson(page, 'ipv6');
+	const c = api.county;
+	const want = (c.bytes.ipv6 + c.bytes.ipv4) ? Number(c.bytes.ipv6_share).toFixed(1) + '%' : '—';
+	const shown = (await page.textContent('[data-stat="v6-share"] .stat-value')).trim();
+	ok(shown === want && c.bytes.ipv6 > 0 && c.bytes.ipv4 > 0,
+		`${role}: the county's IPv6 share today is the daemon's, from traffic over both families (${shown}; IPv6 ${c.bytes.ipv6} B, IPv4 ${c.bytes.ipv4} B)`);
+	const target = (await page.textContent('[data-stat="v6-share"] .stat-sub')).trim();
+	ok(target.includes('27%'), `${role}: the national target beside it (${target})`);
+	const dept = await page.$$eval('#v6-departments tbody tr', rows => rows.map(r => r.textContent));
+	ok(dept.some(r => r.includes('财政局')), `${role}: the departments are ranked (${dept.length} rows; 财政局 among them)`);
+	const card = async (url) => page.$eval(`#v6-sites .site-card[data-site="${url}"]`, el => ({
+		ok: el.querySelectorAll('.mark-ok').length, bad: el.querySelectorAll('.mark-bad').length, text: el.textContent,
+	})).catch(() => ({ ok: -1, bad: -1, text: '' }));
+	const r1 = await card(READY_SITE), r2 = await card(OLD_SITE);
+	ok(r1.ok === 7 && r1.bad === 0 && r1.text.includes('已就绪'), `${role}: ${READY_SITE}: 7 criteria ✓, IPv6-ready (${r1.ok} ✓, ${r1.bad} ✗)`);
+	ok(r2.bad >= 1 && r2.text.includes('no AAAA record for oa.dazhu.example') && r2.text.includes('未就绪'),
+		`${role}: ${OLD_SITE}: ✗ with its reason, not ready (${r2.ok} ✓, ${r2.bad} ✗)`);
+	const summary = (await page.textContent('#v6-sites .site-summary')).trim();
+	ok(summary.includes('2 个网站中 1 个'), `${role}: 1 of 2 sites ready against the 100% target (${summary})`);
+	const hostsPanel = await page.$('#v6-hosts table');
+	if (role === 'admin') {
+		const rows = hostsPanel ? await page.$$eval('#v6-hosts tbody tr', rs => rs.map(r => r.textContent)) : [];
+		ok(rows.some(r => r.includes('fin-pc-01') && r.includes('双栈且使用 IPv6')),
+			`admin: the hosts: fin-pc-01 (fin1) dual stack, IPv6 used (${rows.length} rows)`);
+	} else {
+		ok(!hostsPanel, `${role}: no per-host rows`);
+	}
+	await page.evaluate(() => window.scrollTo(0, 0));   // the top bar at the top of the shot
+	await shot(page, 'zh-CN', role === 'admin' ? 'ipv6' : 'ipv6-report');
+	await setLang(page, 'en');
+	await page.waitForSelector('#v6-sites .site-card.site-ok');
+	await shot(page, 'en', role === 'admin' ? 'ipv6' : 'ipv6-report');
+	await setLang(page, 'zh-CN');
+}
+
 // ---------- main ----------
 
 async function main() {
@@ -482,6 +539,8 @@ async function main() {
 				ageReportPassword();
 			if (!(await rolePages(page, role, acct, watcher)))
 				continue;
+			if (role === 'admin' || role === 'report')
+				await ipv6Scenario(page, role).catch(e => ok(false, 'ipv6 scenario: ' + e.message));
 			if (role === 'report')
 				await expiryBanner(page).catch(e => ok(false, 'expiry scenario: ' + e.message));
 			if (role === 'auditor')

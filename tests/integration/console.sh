@@ -6,6 +6,9 @@
 # browser tests (tests/browser, Debian's chromium through playwright-core)
 # enrol each account (new password, TOTP from its QR page), use each role's
 # pages and photograph them in both languages into build/screenshots/.
+# For the IPv6 page: fin1 (dual-stack) and fin2 (IPv4 only) fetch over
+# both families, and a name server of the test's own gives the daemon's
+# site checks one IPv6-ready site and one without AAAA.
 . "$(dirname "$0")/lib.sh"
 [ "$(id -u)" -eq 0 ] || skip_all "needs root for network namespaces"
 command -v nft >/dev/null || skip_all "nft not installed (apt-get install nftables)"
@@ -30,6 +33,7 @@ P=zlc$$
 chmod 755 "$WORK"
 WPID=
 cleanup() {
+	[ -s "$WORK/dnsmasq.pid" ] && kill "$(cat "$WORK/dnsmasq.pid")" 2>/dev/null
 	[ -n "$WPID" ] && kill "$WPID" 2>/dev/null && wait "$WPID" 2>/dev/null
 	[ -n "${DPID:-}" ] && kill -9 "$DPID" 2>/dev/null
 	"$LAB" down --prefix $P >/dev/null 2>&1
@@ -78,7 +82,27 @@ web_listen = 127.0.0.1:0
 web_state_dir = $WORK/web
 web_static = $top_srcdir/webui/static
 web_user = daemon
+ipv6_sites = http://www.dazhu.example/, http://oa.dazhu.example/
+ipv6_check_hour = off
+ipv6_check_interval_ms = 100
 CONF
+
+# The sites' names: www.dazhu.example on the lab's web server (A + AAAA),
+# oa.dazhu.example on one of its IPv4 addresses only, dazhu.example's name
+# server this one (A + AAAA); the gateway (where the daemon checks) asks it.
+NS4=198.51.100.46 NS6=2001:db8:f::46
+ip -n $P-inet addr add $NS4/32 dev lo
+ip -n $P-inet -6 addr add $NS6/128 dev lo nodad
+wire() { local l out=""; for l in ${1//./ }; do out="$out$(printf '%02x' ${#l})$(printf '%s' "$l" | od -An -tx1 | tr -d ' \n')"; done; echo "${out}00"; }
+ip netns exec $P-inet /usr/sbin/dnsmasq --conf-file=/dev/null --no-resolv --no-hosts --no-poll \
+	--bind-interfaces --listen-address=$NS4 --listen-address=$NS6 --port=53 --address=/#/ \
+	--local-ttl=1 --user=nobody --group=nogroup --pid-file="$WORK/dnsmasq.pid" \
+	--host-record=www.dazhu.example,198.51.100.10,2001:db8:f::10 \
+	--host-record=oa.dazhu.example,198.51.100.12 --host-record=ns1.dazhu.example,$NS4,$NS6 \
+	--host-record=portal.old.example,198.51.100.13 \
+	--dns-rr=dazhu.example,2,"$(wire ns1.dazhu.example)" </dev/null
+ok $? "the sites' name server starts"
+printf 'nameserver %s\nnameserver %s\noptions timeout:2 attempts:2\n' $NS4 $NS6 > /etc/netns/$P-gw/resolv.conf
 
 start; ok $? "the daemon starts on the gateway with a behaviour policy" || { done_testing; exit 1; }
 ctl hosts import "$WORK/hosts.csv" > "$WORK/imp" 2>&1
@@ -118,6 +142,23 @@ inns fin2 curl -s -m 5 -o /dev/null -H "Host: $XSS" http://198.51.100.10/
 ok $? "fin2 sends an HTTP Host of $XSS"
 inns fin2 timeout 5 openssl s_client -connect 198.51.100.10:443 -servername "$XSS" </dev/null >/dev/null 2>&1
 ok $? "fin2 sends a TLS SNI of $XSS"
+# IPv6: fin1 fetches over both families (names with AAAA from the lab's
+# name server), fin2 over IPv4 only; both ask for a name without AAAA and
+# fetch it over IPv4
+v6ok=0
+for i in 1 2 3; do
+	inns fin1 curl -s -6 -m 10 -o /dev/null http://www.bilibili.com/static/banner.jpg || v6ok=1
+done
+inns fin1 dig +short +tries=1 +time=3 www.baidu.com AAAA > /dev/null   # it has AAAA, yet:
+inns fin1 curl -s -4 -m 10 -o /dev/null http://www.baidu.com/static/banner.jpg || v6ok=1
+for h in fin1 fin2; do
+	inns $h dig +short +tries=1 +time=3 @$NS4 portal.old.example A > /dev/null
+	inns $h dig +short +tries=1 +time=3 @$NS4 portal.old.example AAAA > /dev/null
+	inns $h curl -s -4 -m 10 -o /dev/null --resolve portal.old.example:80:198.51.100.13 \
+		http://portal.old.example/static/app.js || v6ok=1
+done
+inns fin2 curl -s -4 -m 10 -o /dev/null http://www.taobao.com/static/banner.jpg || v6ok=1
+ok $v6ok "fin1 fetches over IPv6 and IPv4, fin2 over IPv4"
 sleep 4   # closed TCP flows end after 2 s; then they are stored and logged
 ctl --json access-log --host 192.0.2.10 --action block > "$WORK/al" 2>&1
 grep -q '"app": "TLS.Douyin"' "$WORK/al"; ok $? "the blocked Douyin access is in the access log"

@@ -151,6 +151,27 @@ int main(void)
 	   "a word that is no address refused");
 	snprintf(want, sizeof(want), "%s:2: ipv6_clients: \"fin-lan\" is not an IPv4 or IPv6 address", path);
 	is_str(err, want, "ipv6_clients error");
+	/* the site checks' keys */
+	ok(load("interfaces = lan0\n", &c, err, sizeof(err)) == 0, "defaults: %s", err);
+	is_int(c.ipv6_check_hour, 3, "ipv6_check_hour default 3");
+	is_int(c.ipv6_check_interval_ms, 1000, "ipv6_check_interval_ms default 1000");
+	is_str(c.ipv6_sites, "", "no sites by default");
+	ok(load("interfaces = lan0\nipv6_sites = https://www.dazhu.gov.cn/, http://a.example/x\n"
+		"ipv6_check_hour = off\nipv6_check_interval_ms = 50\nipv6_check_ca_file = /etc/ca.pem\n",
+		&c, err, sizeof(err)) == 0, "site keys load: %s", err);
+	is_str(c.ipv6_sites, "https://www.dazhu.gov.cn/, http://a.example/x", "ipv6_sites kept as written");
+	is_int(c.ipv6_check_hour, -1, "ipv6_check_hour off is -1");
+	is_int(c.ipv6_check_interval_ms, 50, "ipv6_check_interval_ms set");
+	is_str(c.ipv6_check_ca_file, "/etc/ca.pem", "ipv6_check_ca_file set");
+	ok(load("interfaces = lan0\n\nipv6_sites = https://a.example/ www.dazhu.gov.cn\n", &c, err,
+		sizeof(err)) < 0, "a site without a scheme refused");
+	snprintf(want, sizeof(want), "%s:3: ipv6_sites: \"www.dazhu.gov.cn\" is not an http:// or "
+		 "https:// URL with a host", path);
+	is_str(err, want, "ipv6_sites error: FILE:LINE and the URL");
+	ok(load("interfaces = lan0\nipv6_check_hour = 24\n", &c, err, sizeof(err)) < 0, "hour 24 refused");
+	snprintf(want, sizeof(want), "%s:2: ipv6_check_hour: expected an hour from 0 to 23 or off, "
+		 "got \"24\"", path);
+	is_str(err, want, "ipv6_check_hour error: FILE:LINE");
 	zl_conf_free(&c);
 	unlink(path);
 	return done_testing();

@@ -1156,7 +1156,7 @@ static void test_full_disk(void)
 	snprintf(path, sizeof(path), "%s/zl.db", mnt);
 	memset(block, 0xa5, sizeof(block));
 	fd = open(filler, O_CREAT | O_WRONLY, 0600);
-	for (i = 0; i < 64; i++)         /* 256 KiB */
+	for (i = 0; i < 48; i++)         /* 192 KiB: the rest holds the schema's migration */
 		if (write(fd, block, sizeof(block)) < 0)
 			break;
 	close(fd);

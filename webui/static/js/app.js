@@ -18,6 +18,7 @@ import audit from './pages/audit.js';
 import users from './pages/users.js';
 import system from './pages/system.js';
 import account from './pages/account.js';
+import ipv6 from './pages/ipv6.js';
 
 // Which role sees which page (the daemon refuses the rest with 403 anyway).
 export const PAGES = [
@@ -29,6 +30,7 @@ export const PAGES = [
 	{ id: 'hosts', roles: ['admin'], page: hosts },
 	{ id: 'users', roles: ['admin'], page: users },
 	{ id: 'system', roles: ['admin'], page: system },
+	{ id: 'ipv6', roles: ['admin', 'report'], page: ipv6 },
 	{ id: 'audit', roles: ['auditor'], page: audit },
 ];
 const HIDDEN = [{ id: 'account', roles: ['admin', 'security', 'auditor', 'report'], page: account }];

@@ -7,7 +7,9 @@ import { emptyState } from './ui.js';
 
 const COLOURS = ['#2f6f9f', '#5aa287', '#c98a2b', '#8a5ab3'];
 
-export function lineChart(box, names, fmt) {
+// opts.datasets[i]: Chart.js settings over dataset i's defaults (a dashed
+// target line: {borderDash: [6, 4], fill: false}); opts.y over the y axis'.
+export function lineChart(box, names, fmt, opts = {}) {
 	const Chart = window.Chart;
 	if (!Chart) {
 		replace(box, emptyState({ title: t('chart.missing') }));
@@ -20,10 +22,10 @@ export function lineChart(box, names, fmt) {
 		type: 'line',
 		data: {
 			labels: [],
-			datasets: names.map((n, i) => ({
+			datasets: names.map((n, i) => Object.assign({
 				label: n, data: [], borderColor: COLOURS[i], backgroundColor: COLOURS[i] + '22',
 				fill: true, borderWidth: 1.5, pointRadius: 0, tension: 0.25,
-			})),
+			}, (opts.datasets || [])[i])),
 		},
 		options: {
 			responsive: true, maintainAspectRatio: false, animation: false,
@@ -34,7 +36,7 @@ export function lineChart(box, names, fmt) {
 			},
 			scales: {
 				x: { grid: { display: false }, ticks: { maxTicksLimit: 12, autoSkip: true, maxRotation: 0 } },
-				y: { beginAtZero: true, ticks: { callback: (v) => fmt(v), maxTicksLimit: 6 } },
+				y: Object.assign({ beginAtZero: true, ticks: { callback: (v) => fmt(v), maxTicksLimit: 6 } }, opts.y),
 			},
 		},
 	});

@@ -8,6 +8,7 @@ import { get } from '../api.js';
 import { panel, table, stat, tabs, emptyState } from '../ui.js';
 import { bytes, num, rate, clock, time, duration } from '../format.js';
 import { lineChart } from '../charts.js';
+import { pct } from './ipv6.js';
 
 const RANGES = { now: '-10m', day: '-24h' };
 
@@ -104,7 +105,7 @@ export default {
 
 		// Personal reads (top hosts, the access log) are audited one row
 		// each: they refresh every 30 s, the rest every 5 s.
-		let tick = 0, lastBlocks = null;
+		let tick = 0, lastBlocks = null, v6 = null;
 		async function refresh(force) {
 			const personal = tick++ % 6 === 0 || force === true;
 			const [st, last] = await Promise.all([get('status').catch(() => null), series()]);
@@ -114,6 +115,8 @@ export default {
 				work.push(top('hosts', tops.hosts, t('col.host')));
 			if (personal || role !== 'security')
 				lastBlocks = await blocksPanel(st);
+			if (personal && role !== 'security')   // the IPv6 figures: admin and report
+				v6 = await get('ipv6').catch(() => v6);
 			drawStats(st, last, lastBlocks);
 			await Promise.all(work);
 		}
@@ -167,7 +170,9 @@ export default {
 					{ id: 'drops', kind: drops > 0 ? 'bad' : null }),
 				stat(t('dash.db'), db ? bytes(db.bytes) : '—',
 					retention ? t('dash.retention', { n: retention }) : (db ? (db.writable ? t('dash.db_ok') : t('dash.db_bad')) : ''),
-					{ id: 'db', kind: db && !db.writable ? 'bad' : null }));
+					{ id: 'db', kind: db && !db.writable ? 'bad' : null }),
+				v6 ? stat(t('dash.ipv6'), pct(v6.county.bytes.ipv4 + v6.county.bytes.ipv6 ? v6.county.bytes.ipv6_share : null),
+					t('dash.ipv6_sub', { n: v6.targets.traffic_percent }), { id: 'ipv6' }) : null);
 		}
 
 		refresh().catch(e => ctx.error(e));
