@@ -9,7 +9,8 @@
  * is reported against that line. No other table is ever named.
  *
  * A handle is one netlink socket; calls on it must not overlap (the
- * caller holds a lock). This module is the only includer of libnftnl.
+ * caller holds a lock). This module (rules/kernel*.c, which share
+ * kernel-int.h) is the only includer of libnftnl.
  */
 #ifndef ZL_KERNEL_H
 #define ZL_KERNEL_H

@@ -49,12 +49,12 @@ static void write_sets(const struct zl_policy *p, FILE *out)
 			fprintf(out, "\t}\n");
 		}
 	}
-	/* the behaviour sets, filled at run time (kernel.c) */
+	/* the behaviour sets, filled at run time (kernel_set.c) */
 	fprintf(out, "\tset bh_pair_v4 {\n\t\ttype ipv4_addr . ipv4_addr . inet_service\n"
 		"\t\tflags timeout\n\t}\n"
 		"\tset bh_pair_v6 {\n\t\ttype ipv6_addr . ipv6_addr . inet_service\n"
 		"\t\tflags timeout\n\t}\n");
-	/* the limit rules' flows and meters (kernel.c) */
+	/* the limit rules' flows and meters (kernel_table.c) */
 	for (i = 0; i < p->n_bh; i++) {
 		int v6, up;
 		if (p->bh[i].action != ZL_BH_LIMIT)
@@ -96,7 +96,7 @@ static void write_ep(const struct zl_flat_ep *e, int family, int src, FILE *out)
 	}
 }
 
-/* The limit rules in chain behaviour, as kernel.c builds them. */
+/* The limit rules in chain behaviour, as kernel_table.c builds them. */
 static void write_limits(const struct zl_policy *p, FILE *out)
 {
 	size_t i;
@@ -235,7 +235,7 @@ int zl_flat_write_nft(const struct zl_flat *f, FILE *out)
 		"table inet zhulan\ndelete table inet zhulan\n"
 		"table inet zhulan {\n", f->policy->file);
 	write_sets(f->policy, out);
-	/* blocked client/server pairs, both ways (kernel.c) */
+	/* blocked client/server pairs, both ways (kernel_table.c) */
 	fprintf(out, "\tchain behaviour {\n\t\ttype filter hook forward priority filter - 5; "
 		"policy accept;\n");
 	for (i = 0; i < 4; i++) {
@@ -258,7 +258,7 @@ int zl_flat_write_nft(const struct zl_flat *f, FILE *out)
 		/* Replies and related traffic pass, broken packets never do; the
 		 * gateway talks to itself over loopback whatever the policy. */
 		fprintf(out, "\t\tct state established,related accept\n");
-		/* Zhulan's own resets, then neighbour discovery: see kernel.c */
+		/* Zhulan's own resets, then neighbour discovery: see kernel_table.c */
 		if (c->filter->hook == ZL_OUTPUT)
 			fprintf(out, "\t\tmeta mark 0x%08x accept\n", ZL_KERNEL_MARK);
 		if (c->filter->hook == ZL_INPUT)

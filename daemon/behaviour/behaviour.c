@@ -1,5 +1,7 @@
 /*
- * behaviour.c - behaviour rules applied to named flows (see behaviour.h).
+ * behaviour.c - behaviour rules applied to named flows (see behaviour.h):
+ * the decisions, the blocks held, the kernel's sets and the resets. Which
+ * rule a flow falls under is rulematch.c's.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -9,13 +11,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
 
 #include "behaviour.h"
 #include "flowjson.h"
 #include "log.h"
+#include "rulematch.h"
 #include "rulenames.h"
 #include "ruletext.h"
 #include "tcpreset.h"
@@ -151,167 +153,6 @@ void zl_bh_set_on_block(struct zl_bh *b, zl_bh_block_fn fn, void *ud)
 	pthread_mutex_unlock(&b->lock);
 }
 
-/* ---- matching ---- */
-
-/* What a rule is matched against: the flow, or a stored block. */
-struct subject {
-	int family;
-	uint8_t client[16];
-	const char *iface;            /* capture interface, "" if unknown */
-	const char *app;              /* "TLS.Douyin" */
-	const char *category;
-	const char *domain;           /* "" if none */
-	struct zl_bh_who who;
-	int known;                    /* the address book knows the client */
-};
-
-static int prefix_has(const struct zl_prefix *p, int family, const uint8_t *a)
-{
-	unsigned bits = p->len, i;
-
-	if (p->family != family)
-		return 0;
-	for (i = 0; bits >= 8; i++, bits -= 8)
-		if (p->addr[i] != a[i])
-			return 0;
-	return !bits || !((p->addr[i] ^ a[i]) & (uint8_t)(0xff << (8 - bits)));
-}
-
-static int ep_match(const struct zl_endpoint *e, const struct subject *s)
-{
-	size_t i;
-
-	switch (e->type) {
-	case ZL_EP_ZONE:
-		for (i = 0; i < e->zone->n_ifaces; i++)
-			if (!strcmp(e->zone->ifaces[i].s, s->iface))
-				return 1;
-		return 0;
-	case ZL_EP_SET: {
-		const struct zl_prefix *v = s->family == AF_INET ? e->set->v4 : e->set->v6;
-		size_t n = s->family == AF_INET ? e->set->n_v4 : e->set->n_v6;
-		for (i = 0; i < n; i++)
-			if (prefix_has(&v[i], s->family, s->client))
-				return 1;
-		return 0;
-	}
-	case ZL_EP_PREFIX:
-		return prefix_has(&e->prefix, s->family, s->client);
-	case ZL_EP_HOST:
-		return s->known && !strcasecmp(e->name, s->who.host);
-	case ZL_EP_PERSON:
-		return s->known && !strcmp(e->name, s->who.owner);
-	case ZL_EP_DEPARTMENT:
-		return s->known && !strcmp(e->name, s->who.department);
-	case ZL_EP_SELF:
-		return 0;
-	}
-	return 0;
-}
-
-/* nDPI's names for applications the pack names otherwise, and the
- * category the issue calls by its long name. */
-static const char *const aliases[][2] = {
-	{ "Weibo", "Sina(Weibo)" }, { "Xunlei", "Thunder" }, { "Genshin", "GenshinImpact" },
-	{ "Download-FileTransfer-FileSharing", "Download" },
-};
-
-static int same_name(const char *rule, const char *have)
-{
-	size_t i;
-
-	if (!strcasecmp(rule, have))
-		return 1;
-	for (i = 0; i < sizeof(aliases) / sizeof(aliases[0]); i++)
-		if (!strcasecmp(rule, aliases[i][0]) && !strcasecmp(have, aliases[i][1]))
-			return 1;
-	return 0;
-}
-
-/* "TLS.Douyin" holds "Douyin" and "TLS". */
-static int app_has(const char *app, const char *name)
-{
-	char buf[64], *part, *save = NULL;
-
-	snprintf(buf, sizeof(buf), "%s", app);
-	if (same_name(name, buf))
-		return 1;
-	for (part = strtok_r(buf, ".", &save); part; part = strtok_r(NULL, ".", &save))
-		if (same_name(name, part))
-			return 1;
-	return 0;
-}
-
-/* "*.casino.example" takes casino.example and every name under it. */
-static int domain_has(const char *pattern, const char *host)
-{
-	size_t lp, lh = strlen(host);
-
-	if (!*host)
-		return 0;
-	if (strncmp(pattern, "*.", 2))
-		return !strcasecmp(pattern, host);
-	pattern += 2;
-	lp = strlen(pattern);
-	if (lh == lp)
-		return !strcasecmp(pattern, host);
-	return lh > lp && host[lh - lp - 1] == '.' && !strcasecmp(host + lh - lp, pattern);
-}
-
-static int object_match(const struct zl_bh_rule *r, const struct subject *s)
-{
-	size_t i;
-
-	if (r->object == ZL_BH_ALL)
-		return 1;
-	for (i = 0; i < r->n_names; i++) {
-		const char *n = r->names[i].s;
-		if (r->object == ZL_BH_APP && app_has(s->app, n))
-			return 1;
-		if (r->object == ZL_BH_CATEGORY && same_name(n, s->category))
-			return 1;
-		if (r->object == ZL_BH_DOMAIN && domain_has(n, s->domain))
-			return 1;
-	}
-	return 0;
-}
-
-static int in_schedule(const struct zl_schedule *sc, int64_t t_us)
-{
-	time_t t = (time_t)(t_us / 1000000);
-	struct tm tm;
-	unsigned day, minute;
-	size_t i;
-
-	localtime_r(&t, &tm);
-	day = (unsigned)(tm.tm_wday + 6) % 7;          /* bit 0 is Monday */
-	minute = (unsigned)(tm.tm_hour * 60 + tm.tm_min);
-	for (i = 0; i < sc->n_spans; i++)
-		if ((sc->spans[i].days & (1u << day)) && minute >= sc->spans[i].start &&
-		    minute < sc->spans[i].end)
-			return 1;
-	return 0;
-}
-
-/* The first rule that matches, or -1. */
-static int decide(const struct zl_policy *p, const struct subject *s, int64_t t_us)
-{
-	size_t i, j;
-
-	for (i = 0; p && i < p->n_bh; i++) {
-		const struct zl_bh_rule *r = &p->bh[i];
-		int who = !r->from.n;
-
-		for (j = 0; !who && j < r->from.n; j++)
-			who = ep_match(&r->from.v[j], s);
-		if (!who || (r->schedule && !in_schedule(r->schedule, t_us)))
-			continue;
-		if (object_match(r, s))
-			return (int)i;
-	}
-	return -1;
-}
-
 static void rule_name(const struct zl_policy *p, int i, char *buf, size_t len)
 {
 	const struct zl_loc *l = &p->bh[i].loc;
@@ -323,7 +164,8 @@ static void rule_name(const struct zl_policy *p, int i, char *buf, size_t len)
 /* ---- flows ---- */
 
 static void flow_subject(struct zl_bh *b, const struct zl_classifier *c, const struct zl_flow *f,
-			 struct subject *s, char *app, size_t applen, char *dom, size_t domlen)
+			 struct zl_bh_subject *s, char *app, size_t applen, char *dom,
+			 size_t domlen)
 {
 	const uint8_t *client = f->src_is_a ? f->key.a : f->key.b;
 
@@ -384,7 +226,7 @@ static void block_record(const struct block *k, struct zl_bh_record *r)
 /* ---- resets ---- */
 
 /* Reset both ends of a blocked TCP flow (lock held). */
-static void reset_flow(struct zl_bh *b, const struct zl_flow *f, const struct subject *s,
+static void reset_flow(struct zl_bh *b, const struct zl_flow *f, const struct zl_bh_subject *s,
 		       const struct zl_kernel_pair *p)
 {
 	int cd = 0, sd = 1;           /* the client sent the first packet: direction 0 */
@@ -407,7 +249,7 @@ static uint32_t clamp_us(int64_t v)
 	return v < 0 ? 0 : v > UINT32_MAX ? UINT32_MAX : (uint32_t)v;
 }
 
-static void block_flow(struct zl_bh *b, const struct zl_flow *f, const struct subject *s,
+static void block_flow(struct zl_bh *b, const struct zl_flow *f, const struct zl_bh_subject *s,
 		       const char *rule, uint64_t rx_us)
 {
 	const uint8_t *server = f->src_is_a ? f->key.b : f->key.a;
@@ -450,29 +292,9 @@ static void block_flow(struct zl_bh *b, const struct zl_flow *f, const struct su
 		b->on_block(b->on_block_ud, s->family, s->client, (uint64_t)t);
 }
 
-/*
- * A name server answers for every name: blocking a client's pair with it
- * would cut all of that client's lookups. So a flow that nDPI names DNS
- * ("DNS", or "DNS.Douyin" for a query about Douyin's names) is spared when
- * rule r matched it only by the name it asks about: a domain rule, or an
- * application or category rule that the bare protocol would not match.
- * The server port plays no part (DoT on 853, a tunnel on 53 are blocked).
- */
-static int dns_spared(const struct zl_bh_rule *r, const struct subject *s)
-{
-	size_t len = strcspn(s->app, ".");
-	struct subject bare = *s;
-
-	if (len != 3 || strncmp(s->app, "DNS", 3))
-		return 0;
-	bare.app = "DNS";
-	bare.category = s->app[len] ? "" : s->category;
-	bare.domain = "";
-	return !object_match(r, &bare);
-}
 
 /* Put the flow under its limit rule's per-flow rate (lock held). */
-static void limit_flow(struct zl_bh *b, const struct zl_flow *f, const struct subject *s,
+static void limit_flow(struct zl_bh *b, const struct zl_flow *f, const struct zl_bh_subject *s,
 		       unsigned rule, const char *name)
 {
 	struct zl_kernel_pair p;
@@ -498,7 +320,7 @@ void zl_bh_flow(struct zl_bh *b, const struct zl_classifier *c, struct zl_flow *
 		uint64_t rx_us)
 {
 	char app[64], dom[128], rule[64];
-	struct subject s;
+	struct zl_bh_subject s;
 	int i;
 
 	if (!b)
@@ -509,7 +331,7 @@ void zl_bh_flow(struct zl_bh *b, const struct zl_classifier *c, struct zl_flow *
 		return;
 	}
 	flow_subject(b, c, f, &s, app, sizeof(app), dom, sizeof(dom));
-	i = decide(b->p, &s, now_us());
+	i = zl_bh_decide(b->p, &s, now_us());
 	/* decided once; only a block may still come later (a better name) */
 	if (i < 0 || (f->verdict && b->p->bh[i].action != ZL_BH_BLOCK)) {
 		pthread_mutex_unlock(&b->lock);
@@ -523,7 +345,7 @@ void zl_bh_flow(struct zl_bh *b, const struct zl_classifier *c, struct zl_flow *
 	rule_name(b->p, i, rule, sizeof(rule));
 	/* A DNS query a block rule matches by its name is recorded; the
 	 * connection that follows it is what gets blocked, by its SNI or Host. */
-	if (b->p->bh[i].action == ZL_BH_BLOCK && dns_spared(&b->p->bh[i], &s)) {
+	if (b->p->bh[i].action == ZL_BH_BLOCK && zl_bh_dns_spared(&b->p->bh[i], &s)) {
 		f->verdict = ZL_BH_AUDIT + 1;
 		b->dns_spared++;
 	} else if (b->p->bh[i].action == ZL_BH_BLOCK)
@@ -539,7 +361,7 @@ void zl_bh_flow_end(struct zl_bh *b, const struct zl_classifier *c, const struct
 {
 	struct zl_access_record r;
 	char app[64], dom[128];
-	struct subject s;
+	struct zl_bh_subject s;
 	uint16_t cport;
 	int act = f->verdict - 1;
 
@@ -573,7 +395,7 @@ void zl_bh_flow_end(struct zl_bh *b, const struct zl_classifier *c, const struct
 static int block_justified(const struct zl_bh *b, const struct zl_policy *p,
 			   const struct block *k, int64_t t)
 {
-	struct subject s;
+	struct zl_bh_subject s;
 	int i;
 
 	if (k->expires_us <= t)
@@ -587,7 +409,7 @@ static int block_justified(const struct zl_bh *b, const struct zl_policy *p,
 	s.domain = k->domain;
 	if (b->lookup)
 		s.known = b->lookup(b->lookup_ud, s.family, s.client, &s.who);
-	i = decide(p, &s, t);
+	i = zl_bh_decide(p, &s, t);
 	return i >= 0 && p->bh[i].action == ZL_BH_BLOCK;
 }
 
