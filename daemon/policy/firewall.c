@@ -14,6 +14,7 @@
 #include "flat.h"
 #include "kernel.h"
 #include "log.h"
+#include "policydiff.h"
 
 enum { ST_REVERTED = -1, ST_PENDING = 0, ST_CONFIRMED = 1 };
 
@@ -559,176 +560,11 @@ unsigned zl_fw_rollback(struct zl_fw *fw, long long version, const char *who, js
 	return status;
 }
 
-/* ---- diff ---- */
-
-struct rules_text {
-	char **text;
-	const struct zl_flat_rule **fr;
-	size_t n;
-};
-
-static void chain_text(const struct zl_flat_chain *c, struct rules_text *t)
-{
-	size_t i;
-
-	t->n = c ? c->n : 0;
-	t->text = calloc(t->n ? t->n : 1, sizeof(*t->text));
-	t->fr = calloc(t->n ? t->n : 1, sizeof(*t->fr));
-	for (i = 0; i < t->n && t->text && t->fr; i++) {
-		t->text[i] = zl_flat_rule_nft(&c->rules[i]);
-		t->fr[i] = &c->rules[i];
-	}
-}
-
-static void chain_text_free(struct rules_text *t)
-{
-	size_t i;
-
-	for (i = 0; t->text && i < t->n; i++)
-		free(t->text[i]);
-	free(t->text);
-	free(t->fr);
-}
-
-static json_t *rule_change(const char *chain, const char *op, const struct rules_text *t, size_t i)
-{
-	const struct zl_loc *l = &t->fr[i]->src->loc;
-	const char *base = strrchr(l->file, '/');
-	char at[300];
-
-	snprintf(at, sizeof(at), "%s:%d", base ? base + 1 : l->file, l->line);
-	return json_pack("{s:s, s:s, s:s, s:s}", "chain", chain, "op", op, "rule",
-			 t->text[i] ? t->text[i] : "?", "line", at);
-}
-
-/* The rules of one chain, old against new, in order (LCS). */
-static void diff_chain(const char *chain, const struct zl_flat_chain *oc,
-		       const struct zl_flat_chain *nc, json_t *out)
-{
-	struct rules_text a, b;
-	size_t i, j, n, m;
-	unsigned *L;
-
-	chain_text(oc, &a);
-	chain_text(nc, &b);
-	n = a.n;
-	m = b.n;
-	L = calloc((n + 1) * (m + 1), sizeof(*L));
-	if (L && a.text && b.text) {
-		for (i = n; i-- > 0;)
-			for (j = m; j-- > 0;)
-				L[i * (m + 1) + j] = a.text[i] && b.text[j] && !strcmp(a.text[i], b.text[j]) ?
-					L[(i + 1) * (m + 1) + j + 1] + 1 :
-					(L[(i + 1) * (m + 1) + j] > L[i * (m + 1) + j + 1] ?
-						 L[(i + 1) * (m + 1) + j] : L[i * (m + 1) + j + 1]);
-		for (i = 0, j = 0; i < n || j < m;) {
-			if (i < n && j < m && a.text[i] && b.text[j] && !strcmp(a.text[i], b.text[j])) {
-				i++;
-				j++;
-			} else if (j < m && (i == n || L[i * (m + 1) + j + 1] >= L[(i + 1) * (m + 1) + j])) {
-				json_array_append_new(out, rule_change(chain, "+", &b, j++));
-			} else {
-				json_array_append_new(out, rule_change(chain, "-", &a, i++));
-			}
-		}
-	}
-	free(L);
-	chain_text_free(&a);
-	chain_text_free(&b);
-}
-
-static int str_cmp(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static char **set_items(const struct zl_set *s, size_t *n)
-{
-	size_t i, k = 0, total = s ? s->n_v4 + s->n_v6 : 0;
-	char **v = calloc(total ? total : 1, sizeof(*v));
-
-	for (i = 0; v && i < total; i++) {
-		const struct zl_prefix *p = i < s->n_v4 ? &s->v4[i] : &s->v6[i - s->n_v4];
-		char buf[64];
-		zl_prefix_format(p, buf, sizeof(buf));
-		if ((v[k] = strdup(buf)))
-			k++;
-	}
-	if (v)
-		qsort(v, k, sizeof(*v), str_cmp);
-	*n = k;
-	return v;
-}
-
-static const struct zl_set *find_set(const struct zl_policy *p, const char *name)
-{
-	size_t i;
-
-	for (i = 0; p && i < p->n_sets; i++)
-		if (!strcmp(p->sets[i].name, name))
-			return &p->sets[i];
-	return NULL;
-}
-
-static void diff_set(const char *name, const struct zl_set *os, const struct zl_set *ns,
-		     json_t *out)
-{
-	size_t na, nb, i = 0, j = 0;
-	char **a = set_items(os, &na), **b = set_items(ns, &nb);
-	json_t *add = json_array(), *del = json_array();
-	size_t n_add = 0, n_del = 0;
-
-	while (a && b && (i < na || j < nb)) {
-		int c = i == na ? 1 : j == nb ? -1 : strcmp(a[i], b[j]);
-		if (c == 0) {
-			i++;
-			j++;
-		} else if (c < 0) {
-			if (n_del++ < 1000)
-				json_array_append_new(del, json_string(a[i]));
-			i++;
-		} else {
-			if (n_add++ < 1000)
-				json_array_append_new(add, json_string(b[j]));
-			j++;
-		}
-	}
-	if (n_add || n_del || !os || !ns)
-		json_array_append_new(out, json_pack("{s:s, s:s, s:I, s:I, s:o, s:o}", "set", name,
-			"change", !os ? "added" : !ns ? "removed" : "changed",
-			"added", (json_int_t)n_add, "removed", (json_int_t)n_del,
-			"add", add, "remove", del));
-	else {
-		json_decref(add);
-		json_decref(del);
-	}
-	for (i = 0; a && i < na; i++)
-		free(a[i]);
-	for (j = 0; b && j < nb; j++)
-		free(b[j]);
-	free(a);
-	free(b);
-}
-
-static const struct zl_flat_chain *find_chain(const struct zl_flat *f, enum zl_hook h)
-{
-	size_t i;
-
-	for (i = 0; f && i < f->n_chains; i++)
-		if (f->chains[i].filter->hook == h)
-			return &f->chains[i];
-	return NULL;
-}
-
 unsigned zl_fw_diff(struct zl_fw *fw, const json_t *bundle, json_t **out)
 {
 	struct zl_policy *np, *op = NULL;
-	struct zl_flat *nf, *of = NULL;
-	json_t *rules, *sets, *chains;
 	unsigned status = 200;
 	long long against;
-	size_t i;
-	int h;
 
 	pthread_mutex_lock(&fw->lock);
 	np = parse(fw, bundle, out, &status);
@@ -744,33 +580,8 @@ unsigned zl_fw_diff(struct zl_fw *fw, const json_t *bundle, json_t **out)
 	}
 	against = fw->version;
 	pthread_mutex_unlock(&fw->lock);
-	nf = zl_flat_new(np);
-	of = op ? zl_flat_new(op) : NULL;
-	rules = json_array();
-	sets = json_array();
-	chains = json_array();
-	for (h = ZL_FORWARD; h <= ZL_OUTPUT; h++) {
-		const struct zl_flat_chain *oc = find_chain(of, (enum zl_hook)h);
-		const struct zl_flat_chain *nc = find_chain(nf, (enum zl_hook)h);
-		const char *name = zl_hook_name((enum zl_hook)h);
-
-		if (!oc && !nc)
-			continue;
-		if (!oc || !nc || oc->filter->policy != nc->filter->policy)
-			json_array_append_new(chains, json_pack("{s:s, s:s, s:s}", "chain", name,
-				"from", oc ? (oc->filter->policy == ZL_PASS ? "accept" : "drop") : "none",
-				"to", nc ? (nc->filter->policy == ZL_PASS ? "accept" : "drop") : "none"));
-		diff_chain(name, oc, nc, rules);
-	}
-	for (i = 0; op && i < op->n_sets; i++)
-		diff_set(op->sets[i].name, &op->sets[i], find_set(np, op->sets[i].name), sets);
-	for (i = 0; i < np->n_sets; i++)
-		if (!find_set(op, np->sets[i].name))
-			diff_set(np->sets[i].name, NULL, &np->sets[i], sets);
-	*out = json_pack("{s:I, s:o, s:o, s:o}", "against", (json_int_t)against, "chains", chains,
-			 "rules", rules, "sets", sets);
-	zl_flat_free(nf);
-	zl_flat_free(of);
+	*out = zl_policy_diff(op, np);
+	json_object_set_new(*out, "against", json_integer((json_int_t)against));
 	zl_policy_free(np);
 	zl_policy_free(op);
 	return 200;
