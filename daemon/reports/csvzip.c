@@ -82,7 +82,7 @@ static int zip_add(struct zip *z, const char *name, const char *data, size_t len
 
 static void zip_end(struct zip *z)
 {
-	uint32_t start = z->off;
+	uint32_t start = z->off, size;
 	size_t i;
 
 	for (i = 0; i < z->n; i++) {
@@ -106,12 +106,13 @@ static void zip_end(struct zip *z)
 		le32(z, e->offset);
 		zbytes(z, e->name, strlen(e->name));
 	}
+	size = z->off - start;
 	le32(z, 0x06054b50);
 	le16(z, 0);
 	le16(z, 0);
 	le16(z, (unsigned)z->n);
 	le16(z, (unsigned)z->n);
-	le32(z, z->off - start);
+	le32(z, size);
 	le32(z, start);
 	le16(z, 0);
 }

@@ -349,8 +349,10 @@ static void section_incidents(struct rep *r)
 			res[nr++] = json_integer_value(json_array_get(row, 2)) - first;
 	}
 	json_decref(rows);
-	qsort(ack, na, sizeof(*ack), cmp_i64);
-	qsort(res, nr, sizeof(*res), cmp_i64);
+	if (na)
+		qsort(ack, na, sizeof(*ack), cmp_i64);
+	if (nr)
+		qsort(res, nr, sizeof(*res), cmp_i64);
 	t = rep_table(r, sec, "incidents_times", "tbl.incidents_times", tcols, 4);
 	rep_row(t, json_pack("[s, o, o, I]", S(r, "row.to_ack"), quantile_min(ack, na, 0.5),
 			     quantile_min(ack, na, 0.9), (json_int_t)na));
@@ -421,8 +423,10 @@ static void line_diff(const char *old, const char *new, int64_t *added, int64_t 
 
 	lines_of(ja, old, &a, &na, &ca);
 	lines_of(jb, new, &b, &nb, &cb);
-	qsort(a, na, sizeof(*a), cmp_str);
-	qsort(b, nb, sizeof(*b), cmp_str);
+	if (na)
+		qsort(a, na, sizeof(*a), cmp_str);
+	if (nb)
+		qsort(b, nb, sizeof(*b), cmp_str);
 	*added = *removed = 0;
 	while (i < na || k < nb) {
 		c = i == na ? 1 : k == nb ? -1 : strcmp(a[i], b[k]);

@@ -480,7 +480,8 @@ static void ent_table(struct rep *r, struct group *g, const char *id, const char
 	json_t *t = rep_table(r, r->sec[3], id, title, cols, 5), *c = NULL, *v = NULL;
 	size_t i, n = 0;
 
-	qsort(g->v, g->map.n, sizeof(*g->v), by_ent);
+	if (g->map.n)
+		qsort(g->v, g->map.n, sizeof(*g->v), by_ent);
 	if (chart) {
 		c = rep_chart(r, r->sec[3], "bar", "chart.ent", "unit.gb");
 		v = json_array();
@@ -622,9 +623,12 @@ int rep_traffic(struct rep *r)
 		r->failed = 1;
 		goto done;
 	}
-	qsort(f.cat.v, f.cat.map.n, sizeof(*f.cat.v), by_total);
-	qsort(f.app.v, f.app.map.n, sizeof(*f.app.v), by_total);
-	qsort(f.dept.v, f.dept.map.n, sizeof(*f.dept.v), by_total);
+	if (f.cat.map.n)
+		qsort(f.cat.v, f.cat.map.n, sizeof(*f.cat.v), by_total);
+	if (f.app.map.n)
+		qsort(f.app.v, f.app.map.n, sizeof(*f.app.v), by_total);
+	if (f.dept.map.n)
+		qsort(f.dept.v, f.dept.map.n, sizeof(*f.dept.v), by_total);
 	section_traffic(&f);
 	section_ipv6(&f);
 	section_behaviour(&f);
