@@ -138,5 +138,7 @@ int zl_api_audit_event(struct zl_api_req *r, const char *who, const char *action
 /* The HTTP status of a zl_users_result (users.h). */
 unsigned zl_api_users_status(int result);
 enum MHD_Result zl_api_behaviour(struct zl_api_req *r);    /* api_behaviour.c */
+enum MHD_Result zl_api_reports_post(struct zl_api_req *r); /* api_reports.c */
+enum MHD_Result zl_api_reports_get(struct zl_api_req *r);
 
 #endif

@@ -284,6 +284,9 @@ static const struct route routes[] = {
 	{ "GET",  "/v1/users",        0,        A,             zl_api_users_get },
 	{ "POST", "/v1/users",        R_PREFIX, A,             zl_api_users_post },
 	{ "POST", "/v1/web/announce", R_GROUP,  0,             zl_api_web_announce },
+	/* the monthly reports (api_reports.c) */
+	{ "GET",  "/v1/reports",      R_PREFIX, A | S | P,     zl_api_reports_get },
+	{ "POST", "/v1/reports",      0,        A | S | P,     zl_api_reports_post },
 };
 #undef A
 #undef S

@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "archive.h"
 #include "behaviour.h"
 #include "directory.h"
 #include "firewall.h"
@@ -30,6 +31,7 @@ struct zl_control_ctx {
 	struct zl_fw *fw;             /* the policy engine; NULL: none */
 	struct zl_bh *bh;             /* the behaviour engine; NULL: none */
 	struct zl_dir *dir;           /* the address book; NULL: none */
+	struct zl_archive *reports;   /* the reports' archive (archive.h); NULL: none */
 };
 
 /*

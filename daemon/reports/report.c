@@ -157,28 +157,6 @@ int64_t zl_report_month_after(int64_t t_us)
 	return local_midnight(tm.tm_year + 1900, tm.tm_mon + 1, 1);
 }
 
-int zl_report_parse_hours(const char *v, struct zl_report_opts *o)
-{
-	unsigned h1, m1, h2, m2;
-	int n = 0, k = 0;
-
-	while (*v) {
-		if (k == ZL_REPORT_MAX_RANGES ||
-		    sscanf(v, "%2u:%2u-%2u:%2u%n", &h1, &m1, &h2, &m2, &n) != 4 ||
-		    h1 > 24 || h2 > 24 || m1 > 59 || m2 > 59 || h1 * 60 + m1 >= h2 * 60 + m2)
-			return -1;
-		o->work_ranges[k][0] = h1 * 60 + m1;
-		o->work_ranges[k++][1] = h2 * 60 + m2;
-		v += n;
-		if (*v == ',')
-			v++;
-		else if (*v)
-			return -1;
-	}
-	o->n_work_ranges = k;
-	return k ? 0 : -1;
-}
-
 int zl_report_format_parse(const char *s)
 {
 	return !s ? -1 : !strcmp(s, "pdf") ? ZL_REPORT_PDF : !strcmp(s, "xlsx") ? ZL_REPORT_XLSX :

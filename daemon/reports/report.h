@@ -39,8 +39,7 @@ struct zl_report_opts {
 	const char *by;             /* who asked (the schedule: "zhulan") */
 	const char *org;            /* the organisation, NULL: none */
 	/* working hours, local time: days (bit 0 Sunday .. bit 6 Saturday)
-	 * and minute-of-day ranges [start, end); zero: Mon-Fri 08:30-12:00,
-	 * 14:00-17:30 */
+	 * and minute-of-day ranges [start, end) (zl_conf_parse_hours) */
 	unsigned work_days;
 	unsigned work_ranges[ZL_REPORT_MAX_RANGES][2];
 	int n_work_ranges;
@@ -76,8 +75,6 @@ int zl_report_month(const char *ym, int64_t *from_us, int64_t *to_us);
 void zl_report_prev_month(int64_t t_us, char *ym, size_t len, int64_t *from_us, int64_t *to_us);
 /* The local midnight that starts the month after the one holding t. */
 int64_t zl_report_month_after(int64_t t_us);
-/* Working hours "08:30-12:00,14:00-17:30" into o; 0 or -1. */
-int zl_report_parse_hours(const char *v, struct zl_report_opts *o);
 
 /* The string catalogue (strings.c): the text of key in lang ("zh", "en"). */
 const char *zl_rs(const char *lang, const char *key);

@@ -243,3 +243,168 @@ unsigned zl_store_rep_retention_days(struct zl_store_rep *r)
 {
 	return __atomic_load_n(&r->s->retention_days, __ATOMIC_RELAXED);
 }
+
+/* ---- the archive ---- */
+
+int64_t zl_store_report_add(struct zl_store *s, const struct zl_report_file *f, char *err,
+			    size_t errlen)
+{
+	sqlite3_stmt *st = NULL;
+	int64_t id = -1;
+
+	pthread_mutex_lock(&s->wlock);
+	if (sqlite3_prepare_v2(s->wdb, "INSERT INTO reports (ts, who, period, from_us, to_us, format, "
+			       "lang, persons, scheduled, path, bytes, sha256, keep_until) VALUES "
+			       "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", -1, &st, NULL) == SQLITE_OK) {
+		sqlite3_bind_int64(st, 1, f->ts);
+		sqlite3_bind_text(st, 2, f->who, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, f->period, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 4, f->from_us);
+		sqlite3_bind_int64(st, 5, f->to_us);
+		sqlite3_bind_text(st, 6, f->format, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 7, f->lang, -1, SQLITE_STATIC);
+		sqlite3_bind_int(st, 8, f->persons);
+		sqlite3_bind_int(st, 9, f->scheduled);
+		sqlite3_bind_text(st, 10, f->path, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 11, f->bytes);
+		sqlite3_bind_text(st, 12, f->sha256, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 13, f->keep_until);
+		if (sqlite3_step(st) == SQLITE_DONE)
+			id = sqlite3_last_insert_rowid(s->wdb);
+	}
+	if (id < 0)
+		snprintf(err, errlen, "%s: cannot record the report: %s", s->path, sqlite3_errmsg(s->wdb));
+	sqlite3_finalize(st);
+	pthread_mutex_unlock(&s->wlock);
+	return id;
+}
+
+#define REPORT_COLUMNS "id, ts, who, period, from_us, to_us, format, lang, persons, scheduled, " \
+	"bytes, sha256, keep_until, path"
+
+json_t *zl_store_report_list(struct zl_store *s, unsigned limit, char *err, size_t errlen)
+{
+	sqlite3 *db = zl_st_rget(s);
+	sqlite3_stmt *st = zl_st_rprepare(s, db, "SELECT " REPORT_COLUMNS " FROM reports "
+					  "ORDER BY id DESC LIMIT :limit", err, errlen);
+	json_t *out;
+	int rc;
+
+	if (!st) {
+		zl_st_rput(s, db);
+		return NULL;
+	}
+	zl_st_bind_int(st, ":limit", limit ? (limit < 10000 ? limit : 10000) : 100);
+	out = json_array();
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		json_array_append_new(out, json_pack("{s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:b, s:b, "
+						     "s:I, s:o, s:o}",
+			"id", (json_int_t)sqlite3_column_int64(st, 0),
+			"ts", zl_st_jtime(sqlite3_column_int64(st, 1), 0),
+			"who", zl_st_jtext(sqlite3_column_text(st, 2)),
+			"period", zl_st_jtext(sqlite3_column_text(st, 3)),
+			"from", zl_st_jtime(sqlite3_column_int64(st, 4), 0),
+			"to", zl_st_jtime(sqlite3_column_int64(st, 5), 0),
+			"format", zl_st_jtext(sqlite3_column_text(st, 6)),
+			"lang", zl_st_jtext(sqlite3_column_text(st, 7)),
+			"persons", sqlite3_column_int(st, 8), "scheduled", sqlite3_column_int(st, 9),
+			"bytes", (json_int_t)sqlite3_column_int64(st, 10),
+			"sha256", zl_st_jtext(sqlite3_column_text(st, 11)),
+			"keep_until", zl_st_jtime(sqlite3_column_int64(st, 12), 0)));
+	out = zl_st_rdone(s, db, st, rc, out, err, errlen);
+	zl_st_rput(s, db);
+	return out;
+}
+
+static void file_row(sqlite3_stmt *st, struct zl_report_file *f)
+{
+#define TXT(i, fld) snprintf(f->fld, sizeof(f->fld), "%s", (const char *)sqlite3_column_text(st, i) ?: "")
+	memset(f, 0, sizeof(*f));
+	f->id = sqlite3_column_int64(st, 0);
+	f->ts = sqlite3_column_int64(st, 1);
+	TXT(2, who);
+	TXT(3, period);
+	f->from_us = sqlite3_column_int64(st, 4);
+	f->to_us = sqlite3_column_int64(st, 5);
+	TXT(6, format);
+	TXT(7, lang);
+	f->persons = sqlite3_column_int(st, 8);
+	f->scheduled = sqlite3_column_int(st, 9);
+	f->bytes = sqlite3_column_int64(st, 10);
+	TXT(11, sha256);
+	f->keep_until = sqlite3_column_int64(st, 12);
+	TXT(13, path);
+#undef TXT
+}
+
+int zl_store_report_get(struct zl_store *s, int64_t id, struct zl_report_file *f, char *err,
+			size_t errlen)
+{
+	sqlite3 *db = zl_st_rget(s);
+	sqlite3_stmt *st = zl_st_rprepare(s, db, "SELECT " REPORT_COLUMNS " FROM reports WHERE id = :id",
+					  err, errlen);
+	int rc;
+
+	if (!st) {
+		zl_st_rput(s, db);
+		return -1;
+	}
+	zl_st_bind_int(st, ":id", id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		file_row(st, f);
+	else if (rc != SQLITE_DONE)
+		snprintf(err, errlen, "%s: %s", s->path, sqlite3_errmsg(db));
+	sqlite3_finalize(st);
+	zl_st_rput(s, db);
+	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+}
+
+int zl_store_report_scheduled(struct zl_store *s, const char *period)
+{
+	sqlite3 *db = zl_st_rget(s);
+	char err[256];
+	sqlite3_stmt *st = zl_st_rprepare(s, db, "SELECT 1 FROM reports WHERE scheduled = 1 AND "
+					  "period = :period LIMIT 1", err, sizeof(err));
+	int rc;
+
+	if (!st) {
+		zl_st_rput(s, db);
+		return -1;
+	}
+	zl_st_bind_str(st, ":period", period);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	zl_st_rput(s, db);
+	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+}
+
+int zl_store_report_expire(struct zl_store *s, int64_t now, void (*fn)(const char *path))
+{
+	sqlite3_stmt *st = NULL;
+	struct zl_report_file f;
+	int n = 0;
+
+	pthread_mutex_lock(&s->wlock);
+	if (sqlite3_prepare_v2(s->wdb, "SELECT " REPORT_COLUMNS " FROM reports WHERE keep_until < ?",
+			       -1, &st, NULL) != SQLITE_OK) {
+		pthread_mutex_unlock(&s->wlock);
+		return -1;
+	}
+	sqlite3_bind_int64(st, 1, now);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		file_row(st, &f);
+		fn(f.path);
+		n++;
+	}
+	sqlite3_finalize(st);
+	if (n && sqlite3_prepare_v2(s->wdb, "DELETE FROM reports WHERE keep_until < ?", -1, &st,
+				    NULL) == SQLITE_OK) {
+		sqlite3_bind_int64(st, 1, now);
+		if (sqlite3_step(st) != SQLITE_DONE)
+			n = -1;
+		sqlite3_finalize(st);
+	}
+	pthread_mutex_unlock(&s->wlock);
+	return n;
+}

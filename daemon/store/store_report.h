@@ -50,4 +50,29 @@ int zl_store_rep_agg(struct zl_store_rep *r, int64_t from_us, int64_t to_us, zl_
 uint64_t zl_store_rep_db_bytes(struct zl_store_rep *r);
 unsigned zl_store_rep_retention_days(struct zl_store_rep *r);
 
+/*
+ * The archive of generated reports (the reports table): one row a file.
+ * Times in microseconds.
+ */
+struct zl_report_file {
+	int64_t id, ts, from_us, to_us, keep_until;
+	char who[200], period[64], format[8], lang[4], path[512], sha256[65];
+	int persons, scheduled;
+	int64_t bytes;
+};
+/* The new row's id, or -1 with err. */
+int64_t zl_store_report_add(struct zl_store *s, const struct zl_report_file *f, char *err,
+			    size_t errlen);
+/* [{"id","ts","who","period","from","to","format","lang","persons","scheduled",
+ *   "bytes","sha256","keep_until"}] newest first (no paths). */
+json_t *zl_store_report_list(struct zl_store *s, unsigned limit, char *err, size_t errlen);
+/* Row id into *f: 1, 0 when there is none, -1 with err. */
+int zl_store_report_get(struct zl_store *s, int64_t id, struct zl_report_file *f, char *err,
+			size_t errlen);
+/* Is there a scheduled report of this period already? 1, 0, or -1. */
+int zl_store_report_scheduled(struct zl_store *s, const char *period);
+/* Rows kept until before 'now': each path to fn (which removes the file),
+ * then the rows. The count, or -1. */
+int zl_store_report_expire(struct zl_store *s, int64_t now, void (*fn)(const char *path));
+
 #endif

@@ -24,6 +24,7 @@
 #include <sqlite3.h>
 
 #include "addrbook.h"
+#include "conf.h"
 #include "report.h"
 #include "store.h"
 
@@ -300,7 +301,7 @@ static int render(int argc, char **argv)
 	json_t *m;
 	FILE *f;
 
-	zl_report_parse_hours("08:30-12:00,14:00-17:30", &o);
+	o.n_work_ranges = zl_conf_parse_hours("08:30-12:00,14:00-17:30", o.work_ranges, 4);
 	for (i = 5; i < argc; i++) {
 		if (!strcmp(argv[i], "--month") && i + 1 < argc) {
 			if (zl_report_month(argv[++i], &o.from_us, &o.to_us) < 0)
