@@ -63,7 +63,7 @@ enum MHD_Result zl_api_reports_post(struct zl_api_req *r)
 		snprintf(err, sizeof(err), "to: must be after from");
 	o.persons = r->who.role == ZL_ROLE_SECURITY ||
 		(r->who.root && json_is_true(json_object_get(body, "persons")));
-	o.lang = lang;
+	o.lang = lang && !strcmp(lang, "en") ? "en" : "zh";
 	o.by = r->who.name;
 	json_decref(body);
 	if (*err)

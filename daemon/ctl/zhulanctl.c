@@ -15,6 +15,7 @@
  *   zhulanctl policy diff FILE | confirm | rollback [VERSION] | history
  *   zhulanctl policy show [--counters]
  *   zhulanctl [--json] ipv6 check URL          (ctl_ipv6.c)
+ *   zhulanctl report --month YYYY-MM ... --output PATH (ctl_report.c)
  *
  * Exit status: 0 ok, 1 the daemon refused the request, 2 usage error or
  * the daemon is not running.
@@ -34,6 +35,7 @@
 #include "ctl_users.h"
 #include "classify.h"
 #include "ctl_ipv6.h"
+#include "ctl_report.h"
 #include "flat.h"
 #include "policy.h"
 
@@ -358,7 +360,9 @@ static void usage(FILE *o)
 "       zhulanctl [-s SOCKET] [--json] users add NAME --role ROLE | list (root only)\n"
 "       zhulanctl [-s SOCKET] users disable|enable|passwd|reset-2fa NAME (root only)\n"
 
-"       zhulanctl [--json] ipv6 check URL [--interval-ms N] [--max-pages N] [--cacert FILE]\n");
+"       zhulanctl [--json] ipv6 check URL [--interval-ms N] [--max-pages N] [--cacert FILE]\n"
+"       zhulanctl report (--month YYYY-MM | --from T --to T) [--format pdf|xlsx|csv] [--lang zh|en]\n"
+"                 [--persons] --output PATH; report list; report get N --output PATH\n");
 }
 
 static int hook_app(const char *name, char *suggest, size_t n, void *ud)
@@ -798,6 +802,8 @@ int main(int argc, char **argv)
 			optind = 0;
 			if (!strcmp(cmd, "ipv6"))   /* its own options: ctl_ipv6.c */
 				return zl_ctl_ipv6(json, argc, argv);
+			if (!strcmp(cmd, "report"))  /* ctl_report.c */
+				return zl_ctl_report(sock, json, argc, argv, call_body);
 		}
 	}
 	if (since)
