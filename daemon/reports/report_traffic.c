@@ -115,8 +115,16 @@ struct group {
 	int per_day;
 };
 
+struct pair {
+	int dept, cat, app, person;
+	unsigned char v6, ent;
+};
+
 struct fold {
 	struct rep *r;
+	struct smap pairs;           /* "host\x1fapp\x1fcategory" -> pair */
+	struct pair *pair;
+	size_t pair_cap;
 	int64_t from_s;
 	size_t nslots, ndays, nhours;
 	int *slot_day, *slot_hour;  /* local day index, hour of the period */
@@ -211,47 +219,87 @@ static int slots_init(struct fold *f)
 	return f->day_up && f->day_down && f->day_v6 && f->hour_bytes ? 0 : -1;
 }
 
+/* What a (host, application, category) of agg5m maps to, found once. */
+static struct pair *pair_of(struct fold *f, const struct zl_rep_agg *a)
+{
+	char key[320];
+	int added, i, h;
+	struct acc *d, *c, *x;
+	struct pair *p;
+	const char *dept;
+
+	snprintf(key, sizeof(key), "%s\x1f%s\x1f%s", a->host, a->app, a->category);
+	if ((i = smap_get(&f->pairs, key, &added, NULL)) < 0)
+		goto oom;
+	if (!added)
+		return &f->pair[i];
+	if ((size_t)i == f->pair_cap) {
+		struct pair *w = realloc(f->pair, (f->pair_cap = f->pair_cap ? f->pair_cap * 2 : 1024) *
+					 sizeof(*w));
+		if (!w)
+			goto oom;
+		f->pair = w;
+	}
+	h = smap_find(&f->hosts, a->host);
+	dept = h >= 0 && f->host_dept[h] >= 0 ? f->dept.v[f->host_dept[h]].name :
+		S(f->r, "dept.unknown");
+	if (!(d = group_acc(f, &f->dept, dept)) || !(c = group_acc(f, &f->cat, a->category)) ||
+	    !(x = group_acc(f, &f->app, a->app)))
+		goto oom;
+	x->extra = c->name;
+	p = &f->pair[i];
+	p->dept = (int)(d - f->dept.v);
+	p->cat = (int)(c - f->cat.v);
+	p->app = (int)(x - f->app.v);
+	p->person = f->r->o->persons && h >= 0 ? f->host_person[h] : -1;
+	p->v6 = strchr(a->host, ':') != NULL;
+	p->ent = smap_find(&f->ent, a->category) >= 0;
+	return p;
+oom:
+	f->oom = 1;
+	return NULL;
+}
+
 static void fold_row(void *ud, const struct zl_rep_agg *a)
 {
 	struct fold *f = ud;
 	int64_t slot = (a->bucket - f->from_s) / SLOT, bytes = a->bytes_up + a->bytes_down;
-	int h = smap_find(&f->hosts, a->host), v6 = strchr(a->host, ':') != NULL;
-	int ent = smap_find(&f->ent, a->category) >= 0, work;
-	struct acc *d, *c, *p, *x;
-	const char *dept = h >= 0 && f->host_dept[h] >= 0 ? f->dept.v[f->host_dept[h]].name :
-		S(f->r, "dept.unknown");
+	struct acc *acc[3], *q;
+	struct pair *p;
+	int work, day, k;
 
-	if (slot < 0 || (size_t)slot >= f->nslots || f->oom)
+	if (slot < 0 || (size_t)slot >= f->nslots || f->oom || !(p = pair_of(f, a)))
 		return;
 	work = f->slot_work[slot];
+	day = f->slot_day[slot];
 	f->r->up += a->bytes_up;
 	f->r->down += a->bytes_down;
 	f->r->flows += a->flows;
-	f->r->v6 += v6 ? bytes : 0;
-	f->day_up[f->slot_day[slot]] += a->bytes_up;
-	f->day_down[f->slot_day[slot]] += a->bytes_down;
-	f->day_v6[f->slot_day[slot]] += v6 ? bytes : 0;
+	f->r->v6 += p->v6 ? bytes : 0;
+	f->day_up[day] += a->bytes_up;
+	f->day_down[day] += a->bytes_down;
+	f->day_v6[day] += p->v6 ? bytes : 0;
 	f->hour_bytes[f->slot_hour[slot]] += bytes;
 	f->hod_bytes[f->slot_hod[slot]] += bytes;
-	if (!(d = group_acc(f, &f->dept, dept)) || !(c = group_acc(f, &f->cat, a->category)) ||
-	    !(x = group_acc(f, &f->app, a->app)))
-		return;
-	for (p = d; p; p = p == d ? c : p == c ? x : NULL) {
-		p->up += a->bytes_up;
-		p->down += a->bytes_down;
-		p->flows += a->flows;
-		p->v6 += v6 ? bytes : 0;
-		p->work += work ? bytes : 0;
-		p->ent += work && ent ? bytes : 0;
+	acc[0] = &f->dept.v[p->dept];
+	acc[1] = &f->cat.v[p->cat];
+	acc[2] = &f->app.v[p->app];
+	for (k = 0; k < 3; k++) {
+		q = acc[k];
+		q->up += a->bytes_up;
+		q->down += a->bytes_down;
+		q->flows += a->flows;
+		q->v6 += p->v6 ? bytes : 0;
+		q->work += work ? bytes : 0;
+		q->ent += work && p->ent ? bytes : 0;
 	}
-	x->extra = c->name;
-	c->days[f->slot_day[slot]] += bytes;
-	if (f->r->o->persons && h >= 0 && f->host_person[h] >= 0) {
-		p = &f->person.v[f->host_person[h]];
-		p->work += work ? bytes : 0;
-		p->ent += work && ent ? bytes : 0;
-		p->up += a->bytes_up;
-		p->down += a->bytes_down;
+	acc[1]->days[day] += bytes;
+	if (p->person >= 0) {
+		q = &f->person.v[p->person];
+		q->work += work ? bytes : 0;
+		q->ent += work && p->ent ? bytes : 0;
+		q->up += a->bytes_up;
+		q->down += a->bytes_down;
 	}
 }
 
@@ -651,5 +699,7 @@ done:
 	group_free(&f.person);
 	smap_free(&f.hosts);
 	smap_free(&f.ent);
+	smap_free(&f.pairs);
+	free(f.pair);
 	return rc;
 }
