@@ -140,7 +140,7 @@ int zl_ctl_report(const char *sock, int json, int argc, char **argv, zl_ctl_call
 	long code;
 	int c, persons = 0, rc;
 
-	optind = 1;
+	optind = 0;  /* 0: glibc starts over (permuting), argv[0] being "report" */
 	while ((c = getopt_long(argc, argv, "o:", lo, NULL)) != -1) {
 		switch (c) {
 		case 'm': month = optarg; break;

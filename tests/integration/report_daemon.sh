@@ -49,7 +49,7 @@ bad=0
 while read -r fmt sha path; do
 	[ "$(sha256sum "$path" | cut -d' ' -f1)" = "$sha" ] || bad=1
 	[ "$(stat -c %a "$path")" = 600 ] || bad=1
-	case "$path" in "$WORK/db/reports/"*) ;; *) bad=1;; esac
+	case "$path" in "$WORK/db/zhulan.db.reports/"*) ;; *) bad=1;; esac
 done < "$WORK/sched"
 ok $bad "each file is under the state directory, mode 0600, with the SHA-256 the store holds"
 ctl report list > "$WORK/list"
@@ -83,6 +83,17 @@ code=$(curl -s --unix-socket "$WORK/run/control.sock" -o "$WORK/err" -w '%{http_
 ok $([ "$code" = 400 ]; echo $?) "a bad month is 400 ($(cat "$WORK/err"))"
 stop
 ok $st "the daemon stops"
+# systemd gives a StateDirectory's contents back to root at each start
+chown -R root:root "$WORK/db"
+start
+ok $? "the daemon starts again after its state directory was given to root"
+id=$(sqlite3 "$WORK/db/zhulan.db" "SELECT min(id) FROM reports")
+ctl report get "$id" --output "$WORK/again.pdf" >/dev/null
+ok $? "an archived report is still served (the archive's files are the daemon's again)"
+ctl report --month "$month" --format xlsx --output "$WORK/again.xlsx" >/dev/null
+ok $? "and a new one is written"
+stop
+ok $st "the daemon stops again"
 ! grep -q 'Sanitizer' "$WORK/daemon.log"
 ok $? "no sanitizer report in the daemon's log"
 done_testing
