@@ -76,6 +76,29 @@ ctl report --month "$month" --persons --output "$WORK/p.pdf" >/dev/null &&
 ok $? "root asking for persons gets the persons' version"
 sqlite3 "$WORK/db/zhulan.db" "SELECT count(*) FROM audit WHERE action = 'report with persons'" | grep -q '^[1-9]'
 ok $? "... and its generation is audited as a read of personal data"
+# console roles: report gets departments, security persons; report may not
+# download a persons' version
+as() { # as USER ROLE METHOD PATH [BODY] -> HTTP status; body in $WORK/as
+	local d=()
+	[ $# -ge 5 ] && d=(-H 'Content-Type: application/json' --data-binary "$5")
+	curl -s --unix-socket "$WORK/run/control.sock" -o "$WORK/as" -w '%{http_code}' -X "$3" \
+		-H "X-Zhulan-User: $1" -H "X-Zhulan-Role: $2" "${d[@]}" "http://zhulan$4"
+}
+console_account dataoffice report && console_account sec security
+ok $? "console accounts for the roles report and security"
+[ "$(as dataoffice report POST /v1/reports "{\"month\":\"$month\"}")" = 200 ] &&
+	[ "$(jq -r .report.persons "$WORK/as")" = false ]
+ok $? "role report: the departments' version"
+[ "$(as sec security POST /v1/reports "{\"month\":\"$month\",\"format\":\"xlsx\"}")" = 200 ] &&
+	[ "$(jq -r .report.persons "$WORK/as")" = true ]
+ok $? "role security: the persons' version"
+pid=$(jq -r .report.id "$WORK/as")
+[ "$(as dataoffice report GET /v1/reports/$pid)" = 403 ]
+ok $? "role report may not download a persons' version (403)"
+[ "$(as sec security GET /v1/reports/$pid)" = 200 ]
+ok $? "role security may"
+[ "$(as aud auditor GET /v1/reports)" = 403 ]
+ok $? "role auditor may not list reports"
 code=$(curl -s --unix-socket "$WORK/run/control.sock" -o /dev/null -w '%{http_code}' http://zhulan/v1/reports/999999)
 ok $([ "$code" = 404 ]; echo $?) "an unknown report is 404"
 code=$(curl -s --unix-socket "$WORK/run/control.sock" -o "$WORK/err" -w '%{http_code}' \
