@@ -54,6 +54,14 @@ struct zl_conf {
 	int ipv6_check_hour;          /* local hour of the daily checks, -1 off (3) */
 	unsigned ipv6_check_interval_ms; /* between two requests to a site (1000) */
 	char *ipv6_check_ca_file;     /* extra CAs (PEM) for HTTPS sites, NULL: the system's */
+	/* the monthly reports (daemon/reports/) */
+	unsigned report_minute;   /* minute of the 1st (local) the month before is made: 02:00 */
+	unsigned report_keep_days; /* archive kept this long; 0: retention_days */
+	unsigned report_work_days; /* bit 0 Sunday .. bit 6 Saturday: Mon-Fri */
+	unsigned report_work[4][2]; /* minute-of-day ranges [start, end) */
+	int report_n_work;
+	char *report_entertainment; /* categories, comma-separated */
+	char *report_org;         /* the organisation in the title, NULL: none */
 };
 
 #define ZL_CONF_MAX_SITES 64   /* ipv6_sites */
@@ -68,6 +76,12 @@ void zl_conf_free(struct zl_conf *c);
  * configuration).
  */
 int zl_conf_load(const char *path, struct zl_conf *c, char *err, size_t errlen);
+
+/*
+ * Working hours "08:30-12:00,14:00-17:30" (at most 4 ranges, each start
+ * before its end) into ranges of minutes; their count, or -1.
+ */
+int zl_conf_parse_hours(const char *v, unsigned ranges[][2], int max);
 
 /*
  * Split "ADDR:PORT" or "[V6ADDR]:PORT" into host (without brackets) and

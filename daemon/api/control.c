@@ -295,6 +295,9 @@ static const struct route routes[] = {
 	{ "POST", "/v1/incidents",    R_PREFIX, S,             zl_api_incidents_post },
 	{ "GET",  "/v1/ipv6/sites",   0,        A | P,         zl_api_ipv6_sites },
 	{ "POST", "/v1/ipv6/check",   0,        A,             zl_api_ipv6_check },
+	/* the monthly reports (api_reports.c) */
+	{ "GET",  "/v1/reports",      R_PREFIX, A | S | P,     zl_api_reports_get },
+	{ "POST", "/v1/reports",      0,        A | S | P,     zl_api_reports_post },
 };
 #undef A
 #undef S

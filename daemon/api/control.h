@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "archive.h"
 #include "behaviour.h"
 #include "directory.h"
 #include "firewall.h"
@@ -36,6 +37,7 @@ struct zl_control_ctx {
 	const struct zl_conf *conf;   /* the running configuration (IPv6 targets) */
 	struct zl_incd *incd;         /* the incidents thread; NULL: none */
 	struct zl_sitework *sites;    /* the IPv6 site checks; NULL: none */
+	struct zl_archive *reports;   /* the reports' archive (archive.h); NULL: none */
 };
 
 /*

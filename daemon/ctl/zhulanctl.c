@@ -16,6 +16,7 @@
  *   zhulanctl policy show [--counters]
  *   zhulanctl [--json] ipv6 check URL          (ctl_ipv6.c)
  *   zhulanctl [--json] ipv6 sites|queue [URL]  (ctl_ipv6_sites.c)
+ *   zhulanctl report --month YYYY-MM ... --output PATH (ctl_report.c)
  *
  * Exit status: 0 ok, 1 the daemon refused the request, 2 usage error or
  * the daemon is not running.
@@ -38,6 +39,7 @@
 #include "classify.h"
 #include "ctl_ipv6.h"
 #include "ctl_ipv6_sites.h"
+#include "ctl_report.h"
 #include "flat.h"
 #include "policy.h"
 
@@ -377,7 +379,10 @@ static void usage(FILE *o)
 "       zhulanctl [-s SOCKET] [--json] incident N [ack|resolve|false-positive] [--note TEXT]\n"
 "                 [--assign USER]\n"
 
-"       zhulanctl [-s SOCKET] [--json] ipv6 sites | ipv6 queue [URL] | ipv6 check\n");
+"       zhulanctl [-s SOCKET] [--json] ipv6 sites | ipv6 queue [URL] | ipv6 check\n"
+
+"       zhulanctl report (--month YYYY-MM | --from T --to T) [--format pdf|xlsx|csv] [--lang zh|en]\n"
+"                 [--persons] --output PATH; report list; report get N --output PATH\n");
 }
 
 static int hook_app(const char *name, char *suggest, size_t n, void *ud)
@@ -832,6 +837,8 @@ int main(int argc, char **argv)
 			 * asks the daemon (ctl_ipv6_stats.c) */
 			if (!strcmp(cmd, "ipv6") && argc > 2 && !strcmp(argv[1], "check"))
 				return zl_ctl_ipv6(json, argc, argv);
+			if (!strcmp(cmd, "report"))  /* ctl_report.c */
+				return zl_ctl_report(sock, json, argc, argv, call_body);
 		}
 	}
 	if (since)
