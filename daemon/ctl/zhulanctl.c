@@ -39,6 +39,8 @@
 #include "classify.h"
 #include "ctl_ipv6.h"
 #include "ctl_ipv6_sites.h"
+#include "ctl_policy.h"
+#include "ctl_util.h"
 #include "ctl_report.h"
 #include "flat.h"
 #include "policy.h"
@@ -121,37 +123,14 @@ static json_t *call(const char *sock, const char *method, const char *path, long
 	return call_body(sock, method, path, NULL, code);
 }
 
-static void human_bytes(double v, char *buf, size_t len)
-{
-	const char *u[] = { "B", "kB", "MB", "GB", "TB" };
-	int i = 0;
-
-	while (v >= 1000 && i < 4) {
-		v /= 1000;
-		i++;
-	}
-	snprintf(buf, len, i ? "%.1f %s" : "%.0f %s", v, u[i]);
-}
-
-static const char *jstr(json_t *o, const char *k)
-{
-	const char *s = json_string_value(json_object_get(o, k));
-	return s ? s : "";
-}
-
-static long long jint(json_t *o, const char *k)
-{
-	return (long long)json_integer_value(json_object_get(o, k));
-}
-
 static void print_status(json_t *j)
 {
 	json_t *ifs = json_object_get(j, "interfaces"), *i, *db = json_object_get(j, "database"), *pol;
 	char b[32];
 	size_t k;
 
-	printf("zhulan %s, up %llds, %lld flows tracked\n", jstr(j, "version"),
-	       jint(j, "uptime_s"), jint(j, "flows_tracked"));
+	printf("zhulan %s, up %llds, %lld flows tracked\n", zl_ctl_jstr(j, "version"),
+	       zl_ctl_jint(j, "uptime_s"), zl_ctl_jint(j, "flows_tracked"));
 	printf("\n%-12s %12s %12s %12s %10s %10s %10s\n", "interface", "packets", "bytes",
 	       "kernel drop", "decode err", "flows", "evicted");
 	json_array_foreach(ifs, k, i) {
@@ -161,70 +140,70 @@ static void print_status(json_t *j)
 		json_object_foreach(e, key, v)
 			if (strcmp(key, "not_ip"))  /* ARP and the like are not errors */
 				errs += (long long)json_integer_value(v);
-		human_bytes((double)jint(i, "bytes"), b, sizeof(b));
-		printf("%-12s %12lld %12s %12lld %10lld %10lld %10lld\n", jstr(i, "name"),
-		       jint(i, "packets"), b, jint(i, "kernel_dropped"), errs,
-		       jint(i, "flows_live"), jint(i, "flows_evicted"));
-		if (!strcmp(jstr(i, "state"), "down"))
-			printf("  DOWN since %s, reopening: %s\n", jstr(i, "down_since"),
-			       jstr(i, "last_error"));
-		else if (jint(i, "reopens"))
-			printf("  up; reopened %lld times, last error: %s\n", jint(i, "reopens"),
-			       jstr(i, "last_error"));
+		zl_ctl_human_bytes((double)zl_ctl_jint(i, "bytes"), b, sizeof(b));
+		printf("%-12s %12lld %12s %12lld %10lld %10lld %10lld\n", zl_ctl_jstr(i, "name"),
+		       zl_ctl_jint(i, "packets"), b, zl_ctl_jint(i, "kernel_dropped"), errs,
+		       zl_ctl_jint(i, "flows_live"), zl_ctl_jint(i, "flows_evicted"));
+		if (!strcmp(zl_ctl_jstr(i, "state"), "down"))
+			printf("  DOWN since %s, reopening: %s\n", zl_ctl_jstr(i, "down_since"),
+			       zl_ctl_jstr(i, "last_error"));
+		else if (zl_ctl_jint(i, "reopens"))
+			printf("  up; reopened %lld times, last error: %s\n", zl_ctl_jint(i, "reopens"),
+			       zl_ctl_jstr(i, "last_error"));
 	}
-	human_bytes((double)jint(db, "bytes"), b, sizeof(b));
+	zl_ctl_human_bytes((double)zl_ctl_jint(db, "bytes"), b, sizeof(b));
 	printf("\ndatabase %s: %s, %lld records written, %lld dropped (%lld access-log rows), "
 	       "%lld purged%s%s\n",
-	       jstr(db, "path"), b, jint(db, "written"), jint(db, "dropped"),
-	       jint(db, "access_dropped"), jint(db, "purged"), json_is_true(json_object_get(db, "writable")) ? "" : ", NOT WRITABLE: ",
-	       json_is_true(json_object_get(db, "writable")) ? "" : jstr(db, "last_error"));
+	       zl_ctl_jstr(db, "path"), b, zl_ctl_jint(db, "written"), zl_ctl_jint(db, "dropped"),
+	       zl_ctl_jint(db, "access_dropped"), zl_ctl_jint(db, "purged"), json_is_true(json_object_get(db, "writable")) ? "" : ", NOT WRITABLE: ",
+	       json_is_true(json_object_get(db, "writable")) ? "" : zl_ctl_jstr(db, "last_error"));
 	pol = json_object_get(j, "policy");
 	if (json_is_object(pol)) {
-		printf("policy: version %lld (%s)", jint(pol, "version"), jstr(pol, "state"));
+		printf("policy: version %lld (%s)", zl_ctl_jint(pol, "version"), zl_ctl_jstr(pol, "state"));
 		if (json_is_string(json_object_get(pol, "confirm_by")))
-			printf(", reverts at %s unless confirmed", jstr(pol, "confirm_by"));
+			printf(", reverts at %s unless confirmed", zl_ctl_jstr(pol, "confirm_by"));
 		if (json_is_string(json_object_get(pol, "last_error")))
-			printf("; last error: %s", jstr(pol, "last_error"));
+			printf("; last error: %s", zl_ctl_jstr(pol, "last_error"));
 		printf("\n");
 	}
 	pol = json_object_get(j, "behaviour");
 	if (json_is_object(pol)) {
 		json_t *dec = json_object_get(pol, "decisions"), *lat = json_object_get(pol, "block_latency_us");
 		printf("behaviour: %lld rules, %lld blocks held; decided %lld block, %lld limit, "
-		       "%lld audit, %lld allow", jint(pol, "rules"), jint(pol, "blocks_active"),
-		       jint(dec, "block"), jint(dec, "limit"), jint(dec, "audit"), jint(dec, "allow"));
+		       "%lld audit, %lld allow", zl_ctl_jint(pol, "rules"), zl_ctl_jint(pol, "blocks_active"),
+		       zl_ctl_jint(dec, "block"), zl_ctl_jint(dec, "limit"), zl_ctl_jint(dec, "audit"), zl_ctl_jint(dec, "allow"));
 		if (json_is_object(lat))
 			printf("; block in the kernel %lld us after its packet (p99 %lld us)",
-			       jint(lat, "p50"), jint(lat, "p99"));
+			       zl_ctl_jint(lat, "p50"), zl_ctl_jint(lat, "p99"));
 		if (json_is_string(json_object_get(pol, "last_error")))
-			printf("; last error: %s", jstr(pol, "last_error"));
+			printf("; last error: %s", zl_ctl_jstr(pol, "last_error"));
 		printf("\n");
 	}
 	pol = json_object_get(j, "incidents");
 	if (json_is_object(pol)) {
 		json_t *o = json_object_get(pol, "open_by_severity");
 		printf("incidents open: %lld critical, %lld high, %lld medium, %lld low, %lld info; "
-		       "events %lld, queue dropped %lld\n", jint(o, "critical"), jint(o, "high"),
-		       jint(o, "medium"), jint(o, "low"), jint(o, "info"), jint(pol, "events"),
-		       jint(pol, "dropped"));
+		       "events %lld, queue dropped %lld\n", zl_ctl_jint(o, "critical"), zl_ctl_jint(o, "high"),
+		       zl_ctl_jint(o, "medium"), zl_ctl_jint(o, "low"), zl_ctl_jint(o, "info"), zl_ctl_jint(pol, "events"),
+		       zl_ctl_jint(pol, "dropped"));
 	}
 	pol = json_object_get(j, "web");
 	if (json_is_object(pol))
 		printf("web console: https://%s, certificate SHA256 %s (since %s)\n",
-		       jstr(pol, "listen"), jstr(pol, "fingerprint"), jstr(pol, "since"));
+		       zl_ctl_jstr(pol, "listen"), zl_ctl_jstr(pol, "fingerprint"), zl_ctl_jstr(pol, "since"));
 }
 
 static void flow_row(json_t *f, int live)
 {
 	char src[80], dst[80], b[32];
-	const char *t = jstr(f, "last_seen");
+	const char *t = zl_ctl_jstr(f, "last_seen");
 
-	snprintf(src, sizeof(src), "%s:%lld", jstr(f, "src_ip"), jint(f, "src_port"));
-	snprintf(dst, sizeof(dst), "%s:%lld", jstr(f, "dst_ip"), jint(f, "dst_port"));
-	human_bytes((double)jint(f, "bytes"), b, sizeof(b));
+	snprintf(src, sizeof(src), "%s:%lld", zl_ctl_jstr(f, "src_ip"), zl_ctl_jint(f, "src_port"));
+	snprintf(dst, sizeof(dst), "%s:%lld", zl_ctl_jstr(f, "dst_ip"), zl_ctl_jint(f, "dst_port"));
+	zl_ctl_human_bytes((double)zl_ctl_jint(f, "bytes"), b, sizeof(b));
 	printf("%-19.19s %-6s %-30s %-30s %-22s %-16s %-28.28s %8lld %10s %s\n",
-	       t, jstr(f, "proto"), src, dst, jstr(f, "app"), jstr(f, "category"),
-	       jstr(f, "host"), jint(f, "packets"), b, live ? "live" : jstr(f, "end_reason"));
+	       t, zl_ctl_jstr(f, "proto"), src, dst, zl_ctl_jstr(f, "app"), zl_ctl_jstr(f, "category"),
+	       zl_ctl_jstr(f, "host"), zl_ctl_jint(f, "packets"), b, live ? "live" : zl_ctl_jstr(f, "end_reason"));
 }
 
 static void print_flows(json_t *j)
@@ -251,11 +230,11 @@ static void print_top(json_t *j)
 	char b[32];
 	size_t k;
 
-	printf("%-40s %12s %12s %8s\n", jstr(j, "what"), "bytes", "packets", "flows");
+	printf("%-40s %12s %12s %8s\n", zl_ctl_jstr(j, "what"), "bytes", "packets", "flows");
 	json_array_foreach(t, k, r) {
-		human_bytes((double)jint(r, "bytes"), b, sizeof(b));
-		printf("%-40s %12s %12lld %8lld\n", jstr(r, "name"), b, jint(r, "packets"),
-		       jint(r, "flows"));
+		zl_ctl_human_bytes((double)zl_ctl_jint(r, "bytes"), b, sizeof(b));
+		printf("%-40s %12s %12lld %8lld\n", zl_ctl_jstr(r, "name"), b, zl_ctl_jint(r, "packets"),
+		       zl_ctl_jint(r, "flows"));
 	}
 }
 
@@ -304,28 +283,28 @@ static void print_access(json_t *j)
 	       "time (UTC)", "client", "host name", "owner", "department", "app", "domain",
 	       "server", "up", "down", "action", "rule");
 	json_array_foreach(rows, k, r) {
-		snprintf(t, sizeof(t), "%.19s", jstr(r, "ts"));
+		snprintf(t, sizeof(t), "%.19s", zl_ctl_jstr(r, "ts"));
 		if (t[10] == 'T')
 			t[10] = ' ';
-		snprintf(server, sizeof(server), strchr(jstr(r, "server_ip"), ':') ? "[%s]:%lld" :
-			 "%s:%lld", jstr(r, "server_ip"), jint(r, "server_port"));
-		human_bytes((double)jint(r, "bytes_up"), up, sizeof(up));
-		human_bytes((double)jint(r, "bytes_down"), down, sizeof(down));
+		snprintf(server, sizeof(server), strchr(zl_ctl_jstr(r, "server_ip"), ':') ? "[%s]:%lld" :
+			 "%s:%lld", zl_ctl_jstr(r, "server_ip"), zl_ctl_jint(r, "server_port"));
+		zl_ctl_human_bytes((double)zl_ctl_jint(r, "bytes_up"), up, sizeof(up));
+		zl_ctl_human_bytes((double)zl_ctl_jint(r, "bytes_down"), down, sizeof(down));
 		col(t, 19);
-		col(jstr(r, "client_ip"), 15);
-		col(jstr(r, "host_name"), 14);
-		col(jstr(r, "owner"), 8);
-		col(jstr(r, "department"), 16);
-		col(jstr(r, "app"), 18);
-		col(jstr(r, "domain"), 28);
+		col(zl_ctl_jstr(r, "client_ip"), 15);
+		col(zl_ctl_jstr(r, "host_name"), 14);
+		col(zl_ctl_jstr(r, "owner"), 8);
+		col(zl_ctl_jstr(r, "department"), 16);
+		col(zl_ctl_jstr(r, "app"), 18);
+		col(zl_ctl_jstr(r, "domain"), 28);
 		col(server, 21);
 		printf("%9s %9s ", up, down);
-		col(jstr(r, "action"), 6);
-		printf("%s\n", jstr(r, "rule"));
+		col(zl_ctl_jstr(r, "action"), 6);
+		printf("%s\n", zl_ctl_jstr(r, "rule"));
 	}
 	if (json_is_integer(json_object_get(j, "next_before_id")))
 		printf("(%zu row%s; older ones: --before-id %lld)\n", json_array_size(rows),
-		       json_array_size(rows) == 1 ? "" : "s", jint(j, "next_before_id"));
+		       json_array_size(rows) == 1 ? "" : "s", zl_ctl_jint(j, "next_before_id"));
 	else
 		printf("(%zu row%s)\n", json_array_size(rows), json_array_size(rows) == 1 ? "" : "s");
 }
@@ -340,7 +319,7 @@ static int get_raw(const char *sock, const char *path)
 
 	if (code != 200) {
 		j = b.p ? json_loads(b.p, 0, NULL) : NULL;
-		fprintf(stderr, "zhulanctl: %s\n", j ? jstr(j, "error") : "the daemon refused");
+		fprintf(stderr, "zhulanctl: %s\n", j ? zl_ctl_jstr(j, "error") : "the daemon refused");
 		json_decref(j);
 		free(b.p);
 		return 1;
@@ -385,164 +364,6 @@ static void usage(FILE *o)
 "                 [--persons] --output PATH; report list; report get N --output PATH\n");
 }
 
-static int hook_app(const char *name, char *suggest, size_t n, void *ud)
-{
-	return zl_app_known(ud, name, suggest, n);
-}
-
-static int hook_category(const char *name, char *suggest, size_t n, void *ud)
-{
-	return zl_category_known(ud, name, suggest, n);
-}
-
-static int hook_risk(const char *name, char *suggest, size_t n, void *ud)
-{
-	(void)ud;
-	return zl_risk_known(name, suggest, n);
-}
-
-/* nDPI's and the pack's names (the same files the daemon loads), or NULL
- * with a warning: names are then not checked here. */
-static struct zl_classifier *names(struct zl_policy_hooks *h)
-{
-	const char *dir = getenv("ZHULAN_DATADIR") ? getenv("ZHULAN_DATADIR") : ZL_DATADIR;
-	char pp[1024], cp[1024], err[512];
-	const char *protos[3] = { pp, NULL, NULL }, *cats[3] = { cp, NULL, NULL };
-	struct zl_classifier_opts o = { protos, cats, 0, 0, 0 };
-	struct zl_classifier *c;
-
-	snprintf(pp, sizeof(pp), "%s/zhulan-protos.txt", dir);
-	snprintf(cp, sizeof(cp), "%s/zhulan-categories.txt", dir);
-	if (access(ZL_SYSCONFDIR "/zhulan/protos.txt", R_OK) == 0)
-		protos[1] = ZL_SYSCONFDIR "/zhulan/protos.txt";
-	if (access(ZL_SYSCONFDIR "/zhulan/categories.txt", R_OK) == 0)
-		cats[1] = ZL_SYSCONFDIR "/zhulan/categories.txt";
-	c = zl_classifier_new(&o, err, sizeof(err));
-	if (!c)
-		fprintf(stderr, "zhulanctl: %s (application names are not checked)\n", err);
-	*h = (struct zl_policy_hooks){ hook_app, hook_category, NULL, c, hook_risk };
-	return c;
-}
-
-/*
- * `policy check FILE`: the policy's grammar and names, with application
- * and category names checked against nDPI and the application pack. No
- * daemon, no root.
- */
-static int policy_check(const char *path)
-{
-	struct zl_policy_hooks h;
-	struct zl_classifier *c = names(&h);
-	int rc = zl_policy_check_report(path, c ? &h : NULL, stdout, stderr);
-
-	zl_classifier_free(c);
-	return rc;
-}
-
-/* FILE and its set files as the daemon takes them, checked here first:
- * NULL (errors printed) if the policy has errors. */
-static json_t *read_bundle(const char *path)
-{
-	struct zl_policy_hooks h;
-	struct zl_classifier *c = names(&h);
-	struct zl_diag d;
-	json_t *b;
-
-	zl_diag_init(&d);
-	b = zl_bundle_read(path, c ? &h : NULL, &d);
-	zl_diag_print(&d, stderr);
-	zl_diag_free(&d);
-	zl_classifier_free(c);
-	return b;
-}
-
-static void print_lines(json_t *a, FILE *o)
-{
-	json_t *v;
-	size_t k;
-
-	json_array_foreach(a, k, v)
-		fprintf(o, "%s\n", json_string_value(v));
-}
-
-static void print_diff(json_t *j)
-{
-	json_t *v, *e;
-	size_t k, m;
-	int any = 0;
-
-	json_array_foreach(json_object_get(j, "chains"), k, v) {
-		printf("~ filter %s: default %s -> %s\n", jstr(v, "chain"), jstr(v, "from"), jstr(v, "to"));
-		any = 1;
-	}
-	json_array_foreach(json_object_get(j, "rules"), k, v) {
-		printf("%s %-8s %-24s %s\n", jstr(v, "op"), jstr(v, "chain"), jstr(v, "line"),
-		       jstr(v, "rule"));
-		any = 1;
-	}
-	json_array_foreach(json_object_get(j, "sets"), k, v) {
-		printf("~ set %s (%s): %lld added, %lld removed\n", jstr(v, "set"), jstr(v, "change"),
-		       jint(v, "added"), jint(v, "removed"));
-		json_array_foreach(json_object_get(v, "add"), m, e)
-			printf("+   %s\n", json_string_value(e));
-		json_array_foreach(json_object_get(v, "remove"), m, e)
-			printf("-   %s\n", json_string_value(e));
-		any = 1;
-	}
-	if (!any)
-		printf("no change against version %lld\n", jint(j, "against"));
-}
-
-static void print_history(json_t *j)
-{
-	json_t *v;
-	size_t k;
-
-	printf("%7s  %-9s  %-20s  %-28s %s\n", "version", "state", "applied (UTC)", "by", "comment");
-	json_array_foreach(json_object_get(j, "versions"), k, v)
-		printf("%7lld  %-9s  %-20s  %-28s %s\n", jint(v, "version"), jstr(v, "state"),
-		       jstr(v, "ts"), jstr(v, "who"), jstr(v, "comment"));
-}
-
-static void print_show(json_t *j, int counters)
-{
-	json_t *v;
-	size_t k;
-
-	printf("policy version %lld (%s)", jint(j, "version"), jstr(j, "state"));
-	if (json_is_string(json_object_get(j, "applied")))
-		printf(", applied %s", jstr(j, "applied"));
-	if (json_is_string(json_object_get(j, "name")))
-		printf(", from %s", jstr(j, "name"));
-	printf("\n");
-	if (json_is_string(json_object_get(j, "confirm_by")))
-		printf("awaiting confirmation: reverts at %s unless `zhulanctl policy confirm`\n",
-		       jstr(j, "confirm_by"));
-	if (json_is_string(json_object_get(j, "last_error")))
-		printf("last error: %s\n", jstr(j, "last_error"));
-	if (!json_is_true(json_object_get(j, "table")))
-		printf("table inet zhulan is not in the kernel\n");
-	if (!counters) {
-		printf("\n%s", json_is_string(json_object_get(j, "text")) ? jstr(j, "text") : "");
-		return;
-	}
-	printf("\n%-8s %-22s %12s %12s  %s\n", "chain", "line", "packets", "bytes", "rule");
-	json_array_foreach(json_object_get(j, "rules"), k, v) {
-		char b[32];
-		if (!json_is_string(json_object_get(v, "line")))
-			continue;       /* the built-in head of each chain */
-		human_bytes((double)jint(v, "bytes"), b, sizeof(b));
-		printf("%-8s %-22s %12lld %12s  %s\n", jstr(v, "chain"), jstr(v, "line"),
-		       jint(v, "packets"), b, jstr(v, "source"));
-	}
-}
-
-/*
- * `hosts import FILE`: the address book from a CSV (address or MAC, host
- * name, owner, department); bad rows are reported with their lines and
- * left out, the good ones kept (exit 1 if any row was refused).
- * `hosts list`: the book, with where MAC rows were last seen.
- */
 static int hosts(const char *sock, int json, int argc, char **argv)
 {
 	json_t *j, *v;
@@ -602,24 +423,24 @@ static int hosts(const char *sock, int json, int argc, char **argv)
 		json_array_foreach(json_object_get(j, "messages"), k, v)
 			fprintf(stderr, "%s\n", json_string_value(v));
 		if (rc)
-			fprintf(stderr, "zhulanctl: %s\n", jstr(j, "error"));
+			fprintf(stderr, "zhulanctl: %s\n", zl_ctl_jstr(j, "error"));
 		else
 			printf("%lld hosts imported, %lld rows refused, %lld warnings\n",
-			       jint(j, "imported"), jint(j, "refused"), jint(j, "warnings"));
+			       zl_ctl_jint(j, "imported"), zl_ctl_jint(j, "refused"), zl_ctl_jint(j, "warnings"));
 	} else {
 		printf("%-20s %-18s %-20s %-12s %-16s %s\n", "address", "mac", "name", "owner",
 		       "department", "seen at");
 		json_array_foreach(json_object_get(j, "hosts"), k, v) {
 			json_t *a;
 			size_t m;
-			printf("%-20s %-18s %-20s %-12s %-16s", jstr(v, "address"), jstr(v, "mac"),
-			       jstr(v, "name"), jstr(v, "owner"), jstr(v, "department"));
+			printf("%-20s %-18s %-20s %-12s %-16s", zl_ctl_jstr(v, "address"), zl_ctl_jstr(v, "mac"),
+			       zl_ctl_jstr(v, "name"), zl_ctl_jstr(v, "owner"), zl_ctl_jstr(v, "department"));
 			json_array_foreach(json_object_get(v, "seen_at"), m, a)
 				printf(" %s", json_string_value(a));
 			printf("\n");
 		}
 	}
-	if (!rc && !strcmp(argv[0], "import") && jint(j, "refused") > 0)
+	if (!rc && !strcmp(argv[0], "import") && zl_ctl_jint(j, "refused") > 0)
 		rc = 1;
 	json_decref(j);
 	curl_global_cleanup();
@@ -627,108 +448,6 @@ static int hosts(const char *sock, int json, int argc, char **argv)
 }
 
 /* `policy apply|diff|confirm|rollback|history|show` through the daemon. */
-static int policy_remote(const char *sock, int json, int argc, char **argv,
-			 const char *confirm, const char *comment, int counters)
-{
-	const char *sub = argv[0];
-	json_t *j = NULL, *req;
-	long code = 0;
-	char *body, path[64];
-	int rc;
-
-	if ((!strcmp(sub, "apply") || !strcmp(sub, "diff")) && argc == 2) {
-		json_t *b = read_bundle(argv[1]);
-		if (!b)
-			return 1;
-		req = json_pack("{s:o}", "policy", b);
-		if (comment)
-			json_object_set_new(req, "comment", json_string(comment));
-		if (confirm) {
-			char *end;
-			long s = strtol(confirm, &end, 10);
-			if (*end || s < 1 || s > 86400) {
-				fprintf(stderr, "zhulanctl: --confirm: expected 1 to 86400 seconds\n");
-				json_decref(req);
-				return 2;
-			}
-			json_object_set_new(req, "confirm", json_integer(s));
-		}
-		snprintf(path, sizeof(path), "/v1/policy/%s", sub);
-	} else if (!strcmp(sub, "rollback") && argc <= 2) {
-		req = json_object();
-		if (argc == 2)
-			json_object_set_new(req, "version", json_integer(strtoll(argv[1], NULL, 10)));
-		snprintf(path, sizeof(path), "/v1/policy/rollback");
-	} else if (!strcmp(sub, "confirm") && argc == 1) {
-		req = json_object();
-		snprintf(path, sizeof(path), "/v1/policy/confirm");
-	} else if ((!strcmp(sub, "history") || !strcmp(sub, "show")) && argc == 1) {
-		req = NULL;
-		snprintf(path, sizeof(path), "/v1/policy%s", !strcmp(sub, "history") ? "/history" : "");
-	} else {
-		fprintf(stderr, "usage: zhulanctl policy check|compile|apply|diff FILE, "
-			"policy confirm|history|show, policy rollback [VERSION]\n");
-		return 2;
-	}
-	curl_global_init(CURL_GLOBAL_DEFAULT);
-	if (req) {
-		body = json_dumps(req, JSON_COMPACT);
-		json_decref(req);
-		j = call_body(sock, "POST", path, body, &code);
-		free(body);
-	} else {
-		j = call(sock, "GET", path, &code);
-	}
-	rc = code == 200 ? 0 : 1;
-	if (json) {
-		json_dumpf(j, stdout, JSON_INDENT(2));
-		putchar('\n');
-	} else if (rc) {
-		fprintf(stderr, "zhulanctl: %s\n", jstr(j, "error"));
-		if (json_array_size(json_object_get(j, "diagnostics")) > 1)
-			print_lines(json_object_get(j, "diagnostics"), stderr);
-		if (code == 409 && json_is_integer(json_object_get(j, "in_force")))
-			fprintf(stderr, "zhulanctl: version %lld stays in force\n", jint(j, "in_force"));
-	} else if (!strcmp(sub, "apply") || !strcmp(sub, "rollback")) {
-		printf("version %lld in force: %lld rules, applied in %.1f ms\n", jint(j, "version"),
-		       jint(j, "rules"), json_real_value(json_object_get(j, "apply_ms")));
-		if (json_is_string(json_object_get(j, "confirm_by")))
-			printf("confirm with `zhulanctl policy confirm` by %s, or the previous "
-			       "version comes back\n", jstr(j, "confirm_by"));
-	} else if (!strcmp(sub, "confirm")) {
-		printf("version %lld confirmed\n", jint(j, "version"));
-	} else if (!strcmp(sub, "diff")) {
-		print_diff(j);
-	} else if (!strcmp(sub, "history")) {
-		print_history(j);
-	} else {
-		print_show(j, counters);
-	}
-	json_decref(j);
-	curl_global_cleanup();
-	return rc;
-}
-
-/* `policy compile FILE`: the nft script Zhulan makes of a policy. */
-static int policy_compile(const char *path)
-{
-	struct zl_diag d;
-	struct zl_policy *p;
-	struct zl_flat *f;
-	int rc = 1;
-
-	zl_diag_init(&d);
-	p = zl_policy_parse(path, NULL, &d);
-	zl_diag_print(&d, stderr);
-	if (p && (f = zl_flat_new(p))) {
-		rc = zl_flat_write_nft(f, stdout) < 0 ? 1 : 0;
-		zl_flat_free(f);
-	}
-	zl_policy_free(p);
-	zl_diag_free(&d);
-	return rc;
-}
-
 /* Append "&k=v" with v escaped. */
 static void qadd(char *q, size_t len, const char *k, const char *v)
 {
@@ -843,18 +562,9 @@ int main(int argc, char **argv)
 	}
 	if (since)
 		snprintf(since_arg, sizeof(since_arg), "%s%s", since[0] == '-' ? "" : "-", since);
-	if (!strcmp(cmd, "policy")) {
-		if (argc - optind == 2 && !strcmp(argv[optind], "check"))
-			return policy_check(argv[optind + 1]);
-		if (argc - optind == 2 && !strcmp(argv[optind], "compile"))
-			return policy_compile(argv[optind + 1]);
-		if (argc - optind >= 1)
-			return policy_remote(sock, json, argc - optind, argv + optind, confirm,
-					     comment, counters);
-		fprintf(stderr, "usage: zhulanctl policy check|compile|apply|diff FILE, "
-			"policy confirm|history|show, policy rollback [VERSION]\n");
-		return 2;
-	}
+	if (!strcmp(cmd, "policy"))
+		return zl_ctl_policy(sock, json, argc - optind, argv + optind, confirm, comment,
+				     counters, call_body);
 	if (!strcmp(cmd, "hosts"))
 		return hosts(sock, json, argc - optind, argv + optind);
 	if (!strcmp(cmd, "users"))
@@ -922,7 +632,7 @@ int main(int argc, char **argv)
 	}
 	rc = code == 200 ? 0 : 1;
 	if (rc) {
-		fprintf(stderr, "zhulanctl: %s\n", jstr(j, "error"));
+		fprintf(stderr, "zhulanctl: %s\n", zl_ctl_jstr(j, "error"));
 	} else if (json) {
 		json_dumpf(j, stdout, JSON_INDENT(2));
 		putchar('\n');
@@ -935,7 +645,7 @@ int main(int argc, char **argv)
 	} else if (!strcmp(cmd, "access-log")) {
 		print_access(j);
 	} else {
-		printf("%s\n", jstr(j, "result"));
+		printf("%s\n", zl_ctl_jstr(j, "result"));
 	}
 	json_decref(j);
 	curl_global_cleanup();
