@@ -42,6 +42,8 @@ enum MHD_Result zl_api_status(struct zl_api_req *r)
 	json_object_set_new(o, "policy", c->ctx.fw ? zl_fw_status(c->ctx.fw) : json_null());
 	json_object_set_new(o, "behaviour", c->ctx.bh ? zl_bh_status(c->ctx.bh) : json_null());
 	json_object_set_new(o, "web", zl_api_web_status(c));
+	if (c->ctx.setup)
+		json_object_set_new(o, "setup", json_string(c->ctx.setup));
 	return zl_api_reply(conn, MHD_HTTP_OK, o);
 }
 

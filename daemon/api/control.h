@@ -30,6 +30,7 @@ struct zl_control_ctx {
 	struct zl_fw *fw;             /* the policy engine; NULL: none */
 	struct zl_bh *bh;             /* the behaviour engine; NULL: none */
 	struct zl_dir *dir;           /* the address book; NULL: none */
+	const char *setup;            /* what is left to configure (status "setup"); NULL: nothing */
 };
 
 /*

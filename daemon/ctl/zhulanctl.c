@@ -146,6 +146,8 @@ static void print_status(json_t *j)
 
 	printf("zhulan %s, up %llds, %lld flows tracked\n", jstr(j, "version"),
 	       jint(j, "uptime_s"), jint(j, "flows_tracked"));
+	if (json_is_string(json_object_get(j, "setup")))
+		printf("SETUP NEEDED: %s\n", jstr(j, "setup"));
 	printf("\n%-12s %12s %12s %12s %10s %10s %10s\n", "interface", "packets", "bytes",
 	       "kernel drop", "decode err", "flows", "evicted");
 	json_array_foreach(ifs, k, i) {
@@ -350,6 +352,7 @@ static void usage(FILE *o)
 "                 [--action block|audit|limit] [--limit N] [--before-id N]\n"
 "       zhulanctl policy check FILE\n"
 "       zhulanctl policy compile FILE       (the table inet zhulan, in nft syntax)\n"
+"       zhulanctl policy names apps|categories   (the names a policy may use)\n"
 "       zhulanctl [-s SOCKET] [--json] policy apply FILE [--confirm SECONDS] [--comment TEXT]\n"
 "       zhulanctl [-s SOCKET] [--json] policy diff FILE\n"
 "       zhulanctl [-s SOCKET] [--json] policy confirm | rollback [VERSION] | history\n"
@@ -413,6 +416,29 @@ static int policy_check(const char *path)
 
 	zl_classifier_free(c);
 	return rc;
+}
+
+static void put_line(const char *name, void *ud)
+{
+	(void)ud;
+	puts(name);
+}
+
+/* `policy names apps|categories`: what a policy may name, one a line. */
+static int policy_names(const char *what)
+{
+	struct zl_policy_hooks h;
+	struct zl_classifier *c;
+
+	if (strcmp(what, "apps") && strcmp(what, "categories")) {
+		fprintf(stderr, "usage: zhulanctl policy names apps|categories\n");
+		return 2;
+	}
+	if (!(c = names(&h)))
+		return 1;
+	zl_names_each(c, !strcmp(what, "categories"), put_line, NULL);
+	zl_classifier_free(c);
+	return 0;
 }
 
 /* FILE and its set files as the daemon takes them, checked here first:
@@ -807,6 +833,8 @@ int main(int argc, char **argv)
 			return policy_check(argv[optind + 1]);
 		if (argc - optind == 2 && !strcmp(argv[optind], "compile"))
 			return policy_compile(argv[optind + 1]);
+		if (argc - optind == 2 && !strcmp(argv[optind], "names"))
+			return policy_names(argv[optind + 1]);
 		if (argc - optind >= 1)
 			return policy_remote(sock, json, argc - optind, argv + optind, confirm,
 					     comment, counters);
