@@ -66,6 +66,7 @@ struct daemon {
 	int lock_fd;                   /* DATABASE.lock, held while we run */
 	int watchdog_held;             /* pings stopped: an interface is down too long */
 	char *proto_files[3], *cat_files[3];
+	char setup[600];               /* what the administrator must still set, or "" */
 };
 
 static long long now_us(void)
@@ -470,7 +471,7 @@ static int start(struct daemon *d, sigset_t *sigs)
 	}
 	cc = (struct zl_control_ctx){ d->sensors, d->n_sensors, d->store, PACKAGE_VERSION,
 				      d->started_us, d->conf.database, reload, d, d->fw, d->bh, d->dir,
-				      &d->conf, d->incd, d->sites, d->reports };
+				      &d->conf, d->incd, d->sites, d->reports, d->setup[0] ? d->setup : NULL };
 	d->control = zl_control_start(fd, &cc, err, sizeof(err));
 	if (!d->control)
 		goto fail;
@@ -568,10 +569,11 @@ int zl_daemon_run(const char *conf_path, int foreground)
 		return 2;
 	}
 	if (!d.conf.n_interfaces) {
-		fprintf(stderr, "zhulan: %s: no interfaces to capture on (interfaces = ...)\n",
-			conf_path);
-		zl_conf_free(&d.conf);
-		return 2;
+		/* as installed: run (the API, the policy) and say what to set */
+		snprintf(d.setup, sizeof(d.setup), "no interface configured: set \"interfaces = "
+			 "IFACE[, IFACE...]\" in %s, then restart zhulan (systemctl restart "
+			 "zhulan); nothing is captured until then", conf_path);
+		zl_log_warnx("%s", d.setup);
 	}
 	sigemptyset(&sigs);
 	sigaddset(&sigs, SIGTERM);
@@ -585,6 +587,8 @@ int zl_daemon_run(const char *conf_path, int foreground)
 		return rc == -2 ? 1 : 2;  /* 1: another daemon runs on this database */
 	}
 	sd_notify(0, "READY=1");
+	if (d.setup[0])
+		sd_notifyf(0, "STATUS=%s", d.setup);  /* shown by systemctl status */
 	if (sd_watchdog_enabled(0, &wd_us) <= 0)
 		wd_us = 0;
 	zl_ticker_init(&tick, wd_us, mono_ms());

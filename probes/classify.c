@@ -709,6 +709,26 @@ int zl_category_known(const struct zl_classifier *c, const char *name,
 	return 0;
 }
 
+void zl_names_each(const struct zl_classifier *c, int categories,
+		   void (*fn)(const char *name, void *ud), void *ud)
+{
+	unsigned i, n = ndpi_get_num_supported_protocols(c->ndpi);
+	const char *s;
+
+	if (categories) {
+		fn(download_alias, ud);
+		for (i = 0; i < NDPI_PROTOCOL_NUM_CATEGORIES; i++) {
+			s = ndpi_category_get_name(c->ndpi, (ndpi_protocol_category_t)i);
+			if (s && *s && strncmp(s, "User custom", 11))
+				fn(s, ud);
+		}
+		return;
+	}
+	for (i = 0; i < n; i++)
+		if ((s = ndpi_get_proto_name(c->ndpi, (u_int16_t)i)) && *s)
+			fn(s, ud);
+}
+
 int zl_category_by_name(const struct zl_classifier *c, const char *name)
 {
 	int i;

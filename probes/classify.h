@@ -91,6 +91,12 @@ int zl_app_known(const struct zl_classifier *c, const char *name,
 int zl_category_known(const struct zl_classifier *c, const char *name,
 		      char *suggest, size_t len);
 
+/* Call fn with every application name (categories = 0) or category name
+ * (1) the classifier knows: nDPI's and the loaded files' (zhulanctl policy
+ * names, for the shell's completion). */
+void zl_names_each(const struct zl_classifier *c, int categories,
+		   void (*fn)(const char *name, void *ud), void *ud);
+
 /* Bytes of nDPI state one running flow holds. */
 size_t zl_classify_state_size(void);
 

@@ -38,6 +38,7 @@ struct zl_control_ctx {
 	struct zl_incd *incd;         /* the incidents thread; NULL: none */
 	struct zl_sitework *sites;    /* the IPv6 site checks; NULL: none */
 	struct zl_archive *reports;   /* the reports' archive (archive.h); NULL: none */
+	const char *setup;            /* what is left to configure (status "setup"); NULL: nothing */
 };
 
 /*

@@ -72,6 +72,29 @@ static int policy_check(const char *path)
 	return rc;
 }
 
+static void put_line(const char *name, void *ud)
+{
+	(void)ud;
+	puts(name);
+}
+
+/* `policy names apps|categories`: what a policy may name, one a line. */
+static int policy_names(const char *what)
+{
+	struct zl_policy_hooks h;
+	struct zl_classifier *c;
+
+	if (strcmp(what, "apps") && strcmp(what, "categories")) {
+		fprintf(stderr, "usage: zhulanctl policy names apps|categories\n");
+		return 2;
+	}
+	if (!(c = names(&h)))
+		return 1;
+	zl_names_each(c, !strcmp(what, "categories"), put_line, NULL);
+	zl_classifier_free(c);
+	return 0;
+}
+
 /* FILE and its set files as the daemon takes them, checked here first:
  * NULL (errors printed) if the policy has errors. */
 static json_t *read_bundle(const char *path)
@@ -285,6 +308,8 @@ int zl_ctl_policy(const char *sock, int json, int argc, char **argv, const char 
 		return policy_check(argv[1]);
 	if (argc == 2 && !strcmp(argv[0], "compile"))
 		return policy_compile(argv[1]);
+	if (argc == 2 && !strcmp(argv[0], "names"))
+		return policy_names(argv[1]);
 	if (argc >= 1)
 		return policy_remote(sock, json, argc, argv, confirm, comment, counters, call);
 	fprintf(stderr, "usage: zhulanctl policy check|compile|apply|diff FILE, "

@@ -131,6 +131,8 @@ static void print_status(json_t *j)
 
 	printf("zhulan %s, up %llds, %lld flows tracked\n", zl_ctl_jstr(j, "version"),
 	       zl_ctl_jint(j, "uptime_s"), zl_ctl_jint(j, "flows_tracked"));
+	if (json_is_string(json_object_get(j, "setup")))
+		printf("SETUP NEEDED: %s\n", zl_ctl_jstr(j, "setup"));
 	printf("\n%-12s %12s %12s %12s %10s %10s %10s\n", "interface", "packets", "bytes",
 	       "kernel drop", "decode err", "flows", "evicted");
 	json_array_foreach(ifs, k, i) {
@@ -343,6 +345,7 @@ static void usage(FILE *o)
 "                 [--action block|audit|limit] [--limit N] [--before-id N]\n"
 "       zhulanctl policy check FILE\n"
 "       zhulanctl policy compile FILE       (the table inet zhulan, in nft syntax)\n"
+"       zhulanctl policy names apps|categories   (the names a policy may use)\n"
 "       zhulanctl [-s SOCKET] [--json] policy apply FILE [--confirm SECONDS] [--comment TEXT]\n"
 "       zhulanctl [-s SOCKET] [--json] policy diff FILE\n"
 "       zhulanctl [-s SOCKET] [--json] policy confirm | rollback [VERSION] | history\n"
