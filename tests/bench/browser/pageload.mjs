@@ -33,7 +33,7 @@ const ctx = await chromium.launchPersistentContext(dir, {
 	args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
 		'--disable-background-networking', '--disable-component-update', '--disable-sync'],
 });
-ctx.setDefaultTimeout(60000);
+ctx.setDefaultTimeout(180000);
 await ctx.addCookies([{ name: '__Host-zl_session', value: cookie, url, secure: true, httpOnly: true, sameSite: 'Strict' }]);
 const page = ctx.pages()[0] || await ctx.newPage();
 const errors = [];
@@ -69,7 +69,7 @@ for (let i = 0; i < runs; i++) {
 		await page.goto(target, { waitUntil: 'commit' });
 	else
 		await page.reload({ waitUntil: 'commit' });
-	const h = await page.waitForFunction(drawn[page_], null, { polling: 'raf', timeout: 60000 });
+	const h = await page.waitForFunction(drawn[page_], null, { polling: 'raf', timeout: 180000 });
 	const v = await h.jsonValue();
 	const res = { page: page_, run: i, cold: i === 0, ms: Math.round(v.at), wall_ms: Date.now() - t0,
 		points: v.points, rows: v.rows, api: await apiTimes() };
@@ -83,7 +83,7 @@ for (let i = 0; i < runs; i++) {
 		await page.waitForFunction((old) => {
 			const r = document.querySelector('#al-result > *');
 			return r && r !== old && document.querySelector('#al-result table tbody, #al-result .empty');
-		}, before, { polling: 'raf', timeout: 60000 });
+		}, before, { polling: 'raf', timeout: 180000 });
 		res.all_ms = Date.now() - s0;
 		res.all_rows = await page.evaluate(() => document.querySelectorAll('#al-result tbody tr').length);
 		res.all_api = await apiTimes();
