@@ -3,6 +3,7 @@
  * lines starting with `#` are ignored; a `#` after a value starts a comment.
  * Unknown keys and bad values are errors with the file and line.
  */
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
@@ -39,6 +40,15 @@ void zl_conf_defaults(struct zl_conf *c)
 	c->web_user = strdup("zhulan-web");
 	c->web_session_idle = 15 * 60;
 	c->web_session_max = 8 * 3600;
+	c->ipv6_target_traffic = 27;
+	c->ipv6_target_portals = 100;
+	c->ipv6_clients = strdup("");
+	c->ipv6_internal = strdup("");
+	c->incident_webhook_format = strdup("json");
+	c->incident_queue = 8192;
+	c->ipv6_sites = strdup("");
+	c->ipv6_check_hour = 3;
+	c->ipv6_check_interval_ms = 1000;
 }
 
 void zl_conf_free(struct zl_conf *c)
@@ -58,6 +68,15 @@ void zl_conf_free(struct zl_conf *c)
 	free(c->web_state_dir);
 	free(c->web_static);
 	free(c->web_user);
+	free(c->ipv6_clients);
+	free(c->ipv6_internal);
+	free(c->incident_syslog);
+	free(c->incident_syslog_ca);
+	free(c->incident_jsonl);
+	free(c->incident_webhook);
+	free(c->incident_webhook_format);
+	free(c->ipv6_sites);
+	free(c->ipv6_check_ca_file);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -153,7 +172,11 @@ static const char *const keys[] = {
 	"flow_timeout_udp", "flow_timeout_other", "block_hold", "capture_immediate", "capture_timeout_ms",
 	"sensor_down_watchdog", "store_queue",
 	"web_listen", "web_cert", "web_key", "web_state_dir", "web_static", "web_user",
-	"web_session_idle", "web_session_max", NULL,
+	"web_session_idle", "web_session_max",
+	"ipv6_target_traffic", "ipv6_target_portals", "ipv6_clients", "ipv6_internal",
+	"ipv6_sites", "ipv6_check_hour", "ipv6_check_interval_ms", "ipv6_check_ca_file",
+	"incident_syslog", "incident_syslog_ca", "incident_jsonl", "incident_webhook", "incident_webhook_format",
+	"incident_queue", NULL,
 };
 
 int zl_conf_split_listen(const char *v, char *host, size_t hostlen, unsigned *port)
@@ -239,13 +262,173 @@ static int apply_web(struct zl_conf *c, const char *k, char *v, char *msg, size_
 	return 0;
 }
 
+/* A list of ADDRESS[/LEN], separated by commas or blanks; 0 or -1 with msg. */
+static int check_prefixes(const char *k, const char *v, char *msg, size_t len)
+{
+	char buf[4096], *t, *save = NULL, *slash;
+	unsigned char a[16];
+	unsigned long n;
+	int v6;
+
+	if (strlen(v) >= sizeof(buf)) {
+		snprintf(msg, len, "%s: too long", k);
+		return -1;
+	}
+	snprintf(buf, sizeof(buf), "%s", v);
+	for (t = strtok_r(buf, ", \t", &save); t; t = strtok_r(NULL, ", \t", &save)) {
+		if ((slash = strchr(t, '/')))
+			*slash++ = 0;
+		v6 = inet_pton(AF_INET6, t, a) == 1;
+		if (!v6 && inet_pton(AF_INET, t, a) != 1) {
+			snprintf(msg, len, "%s: \"%s\" is not an IPv4 or IPv6 address", k, t);
+			return -1;
+		}
+		if (slash && parse_uint(slash, 0, v6 ? 128 : 32, &n) < 0) {
+			snprintf(msg, len, "%s: bad prefix length \"/%s\" for %s", k, slash, t);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* One receiver of incident_syslog: udp://, tcp:// or tls://, a host, a port. */
+static int valid_syslog(const char *s)
+{
+	const char *c = strrchr(s, ':');
+
+	return (!strncmp(s, "udp://", 6) || !strncmp(s, "tcp://", 6) || !strncmp(s, "tls://", 6)) &&
+	       c && c > s + 6 &&
+	       c[1] && strspn(c + 1, "0123456789") == strlen(c + 1) && atoi(c + 1) > 0 &&
+	       atoi(c + 1) < 65536;
+}
+
+/* The incident_* keys (the export of incidents). 1 when k is not one. */
+static int apply_incident(struct zl_conf *c, const char *k, char *v, char *msg, size_t len)
+{
+	unsigned long n;
+	char *tok, *save = NULL, *copy;
+
+	if (!strcmp(k, "incident_syslog")) {
+		if (!(copy = strdup(v)))
+			return -1;
+		for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+			tok = trim(tok);
+			if (!valid_syslog(tok)) {
+				snprintf(msg, len, "incident_syslog: \"%s\": expected udp://HOST:PORT, "
+					 "tcp://HOST:PORT or tls://HOST:PORT", tok);
+				free(copy);
+				return -1;
+			}
+		}
+		free(copy);
+		return set_str(&c->incident_syslog, v);
+	}
+	if (!strcmp(k, "incident_jsonl") || !strcmp(k, "incident_syslog_ca")) {
+		if (v[0] != '/') {
+			snprintf(msg, len, "%s: expected an absolute path, got \"%s\"", k, v);
+			return -1;
+		}
+		return set_str(!strcmp(k, "incident_jsonl") ? &c->incident_jsonl :
+			       &c->incident_syslog_ca, v);
+	}
+	if (!strcmp(k, "incident_webhook")) {
+		if (strncmp(v, "http://", 7) && strncmp(v, "https://", 8)) {
+			snprintf(msg, len, "incident_webhook: expected an http:// or https:// URL, "
+				 "got \"%s\"", v);
+			return -1;
+		}
+		return set_str(&c->incident_webhook, v);
+	}
+	if (!strcmp(k, "incident_webhook_format")) {
+		if (strcmp(v, "json") && strcmp(v, "dingtalk") && strcmp(v, "wecom")) {
+			snprintf(msg, len, "incident_webhook_format: expected json, dingtalk or "
+				 "wecom, got \"%s\"", v);
+			return -1;
+		}
+		return set_str(&c->incident_webhook_format, v);
+	}
+	if (!strcmp(k, "incident_queue")) {
+		if (parse_uint(v, 64, 1u << 20, &n) < 0) {
+			snprintf(msg, len, "incident_queue: expected a number of events from 64 to "
+				 "1048576, got \"%s\"", v);
+			return -1;
+		}
+		c->incident_queue = (unsigned)n;
+		return 0;
+	}
+	return 1;
+}
+
+/* ipv6_sites: http:// or https:// URLs with a host, at most ZL_CONF_MAX_SITES. */
+static int check_sites(const char *v, char *msg, size_t len)
+{
+	char buf[16384], *t, *save = NULL;
+	int n = 0;
+
+	if (strlen(v) >= sizeof(buf)) {
+		snprintf(msg, len, "ipv6_sites: too long");
+		return -1;
+	}
+	snprintf(buf, sizeof(buf), "%s", v);
+	for (t = strtok_r(buf, ", \t", &save); t; t = strtok_r(NULL, ", \t", &save)) {
+		const char *h = !strncmp(t, "http://", 7) ? t + 7 : !strncmp(t, "https://", 8) ? t + 8 : NULL;
+
+		if (!h || !*h || *h == '/' || *h == ':') {
+			snprintf(msg, len, "ipv6_sites: \"%s\" is not an http:// or https:// URL "
+				 "with a host", t);
+			return -1;
+		}
+		if (++n > ZL_CONF_MAX_SITES) {
+			snprintf(msg, len, "ipv6_sites: at most %d sites", ZL_CONF_MAX_SITES);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* The site checks' keys; 1 when k is one of them (done or failed). */
+static int apply_sites(struct zl_conf *c, const char *k, char *v, char *msg, size_t len, int *rc)
+{
+	unsigned long n;
+
+	*rc = -1;
+	if (!strcmp(k, "ipv6_sites")) {
+		if (check_sites(v, msg, len) == 0)
+			*rc = set_str(&c->ipv6_sites, v);
+	} else if (!strcmp(k, "ipv6_check_hour")) {
+		if (!strcmp(v, "off")) {
+			c->ipv6_check_hour = -1;
+			*rc = 0;
+		} else if (parse_uint(v, 0, 23, &n) < 0) {
+			snprintf(msg, len, "ipv6_check_hour: expected an hour from 0 to 23 or off, "
+				 "got \"%s\"", v);
+		} else {
+			c->ipv6_check_hour = (int)n;
+			*rc = 0;
+		}
+	} else if (!strcmp(k, "ipv6_check_interval_ms")) {
+		if (parse_uint(v, 10, 60000, &n) < 0) {
+			snprintf(msg, len, "ipv6_check_interval_ms: expected milliseconds from 10 to "
+				 "60000, got \"%s\"", v);
+		} else {
+			c->ipv6_check_interval_ms = (unsigned)n;
+			*rc = 0;
+		}
+	} else if (!strcmp(k, "ipv6_check_ca_file")) {
+		*rc = set_str(&c->ipv6_check_ca_file, v);
+	} else {
+		return 0;
+	}
+	return 1;
+}
+
 /* Apply one key; returns 0 or -1 with msg. */
 static int apply(struct zl_conf *c, const char *k, char *v, char *msg, size_t len)
 {
 	unsigned long n;
 	int rc;
 
-	if (apply_web(c, k, v, msg, len, &rc))
+	if (apply_web(c, k, v, msg, len, &rc) || apply_sites(c, k, v, msg, len, &rc))
 		return rc;
 	if (!strcmp(k, "interfaces")) {
 		int i;
@@ -349,6 +532,19 @@ static int apply(struct zl_conf *c, const char *k, char *v, char *msg, size_t le
 		c->sensor_down_watchdog = (unsigned)n;
 		return 0;
 	}
+	if (!strcmp(k, "ipv6_target_traffic") || !strcmp(k, "ipv6_target_portals")) {
+		if (parse_uint(v, 0, 100, &n) < 0) {
+			snprintf(msg, len, "%s: expected a percentage from 0 to 100, got \"%s\"", k, v);
+			return -1;
+		}
+		*(k[12] == 't' ? &c->ipv6_target_traffic : &c->ipv6_target_portals) = (unsigned)n;
+		return 0;
+	}
+	if (!strcmp(k, "ipv6_clients") || !strcmp(k, "ipv6_internal")) {
+		if (check_prefixes(k, v, msg, len) < 0)
+			return -1;
+		return set_str(!strcmp(k, "ipv6_clients") ? &c->ipv6_clients : &c->ipv6_internal, v);
+	}
 	if (!strcmp(k, "capture_immediate")) {
 		if (parse_bool(v, &c->capture_immediate) < 0) {
 			snprintf(msg, len, "capture_immediate: expected yes or no, got \"%s\"", v);
@@ -363,6 +559,8 @@ static int apply(struct zl_conf *c, const char *k, char *v, char *msg, size_t le
 		}
 		return 0;
 	}
+	if (!strncmp(k, "incident_", 9) && (rc = apply_incident(c, k, v, msg, len)) <= 0)
+		return rc;
 	snprintf(msg, len, "unknown key \"%s\"", k);
 	return -1;
 }

@@ -37,7 +37,26 @@ struct zl_conf {
 	char *web_static;
 	char *web_user;
 	unsigned web_session_idle, web_session_max; /* seconds */
+	/* the IPv6 measurement (store_ipv6.h) */
+	unsigned ipv6_target_traffic; /* national target, % of traffic over IPv6 (27) */
+	unsigned ipv6_target_portals; /* national target, % of portals IPv6-ready (100) */
+	char *ipv6_clients;           /* county client prefixes behind routers ("") */
+	char *ipv6_internal;          /* the internal zone: the county's servers ("") */
+	/* incidents' export (daemon/incidents/export.h); NULL: none */
+	char *incident_syslog;    /* "udp://HOST:PORT, tcp://HOST:PORT, tls://HOST:PORT" */
+	char *incident_syslog_ca; /* CA file for tls:// receivers */
+	char *incident_jsonl;     /* a JSON-lines file */
+	char *incident_webhook;   /* http(s) URL for high and critical incidents */
+	char *incident_webhook_format; /* json, dingtalk, wecom */
+	unsigned incident_queue;  /* events between the capture threads and the incidents thread */
+	/* the IPv6 readiness checks of sites (siterunner.h) */
+	char *ipv6_sites;             /* http(s) URLs separated by commas or blanks ("") */
+	int ipv6_check_hour;          /* local hour of the daily checks, -1 off (3) */
+	unsigned ipv6_check_interval_ms; /* between two requests to a site (1000) */
+	char *ipv6_check_ca_file;     /* extra CAs (PEM) for HTTPS sites, NULL: the system's */
 };
+
+#define ZL_CONF_MAX_SITES 64   /* ipv6_sites */
 
 /* Fill c with the defaults (allocated; free with zl_conf_free). */
 void zl_conf_defaults(struct zl_conf *c);

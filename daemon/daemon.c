@@ -29,12 +29,19 @@
 #include "bundle.h"
 #include "classify.h"
 #include "daemon.h"
+#include "addrbook.h"
+#include "detect_conf.h"
 #include "directory.h"
+#include "export.h"
 #include "firewall.h"
+#include "incidents.h"
 #include "log.h"
 #include "sensor.h"
+#include "sitecheck.h"
+#include "sitework.h"
 #include "statedir.h"
 #include "store.h"
+#include "store_ipv6.h"
 #include "ticker.h"
 
 struct daemon {
@@ -48,6 +55,9 @@ struct daemon {
 	struct zl_bh *bh;
 	struct zl_dir *dir;            /* the address book */
 	struct zl_classifier *names;   /* application names for policy checks */
+	struct zl_incd *incd;          /* the incidents thread */
+	struct zl_export *ex;          /* incidents' syslog, JSON lines and webhook */
+	struct zl_sitework *sites;     /* the IPv6 readiness checks of sites */
 	uid_t uid;
 	gid_t gid;
 	int lock_fd;                   /* DATABASE.lock, held while we run */
@@ -109,17 +119,50 @@ static int reload_locked(struct daemon *d, char *msg, size_t len)
 		d->conf.retention_days = n.retention_days;
 	}
 	d->conf.sensor_down_watchdog = n.sensor_down_watchdog;
+	d->conf.ipv6_target_traffic = n.ipv6_target_traffic;
+	d->conf.ipv6_target_portals = n.ipv6_target_portals;
+	if (zl_store_ipv6_prefixes(d->store, n.ipv6_clients, n.ipv6_internal, msg, len) < 0) {
+		zl_conf_free(&n);
+		zl_log_warnx("reload: %s; keeping the running configuration", msg);
+		return -1;
+	}
+	if (d->sites && strcmp(n.ipv6_sites, d->conf.ipv6_sites) &&
+	    zl_sitework_set_sites(d->sites, n.ipv6_sites) == 0) {
+		free(d->conf.ipv6_sites);
+		d->conf.ipv6_sites = n.ipv6_sites;   /* (read only under reload_lock) */
+		n.ipv6_sites = NULL;
+	}
 	restart |= n.n_interfaces != d->conf.n_interfaces;
 	for (i = 0; !restart && i < n.n_interfaces; i++)
 		restart |= strcmp(n.interfaces[i], d->conf.interfaces[i]) != 0;
 	restart |= strcmp(n.database, d->conf.database) || strcmp(n.user, d->conf.user) ||
 		   strcmp(n.control_socket, d->conf.control_socket) ||
-		   n.max_flows != d->conf.max_flows;
+		   n.max_flows != d->conf.max_flows || n.ipv6_check_hour != d->conf.ipv6_check_hour ||
+		   n.ipv6_check_interval_ms != d->conf.ipv6_check_interval_ms ||
+		   strcmp(n.ipv6_check_ca_file ? n.ipv6_check_ca_file : "",
+			  d->conf.ipv6_check_ca_file ? d->conf.ipv6_check_ca_file : "");
 	zl_conf_free(&n);
 	snprintf(msg, len, "configuration reloaded%s", restart ?
-		 "; interfaces, database, control_socket, user and max_flows change at restart" : "");
+		 "; interfaces, database, control_socket, user, max_flows and the IPv6 checks' "
+		 "hour, pace and CA file change at restart" : "");
 	zl_log_info("%s", msg);
 	return 0;
+}
+
+/* The neighbour table into today's IPv6 address rows: a machine's IPv4
+ * and IPv6 addresses joined by MAC (store_ipv6.h). */
+static void ipv6_neigh(struct daemon *d)
+{
+	struct zl_addrbook_neigh *v;
+	char err[256];
+	size_t n;
+
+	if (zl_addrbook_neigh_read(&v, &n, err, sizeof(err)) < 0) {
+		zl_log_warnx("IPv6 measurement: %s", err);
+		return;
+	}
+	zl_store_ipv6_neigh(d->store, v, n, now_us());
+	free(v);
 }
 
 static int lookup_user(struct daemon *d, char *err, size_t len)
@@ -153,6 +196,7 @@ static void engine_opts(struct daemon *d, struct zl_engine_opts *eo)
 	eo->flows.timeout_other = d->conf.timeout_other;
 	if (eo->flows.timeout_tcp_half > d->conf.timeout_tcp)
 		eo->flows.timeout_tcp_half = d->conf.timeout_tcp;
+	eo->dns_answers = 1;        /* the IPv6 measurement's AAAA answers */
 	if (asprintf(&p, "%s/zhulan-protos.txt", d->conf.app_dir) >= 0)
 		d->proto_files[0] = p;
 	if (asprintf(&p, "%s/zhulan-categories.txt", d->conf.app_dir) >= 0)
@@ -175,6 +219,79 @@ static int hook_category(const char *name, char *suggest, size_t n, void *ud)
 	return zl_category_known(ud, name, suggest, n);
 }
 
+static int hook_risk(const char *name, char *suggest, size_t n, void *ud)
+{
+	(void)ud;
+	return zl_risk_known(name, suggest, n);
+}
+
+/*
+ * A policy came into force (NULL: none, or before the first): every
+ * sensor gets detectors made from its incidents section, and so does the
+ * incidents thread (for policy violations). A configuration that cannot
+ * be made keeps the detectors in place.
+ */
+static void detectors_from(const struct zl_policy *p, void *ud)
+{
+	struct daemon *d = ud;
+	struct zl_detect_config dc;
+	char err[256];
+	int i;
+
+	zl_detect_config_default(&dc);
+	if (p && zl_policy_detect_config(p, &dc) < 0) {
+		zl_log_warnx("incidents: out of memory; the detectors stay as they were");
+		return;
+	}
+	for (i = 0; i < d->n_sensors; i++)
+		if (zl_sensor_set_detect(d->sensors[i], &dc, zl_incd_event, d->incd, err,
+					 sizeof(err)) < 0)
+			zl_log_warnx("incidents: %s: %s; its detectors stay as they were",
+				     d->conf.interfaces[i], err);
+	if (d->incd && zl_incd_configure(d->incd, &dc, err, sizeof(err)) < 0)
+		zl_log_warnx("incidents: %s", err);
+	zl_detect_config_release(&dc);
+}
+
+/* The capture threads' suppressed events by type, for the incidents thread. */
+static void suppressed_counts(void *ud, uint64_t *suppressed)
+{
+	struct daemon *d = ud;
+	uint64_t events[ZL_INC_MAX] = { 0 };
+	int i;
+
+	for (i = 0; i < d->n_sensors; i++)
+		zl_sensor_detect_counts(d->sensors[i], events, suppressed);
+}
+
+/* The incidents thread and its exporter (after the store has started). */
+static void open_incidents(struct daemon *d)
+{
+	struct zl_export_opts xo = {
+		.syslog = d->conf.incident_syslog, .syslog_ca = d->conf.incident_syslog_ca,
+		.jsonl = d->conf.incident_jsonl, .webhook = d->conf.incident_webhook,
+		.webhook_format = d->conf.incident_webhook_format,
+	};
+	char err[512];
+
+	d->ex = zl_export_new(&xo, err, sizeof(err));
+	if (!d->ex)
+		zl_log_warnx("incidents: %s; incidents are not exported", err);
+	d->incd = zl_incd_new(d->store, d->dir, d->ex, d->conf.incident_queue);
+	if (d->incd)
+		zl_incd_set_counts(d->incd, suppressed_counts, d);
+	if (!d->incd || zl_incd_start(d->incd) < 0) {
+		zl_log_warnx("incidents: cannot start the incidents thread; detectors are off");
+		zl_incd_free(d->incd);
+		d->incd = NULL;
+		return;
+	}
+	zl_bh_set_on_block(d->bh, zl_incd_block, d->incd);
+	detectors_from(NULL, d);
+	if (d->fw)
+		zl_fw_set_on_policy(d->fw, detectors_from, d);
+}
+
 /*
  * The policy engine: the kernel socket and, read as root, the configured
  * policy file (used only when the database holds no version yet).
@@ -183,7 +300,7 @@ static json_t *open_policy(struct daemon *d, const struct zl_engine_opts *eo)
 {
 	struct zl_classifier_opts co = { eo->classify.protocol_files,
 					 eo->classify.category_files, 0, 0, 0 };
-	struct zl_policy_hooks h = { hook_app, hook_category, NULL, NULL, NULL };
+	struct zl_policy_hooks h = { hook_app, hook_category, NULL, NULL, hook_risk };
 	struct zl_diag diag;
 	json_t *initial = NULL;
 	char err[512];
@@ -264,6 +381,12 @@ static int start(struct daemon *d, sigset_t *sigs)
 		close(fd);
 		goto fail;
 	}
+	/* libcurl's and libxml2's globals, before any thread (sitecheck.h) */
+	if (zl_sitecheck_global_init() < 0) {
+		snprintf(err, sizeof(err), "the IPv6 site checks: cannot initialise libcurl");
+		close(fd);
+		goto fail;
+	}
 	/* Threads inherit the blocked signals: only the main loop takes them. */
 	pthread_sigmask(SIG_BLOCK, sigs, NULL);
 	if (zl_store_start(d->store) < 0) {
@@ -272,16 +395,26 @@ static int start(struct daemon *d, sigset_t *sigs)
 		goto fail;
 	}
 	zl_dir_open(d->dir, d->store);
+	if (zl_store_ipv6_prefixes(d->store, d->conf.ipv6_clients, d->conf.ipv6_internal,
+				   err, sizeof(err)) < 0) {
+		close(fd);
+		goto fail;
+	}
 	if (d->bh) {
 		zl_bh_set_store(d->bh, d->store);
 		zl_bh_restore(d->bh);
 	}
+	open_incidents(d);
 	if (d->fw) {
 		zl_fw_set_store(d->fw, d->store);
 		zl_fw_start(d->fw, initial);
 	}
 	json_decref(initial);
 	initial = NULL;
+	if (!(d->sites = zl_sitework_new(&d->conf, d->store, err, sizeof(err)))) {
+		close(fd);
+		goto fail;
+	}
 	for (i = 0; i < d->n_sensors; i++) {
 		zl_sensor_set_behaviour(d->sensors[i], d->bh);
 		if (zl_sensor_start(d->sensors[i], &eo, d->store, err, sizeof(err)) < 0) {
@@ -290,7 +423,8 @@ static int start(struct daemon *d, sigset_t *sigs)
 		}
 	}
 	cc = (struct zl_control_ctx){ d->sensors, d->n_sensors, d->store, PACKAGE_VERSION,
-				      now_us(), d->conf.database, reload, d, d->fw, d->bh, d->dir };
+				      now_us(), d->conf.database, reload, d, d->fw, d->bh, d->dir,
+				      &d->conf, d->incd, d->sites };
 	d->control = zl_control_start(fd, &cc, err, sizeof(err));
 	if (!d->control)
 		goto fail;
@@ -309,12 +443,18 @@ static void stop(struct daemon *d)
 
 	zl_control_stop(d->control);
 	d->control = NULL;
+	zl_sitework_free(d->sites);          /* a check in progress stops */
+	d->sites = NULL;
 	for (i = 0; i < d->n_sensors; i++)
 		zl_sensor_stop(d->sensors[i]);  /* live flows go to the store */
 	zl_fw_free(d->fw);                   /* the rules stay in the kernel */
 	d->fw = NULL;
 	zl_bh_free(d->bh);
 	d->bh = NULL;
+	zl_incd_free(d->incd);               /* writes what the sensors reported */
+	d->incd = NULL;
+	zl_export_free(d->ex);
+	d->ex = NULL;
 	zl_dir_free(d->dir);
 	d->dir = NULL;
 	zl_classifier_free(d->names);
@@ -407,8 +547,10 @@ int zl_daemon_run(const char *conf_path, int foreground)
 
 		sig = sigtimedwait(&sigs, NULL, &ts);
 		due = zl_ticker_due(&tick, mono_ms());
-		if (due & ZL_TICK_DIRECTORY)
+		if (due & ZL_TICK_DIRECTORY) {
 			zl_dir_tick(d.dir);         /* MAC rows: where are they now */
+			ipv6_neigh(&d);             /* and every machine's addresses */
+		}
 		if (due & ZL_TICK_BEHAVIOUR)
 			zl_bh_tick(d.bh);           /* schedules that ended free their blocks */
 		if ((due & ZL_TICK_WATCHDOG) && capturing(&d))

@@ -54,7 +54,7 @@ static void usage(FILE *out)
 "       zhulan --read FILE [--flows-json PATH|-] [--incidents-json PATH|-]\n"
 "              [--policy FILE] [--apps] [-q]\n"
 "              [--datadir DIR] [--protos FILE]... [--categories FILE]...\n"
-"              [--max-flows N] [--eager-dpi]\n"
+"              [--max-flows N] [--eager-dpi] [--dns-answers]\n"
 "       zhulan --version\n"
 "\n"
 "  --read FILE        classify every flow of a pcap/pcapng capture and exit\n"
@@ -69,6 +69,8 @@ static void usage(FILE *out)
 "  --categories FILE  an extra nDPI category file (repeatable)\n"
 "  --max-flows N      flow table size (default 1048576)\n"
 "  --eager-dpi        give nDPI state to flows from their first packet\n"
+"  --dns-answers      read DNS responses' record types as the daemon does (the\n"
+"                     IPv6 measurement's AAAA; for measuring their cost)\n"
 "  --no-app-pack      load neither the Chinese application pack nor /etc files\n"
 "  --no-idle-timeout  end flows only at the end of the file\n"
 "  -q                 no summary on stderr\n"
@@ -89,6 +91,7 @@ int main(int argc, char **argv)
 		{ "categories", required_argument, NULL, 'C' },
 		{ "max-flows", required_argument, NULL, 'm' },
 		{ "eager-dpi", no_argument, NULL, 'E' },
+		{ "dns-answers", no_argument, NULL, 'A' },
 		{ "no-app-pack", no_argument, NULL, 'N' },
 		{ "no-idle-timeout", no_argument, NULL, 'T' },
 		{ "version", no_argument, NULL, 'V' },
@@ -127,6 +130,7 @@ int main(int argc, char **argv)
 			}
 			break;
 		case 'E': eo.classify.eager = 1; break;
+		case 'A': eo.dns_answers = 1; break;
 		case 'N': pack = 0; break;
 		case 'T':
 			/* Keep every flow until the end of the file, as

@@ -186,6 +186,8 @@ static void print_summary(const struct zl_engine *e, double secs, FILE *out)
 			fprintf(out, " %s=%llu", zl_derr_name(i),
 				(unsigned long long)s.decode_errors[i]);
 	fprintf(out, "\nnDPI state peak: %llu flows\n", (unsigned long long)s.dpi_peak);
+	if (s.dns_answers)
+		fprintf(out, "DNS answers read: %llu\n", (unsigned long long)s.dns_answers);
 	fprintf(out, "seconds: %.3f\npackets/s: %.0f\n", secs,
 		secs > 0 ? (double)s.frames / secs : 0.0);
 }

@@ -11,7 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <netinet/in.h>
+
 #include "detect.h"
+#include "dnsans.h"
 #include "engine.h"
 
 #define FRAG_SLOTS     4096
@@ -31,6 +34,7 @@ struct zl_engine {
 	struct zl_classifier *cls;
 	struct zl_engine_events ev;
 	struct zl_detect *detect;
+	int dns_answers;
 	struct frag_slot *frags;
 	uint64_t next_tick_us;
 	struct zl_engine_stats st;
@@ -71,6 +75,7 @@ struct zl_engine *zl_engine_new(const struct zl_engine_opts *o,
 	if (ev)
 		e->ev = *ev;
 	e->detect = o->detect;
+	e->dns_answers = o->dns_answers;
 	e->frags = calloc(FRAG_SLOTS, sizeof(*e->frags));
 	e->cls = zl_classifier_new(&o->classify, err, errlen);
 	e->flows = zl_flowtab_new(&o->flows, on_flow_end, e);
@@ -82,6 +87,14 @@ struct zl_engine *zl_engine_new(const struct zl_engine_opts *o,
 		return NULL;
 	}
 	return e;
+}
+
+struct zl_detect *zl_engine_set_detect(struct zl_engine *e, struct zl_detect *d)
+{
+	struct zl_detect *old = e->detect;
+
+	e->detect = d;
+	return old;
 }
 
 void zl_engine_free(struct zl_engine *e)
@@ -144,6 +157,28 @@ static void frag_remember(struct zl_engine *e, const struct zl_pkt *p)
 	s->used = 1;
 }
 
+/*
+ * A DNS response (UDP from port 53, not a later fragment): the record
+ * types of its answers into the flow. A flow is one client socket, which
+ * glibc uses for a name's A and AAAA questions together, so the bits of
+ * both answers meet in the flow that carries the name (f->host).
+ */
+static void dns_answer(struct zl_engine *e, struct zl_flow *f, const struct zl_pkt *p)
+{
+	struct zl_dnsans a;
+	uint32_t off = p->l4_off + 8, n;
+
+	if (off >= p->ip_caplen)
+		return;
+	n = p->ip_caplen - off;
+	if (n > p->payload_len)
+		n = p->payload_len;
+	if (zl_dnsans_parse(p->ip + off, n, &a) == 0) {
+		f->dns_rr |= a.rr;
+		e->st.dns_answers++;
+	}
+}
+
 void zl_engine_frame(struct zl_engine *e, int link, const uint8_t *frame,
 		     uint32_t caplen, uint32_t wirelen, uint64_t ts_us,
 		     uint8_t iface)
@@ -183,6 +218,8 @@ void zl_engine_frame(struct zl_engine *e, int link, const uint8_t *frame,
 		return;
 	if (!f->iface && iface)
 		f->iface = iface;
+	if (e->dns_answers && p.sport == 53 && p.l4proto == IPPROTO_UDP)
+		dns_answer(e, f, &p);
 	if (f->class_state == ZL_CLASS_DONE)
 		return;
 	had_state = f->dpi != NULL;

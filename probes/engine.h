@@ -35,6 +35,9 @@ struct zl_engine_opts {
 	/* Incident detectors fed by this engine (detect.h), or NULL. Borrowed:
 	 * it must outlive the engine. */
 	struct zl_detect *detect;
+	/* Read DNS responses (UDP from port 53) for the record types of their
+	 * answers into the flow's dns_rr (the IPv6 measurement's AAAA). */
+	int dns_answers;
 };
 
 void zl_engine_opts_default(struct zl_engine_opts *o);
@@ -43,6 +46,12 @@ struct zl_engine *zl_engine_new(const struct zl_engine_opts *o,
 				const struct zl_engine_events *ev,
 				char *err, size_t errlen);
 void zl_engine_free(struct zl_engine *e);
+
+/* Feed another set of detectors from the next packet on (NULL: none);
+ * returns the previous one, which the caller may free now. Borrowed like
+ * zl_engine_opts.detect; call it in the thread that runs the engine or
+ * under the lock that thread holds while it processes a packet. */
+struct zl_detect *zl_engine_set_detect(struct zl_engine *e, struct zl_detect *d);
 
 /* Process one frame captured on interface number 'iface'. */
 void zl_engine_frame(struct zl_engine *e, int link, const uint8_t *frame,
@@ -66,6 +75,7 @@ struct zl_engine_stats {
 	uint64_t decode_errors[ZL_DERR_MAX];
 	uint64_t frags_attributed, frags_unattributed;
 	uint64_t flows_classified;
+	uint64_t dns_answers;       /* DNS responses read (dns_answers on) */
 	uint64_t dpi_live;          /* flows holding nDPI state now */
 	uint64_t dpi_peak;          /* most flows ever holding nDPI state */
 	struct zl_flowtab_stats flows;

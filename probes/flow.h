@@ -57,6 +57,7 @@ struct zl_flow {
 	uint8_t confidence;      /* enum zl_confidence (classify.h) */
 	uint8_t named;           /* the application or name was known before final */
 	uint8_t verdict;         /* the behaviour engine's, for the flow's end (0: none) */
+	uint8_t dns_rr;          /* ZL_DNS_* bits of the DNS answers seen (dnsans.h) */
 	uint16_t verdict_rule;   /* the behaviour engine's number for the deciding rule line */
 	uint16_t dpi_packets;    /* packets given to the classifier */
 	uint16_t master_id, app_id, category;

@@ -138,5 +138,14 @@ int zl_api_audit_event(struct zl_api_req *r, const char *who, const char *action
 /* The HTTP status of a zl_users_result (users.h). */
 unsigned zl_api_users_status(int result);
 enum MHD_Result zl_api_behaviour(struct zl_api_req *r);    /* api_behaviour.c */
+enum MHD_Result zl_api_ipv6(struct zl_api_req *r);         /* api_ipv6.c */
+enum MHD_Result zl_api_ipv6_hosts(struct zl_api_req *r);
+enum MHD_Result zl_api_ipv6_services(struct zl_api_req *r);
+enum MHD_Result zl_api_ipv6_trend(struct zl_api_req *r);
+enum MHD_Result zl_api_ipv6_snapshot(struct zl_api_req *r);
+enum MHD_Result zl_api_incidents_get(struct zl_api_req *r); /* api_incidents.c */
+enum MHD_Result zl_api_incidents_post(struct zl_api_req *r);
+enum MHD_Result zl_api_ipv6_sites(struct zl_api_req *r);    /* api_ipv6_sites.c */
+enum MHD_Result zl_api_ipv6_check(struct zl_api_req *r);
 
 #endif

@@ -39,9 +39,15 @@ enum MHD_Result zl_api_status(struct zl_api_req *r)
 		      "records_dropped", (json_int_t)st.dropped);
 	json_object_set_new(json_object_get(o, "database"), "access_dropped",
 			    json_integer((json_int_t)st.access_dropped));
+	json_object_set_new(json_object_get(o, "database"), "retention_days",
+			    json_integer(st.retention_days));
+	json_object_set_new(o, "retention_days", json_integer(st.retention_days));
+	json_object_set_new(o, "disk", json_pack("{s:I, s:I}", "free", (json_int_t)st.disk_free,
+						 "total", (json_int_t)st.disk_total));
 	json_object_set_new(o, "policy", c->ctx.fw ? zl_fw_status(c->ctx.fw) : json_null());
 	json_object_set_new(o, "behaviour", c->ctx.bh ? zl_bh_status(c->ctx.bh) : json_null());
 	json_object_set_new(o, "web", zl_api_web_status(c));
+	json_object_set_new(o, "incidents", c->ctx.incd ? zl_incd_status(c->ctx.incd) : json_null());
 	return zl_api_reply(conn, MHD_HTTP_OK, o);
 }
 

@@ -284,6 +284,17 @@ static const struct route routes[] = {
 	{ "GET",  "/v1/users",        0,        A,             zl_api_users_get },
 	{ "POST", "/v1/users",        R_PREFIX, A,             zl_api_users_post },
 	{ "POST", "/v1/web/announce", R_GROUP,  0,             zl_api_web_announce },
+	/* the IPv6 measurement (api_ipv6.c) */
+	{ "GET",  "/v1/ipv6",         0,        A | P,         zl_api_ipv6 },
+	{ "GET",  "/v1/ipv6/hosts",   0,        A,             zl_api_ipv6_hosts },
+	{ "GET",  "/v1/ipv6/services", 0,       A | P,         zl_api_ipv6_services },
+	{ "GET",  "/v1/ipv6/trend",   0,        A | P,         zl_api_ipv6_trend },
+	{ "POST", "/v1/ipv6/snapshot", 0,       A,             zl_api_ipv6_snapshot },
+	/* security incidents (api_incidents.c) */
+	{ "GET",  "/v1/incidents",    R_PREFIX, S | U,         zl_api_incidents_get },
+	{ "POST", "/v1/incidents",    R_PREFIX, S,             zl_api_incidents_post },
+	{ "GET",  "/v1/ipv6/sites",   0,        A | P,         zl_api_ipv6_sites },
+	{ "POST", "/v1/ipv6/check",   0,        A,             zl_api_ipv6_check },
 };
 #undef A
 #undef S

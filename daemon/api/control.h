@@ -12,10 +12,13 @@
 #include "behaviour.h"
 #include "directory.h"
 #include "firewall.h"
+#include "incidents.h"
 #include "sensor.h"
 #include "store.h"
 
 struct zl_control;
+struct zl_conf;
+struct zl_sitework;
 
 struct zl_control_ctx {
 	struct zl_sensor **sensors;
@@ -30,6 +33,9 @@ struct zl_control_ctx {
 	struct zl_fw *fw;             /* the policy engine; NULL: none */
 	struct zl_bh *bh;             /* the behaviour engine; NULL: none */
 	struct zl_dir *dir;           /* the address book; NULL: none */
+	const struct zl_conf *conf;   /* the running configuration (IPv6 targets) */
+	struct zl_incd *incd;         /* the incidents thread; NULL: none */
+	struct zl_sitework *sites;    /* the IPv6 site checks; NULL: none */
 };
 
 /*

@@ -212,6 +212,13 @@ int zl_addrbook_neigh_set(struct zl_addrbook *b, const struct zl_addrbook_neigh 
 int zl_addrbook_neigh_refresh(struct zl_addrbook *b, char *err, size_t errlen);
 
 /*
+ * The kernel's whole neighbour table (resolved IPv4/IPv6 entries) into *v
+ * (malloc'd; the caller frees it) and *n, for the IPv6 measurement's join
+ * of a machine's addresses. 0, or a negative errno with err set.
+ */
+int zl_addrbook_neigh_read(struct zl_addrbook_neigh **v, size_t *n, char *err, size_t errlen);
+
+/*
  * The safe form for a published book: a new book with old's rows and the
  * current neighbour table; old is not touched. NULL with errno and err set.
  */

@@ -278,6 +278,18 @@ int zl_addrbook_neigh_refresh(struct zl_addrbook *b, char *err, size_t errlen)
 	return rc;
 }
 
+int zl_addrbook_neigh_read(struct zl_addrbook_neigh **v, size_t *n, char *err, size_t errlen)
+{
+	struct dump d = { NULL, 0, 0 };
+	int rc = neigh_dump(&d, err, errlen);
+
+	*v = rc == 0 ? d.v : NULL;
+	*n = rc == 0 ? d.n : 0;
+	if (rc < 0)
+		free(d.v);
+	return rc;
+}
+
 struct zl_addrbook *zl_addrbook_neigh_rebuild(const struct zl_addrbook *old, char *err,
 					      size_t errlen)
 {

@@ -15,6 +15,7 @@
  *   zhulanctl policy diff FILE | confirm | rollback [VERSION] | history
  *   zhulanctl policy show [--counters]
  *   zhulanctl [--json] ipv6 check URL          (ctl_ipv6.c)
+ *   zhulanctl [--json] ipv6 sites|queue [URL]  (ctl_ipv6_sites.c)
  *
  * Exit status: 0 ok, 1 the daemon refused the request, 2 usage error or
  * the daemon is not running.
@@ -31,9 +32,12 @@
 #include <jansson.h>
 
 #include "bundle.h"
+#include "ctl_ipv6_stats.h"
+#include "ctl_incidents.h"
 #include "ctl_users.h"
 #include "classify.h"
 #include "ctl_ipv6.h"
+#include "ctl_ipv6_sites.h"
 #include "flat.h"
 #include "policy.h"
 
@@ -193,6 +197,14 @@ static void print_status(json_t *j)
 		if (json_is_string(json_object_get(pol, "last_error")))
 			printf("; last error: %s", jstr(pol, "last_error"));
 		printf("\n");
+	}
+	pol = json_object_get(j, "incidents");
+	if (json_is_object(pol)) {
+		json_t *o = json_object_get(pol, "open_by_severity");
+		printf("incidents open: %lld critical, %lld high, %lld medium, %lld low, %lld info; "
+		       "events %lld, queue dropped %lld\n", jint(o, "critical"), jint(o, "high"),
+		       jint(o, "medium"), jint(o, "low"), jint(o, "info"), jint(pol, "events"),
+		       jint(pol, "dropped"));
 	}
 	pol = json_object_get(j, "web");
 	if (json_is_object(pol))
@@ -357,8 +369,15 @@ static void usage(FILE *o)
 "       zhulanctl [-s SOCKET] [--json] hosts import FILE.csv | hosts list\n"
 "       zhulanctl [-s SOCKET] [--json] users add NAME --role ROLE | list (root only)\n"
 "       zhulanctl [-s SOCKET] users disable|enable|passwd|reset-2fa NAME (root only)\n"
+"       zhulanctl [--json] ipv6 check URL [--interval-ms N] [--max-pages N] [--cacert FILE]\n"
+"       zhulanctl [-s SOCKET] [--json] ipv6 [hosts|services] [--department D]\n"
 
-"       zhulanctl [--json] ipv6 check URL [--interval-ms N] [--max-pages N] [--cacert FILE]\n");
+"       zhulanctl [-s SOCKET] [--json] incidents [--status S] [--type T] [--severity S]\n"
+"                 [--department D] [--since 1d] [--limit N]\n"
+"       zhulanctl [-s SOCKET] [--json] incident N [ack|resolve|false-positive] [--note TEXT]\n"
+"                 [--assign USER]\n"
+
+"       zhulanctl [-s SOCKET] [--json] ipv6 sites | ipv6 queue [URL] | ipv6 check\n");
 }
 
 static int hook_app(const char *name, char *suggest, size_t n, void *ud)
@@ -719,7 +738,8 @@ static void qadd(char *q, size_t len, const char *k, const char *v)
 
 /* access-log's options, long only (no letter to clash with) */
 enum { OPT_FROM = 0x100, OPT_TO, OPT_DEPARTMENT, OPT_OWNER, OPT_DOMAIN, OPT_ACTION,
-       OPT_BEFORE_ID, OPT_CSV, OPT_ROLE };
+       OPT_BEFORE_ID, OPT_CSV, OPT_ROLE,
+       OPT_STATUS, OPT_TYPE, OPT_SEVERITY, OPT_NOTE, OPT_ASSIGN };
 
 int main(int argc, char **argv)
 {
@@ -740,12 +760,19 @@ int main(int argc, char **argv)
 		{ "before-id", required_argument, NULL, OPT_BEFORE_ID },
 		{ "csv", no_argument, NULL, OPT_CSV },
 		{ "role", required_argument, NULL, OPT_ROLE },
+		/* incidents */
+		{ "status", required_argument, NULL, OPT_STATUS },
+		{ "type", required_argument, NULL, OPT_TYPE },
+		{ "severity", required_argument, NULL, OPT_SEVERITY },
+		{ "note", required_argument, NULL, OPT_NOTE },
+		{ "assign", required_argument, NULL, OPT_ASSIGN },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *from = NULL, *to = NULL, *department = NULL, *owner = NULL, *domain = NULL,
 		   *action = NULL, *before_id = NULL;
 	int csv = 0;
 	const char *role = NULL;
+	struct zl_ctl_inc_opts io = { 0 };
 	const char *sock = "/run/zhulan/control.sock", *host = NULL, *app = NULL,
 		   *cat = NULL, *since = NULL, *limit = NULL, *live = NULL, *cmd = NULL, *pos,
 		   *confirm = NULL, *comment = NULL;
@@ -783,6 +810,11 @@ int main(int argc, char **argv)
 			case OPT_BEFORE_ID: before_id = optarg; break;
 			case OPT_CSV: csv = 1; break;
 			case OPT_ROLE: role = optarg; break;
+			case OPT_STATUS: io.status = optarg; break;
+			case OPT_TYPE: io.type = optarg; break;
+			case OPT_SEVERITY: io.severity = optarg; break;
+			case OPT_NOTE: io.note = optarg; break;
+			case OPT_ASSIGN: io.assign = optarg; break;
 			case 'h': usage(stdout); return 0;
 			default: usage(stderr); return 2;
 			}
@@ -796,7 +828,9 @@ int main(int argc, char **argv)
 			argc -= optind;
 			argv += optind;
 			optind = 0;
-			if (!strcmp(cmd, "ipv6"))   /* its own options: ctl_ipv6.c */
+			/* "ipv6 check" has its own options (ctl_ipv6.c); "ipv6 [hosts|services]"
+			 * asks the daemon (ctl_ipv6_stats.c) */
+			if (!strcmp(cmd, "ipv6") && argc > 2 && !strcmp(argv[1], "check"))
 				return zl_ctl_ipv6(json, argc, argv);
 		}
 	}
@@ -818,6 +852,18 @@ int main(int argc, char **argv)
 		return hosts(sock, json, argc - optind, argv + optind);
 	if (!strcmp(cmd, "users"))
 		return zl_ctl_users(sock, json, argc - optind, argv + optind, role, call_body);
+	if (!strcmp(cmd, "ipv6") && argc - optind >= 1 && (!strcmp(argv[optind], "sites") ||
+	    !strcmp(argv[optind], "queue") || !strcmp(argv[optind], "check")))
+		return zl_ctl_ipv6_sites(sock, json, argc - optind, argv + optind, call_body);
+	if (!strcmp(cmd, "ipv6"))
+		return zl_ctl_ipv6_stats(sock, json, argc - optind, argv + optind, department,
+					 call_body);
+	if (!strcmp(cmd, "incidents") || !strcmp(cmd, "incident")) {
+		io.department = department;
+		io.since = since;
+		io.limit = limit;
+		return zl_ctl_incidents(sock, json, cmd, argc - optind, argv + optind, &io, call_body);
+	}
 	pos = optind < argc ? argv[optind++] : NULL;
 	if (optind < argc || (pos && strcmp(cmd, "top"))) {
 		fprintf(stderr, "zhulanctl: unexpected argument \"%s\"\n", optind < argc ? argv[optind] : pos);

@@ -6,6 +6,9 @@
  *   store_writer.c  the record queue and the writer thread, retention
  *   store_query.c   the queries on the read connection
  *   store_tables.c  policy versions, behaviour blocks, the address book
+ *   store_ipv6.c    the IPv6 measurement's per-day counters (the writer's fold),
+ *   store_ipv6_query.c  their reads, snapshots and trend
+ *   store_ipv6_sites.c  the site checks' results per day
  *
  * Three locks, never nested: qlock guards the queue and the counters,
  * wlock the write connection (the writer's transactions and audit
@@ -14,6 +17,9 @@
  * zl_st_rput; it has it to itself meanwhile, so a long search on one never
  * holds up a short read on another. The connections are opened with
  * SQLITE_OPEN_NOMUTEX because these locks already serialise them.
+ * (store_ipv6.c's plock, over the IPv6 prefixes, is the one taken inside
+ * another: the writer's fold holds it under wlock to read them, and
+ * nothing is taken while it is held.)
  */
 #ifndef ZL_STORE_INT_H
 #define ZL_STORE_INT_H
@@ -63,7 +69,7 @@ struct zl_st_purged {
 	const char *table, *column;
 	int seconds;            /* the column counts seconds, not microseconds */
 };
-#define ZL_ST_N_PURGED 3
+#define ZL_ST_N_PURGED 5
 extern const struct zl_st_purged zl_st_purged_tables[ZL_ST_N_PURGED];
 
 /* A queue slot: the writer writes every kind in the same transactions. */
@@ -112,6 +118,7 @@ struct zl_store {
 	int purge_failing;              /* the writer's: log a failing purge once */
 	int64_t next_purge_ms, retry_ms;
 	pthread_t writer;
+	struct zl_st_v6 *v6;            /* the IPv6 counters of the batch being written */
 	uint64_t queued, written, dropped, purged, purged_rows, access_dropped;
 	int writable;
 	char last_error[256];
@@ -156,6 +163,24 @@ json_t *zl_st_jrisks(const unsigned char *t);
 	"INSERT OR REPLACE INTO bh_entries (client, server, port, expires_us, rule, app, " \
 	"category, domain, iface) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
 void zl_st_bind_block(sqlite3_stmt *st, const struct zl_bh_record *r);
+
+/* store_ipv6.c: the IPv6 measurement's per-day counters. The writer folds
+ * each flow of a batch (zl_st_v6_add: 1 when the table should be flushed
+ * now) and writes them in the batch's transaction (zl_st_v6_flush, wlock
+ * held: SQLITE_DONE or an error code); zl_st_v6_maintain, once a minute
+ * from the writer, snapshots finished days and purges old ones. */
+struct zl_st_v6;
+extern const char zl_st_ipv6_schema[];
+extern const char zl_st_ipv6_sites_schema[];   /* store_ipv6_sites.c */
+int zl_st_v6_new(struct zl_store *s);
+void zl_st_v6_free(struct zl_store *s);
+void zl_st_v6_finalize(struct zl_store *s);
+int zl_st_v6_add(struct zl_store *s, const struct zl_flow_record *r);
+int zl_st_v6_flush(struct zl_store *s, char *why, size_t len);
+void zl_st_v6_discard(struct zl_store *s);
+void zl_st_v6_maintain(struct zl_store *s);
+/* store_ipv6_query.c: a day's snapshot, on the write connection, wlock held */
+int zl_st_v6_snapshot_locked(struct zl_store *s, int64_t day, char *err, size_t errlen);
 
 /* store.c: the writer's statements, and the store's memory (for close) */
 void zl_st_finalize_writer(struct zl_store *s);

@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 
 #include <sqlite3.h>
 
@@ -145,11 +146,59 @@ static const char *const schema[] = {
 	" password_changed INTEGER NOT NULL, enabled INTEGER NOT NULL DEFAULT 1,"
 	" failures INTEGER NOT NULL DEFAULT 0, locked_until INTEGER NOT NULL DEFAULT 0,"
 	" last_login INTEGER NOT NULL DEFAULT 0, created INTEGER NOT NULL);",
+
+	/* 6: the IPv6 migration's per-day counters and snapshots (store_ipv6.c) */
+	zl_st_ipv6_schema,
+
+	/*
+	 * 7: incidents in the daemon (store_incidents.c). Step 2's table is
+	 * kept and completed: first_ts/last_ts are microseconds, kind is the
+	 * type ("scan"), summary the English sentence, state the workflow's
+	 * status (new, acknowledged, resolved, false_positive). evidence is
+	 * a JSON array of flow keys. Notes go with their incident when the
+	 * retention purges it.
+	 */
+	"ALTER TABLE incidents ADD COLUMN src_port INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE incidents ADD COLUMN dst_port INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE incidents ADD COLUMN src_host TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE incidents ADD COLUMN src_person TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE incidents ADD COLUMN src_department TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE incidents ADD COLUMN dst_host TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE incidents ADD COLUMN dst_person TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE incidents ADD COLUMN dst_department TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE incidents ADD COLUMN src_mac TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE incidents ADD COLUMN vlan INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE incidents ADD COLUMN proto TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE incidents ADD COLUMN app TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE incidents ADD COLUMN risks TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE incidents ADD COLUMN targets INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE incidents ADD COLUMN evidence TEXT NOT NULL DEFAULT '[]';"
+	"ALTER TABLE incidents ADD COLUMN summary_zh TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE incidents ADD COLUMN assignee TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE incidents ADD COLUMN updated_ts INTEGER NOT NULL DEFAULT 0;"
+	"CREATE INDEX incidents_state ON incidents(state, last_ts);"
+	"CREATE TABLE incident_notes ("
+	" id INTEGER PRIMARY KEY AUTOINCREMENT, incident INTEGER NOT NULL,"
+	" ts INTEGER NOT NULL, who TEXT NOT NULL, text TEXT NOT NULL DEFAULT '',"
+	" state_from TEXT NOT NULL DEFAULT '', state_to TEXT NOT NULL DEFAULT '',"
+	" assignee TEXT NOT NULL DEFAULT '');"
+	"CREATE INDEX incident_notes_incident ON incident_notes(incident, id);"
+	"CREATE TRIGGER incidents_purge_notes AFTER DELETE ON incidents"
+	" BEGIN DELETE FROM incident_notes WHERE incident = old.id; END;"
+	/* events the policy's suppression rules swallowed, per UTC day (unix
+	 * seconds of its start) and type */
+	"CREATE TABLE incident_suppressed ("
+	" day INTEGER NOT NULL, type TEXT NOT NULL, count INTEGER NOT NULL,"
+	" PRIMARY KEY (day, type));",  /* a rowid: the retention purges by it */
+
+	/* 8: the IPv6 readiness checks' results per site and day (store_ipv6_sites.c) */
+	zl_st_ipv6_sites_schema,
 };
 
 /* Tables the retention applies to (not audit, not policy_versions). */
 const struct zl_st_purged zl_st_purged_tables[ZL_ST_N_PURGED] = {
 	{ "flows", "last_us", 0 }, { "agg5m", "bucket", 1 }, { "access_log", "ts", 0 },
+	{ "incidents", "last_ts", 0 }, { "incident_suppressed", "day", 1 },
 };
 
 int64_t zl_st_now_us(void)
@@ -411,6 +460,7 @@ void zl_st_finalize_writer(struct zl_store *s)
 				 &s->ins_agg, &s->ins_audit, &s->ins_access, &s->ins_block };
 	size_t i;
 
+	zl_st_v6_finalize(s);
 	for (i = 0; i < ARRAY_SIZE(all); i++) {
 		sqlite3_finalize(*all[i]);
 		*all[i] = NULL;
@@ -498,6 +548,7 @@ void zl_st_free(struct zl_store *s)
 	pthread_cond_destroy(&s->qspace);
 	free(s->ring);
 	free(s->ring_ms);
+	zl_st_v6_free(s);
 	free(s->path);
 	free(s->wal_path);
 	free(s);
@@ -567,7 +618,7 @@ struct zl_store *zl_store_open(const struct zl_store_opts *o, char *err, size_t 
 	}
 	s->ring = calloc(s->cap, sizeof(*s->ring));
 	s->ring_ms = calloc(s->cap, sizeof(*s->ring_ms));
-	if (!s->ring || !s->ring_ms) {
+	if (!s->ring || !s->ring_ms || zl_st_v6_new(s) < 0) {
 		snprintf(why, sizeof(why), "cannot allocate a queue of %u records", s->cap);
 		goto fail;
 	}
@@ -621,6 +672,7 @@ int zl_store_audit(struct zl_store *s, const char *who, const char *action, cons
 
 void zl_store_stats(struct zl_store *s, struct zl_store_stats *st)
 {
+	struct statvfs vfs;
 	struct stat sb;
 
 	memset(st, 0, sizeof(*st));
@@ -641,6 +693,11 @@ void zl_store_stats(struct zl_store *s, struct zl_store_stats *st)
 		st->db_bytes += (uint64_t)sb.st_size;
 	if (stat(s->wal_path, &sb) == 0)
 		st->db_bytes += (uint64_t)sb.st_size;
+	st->retention_days = __atomic_load_n(&s->retention_days, __ATOMIC_RELAXED);
+	if (statvfs(s->path, &vfs) == 0) {
+		st->disk_free = (uint64_t)vfs.f_bavail * vfs.f_frsize;
+		st->disk_total = (uint64_t)vfs.f_blocks * vfs.f_frsize;
+	}
 }
 
 void zl_store_set_retention(struct zl_store *s, unsigned days)

@@ -41,6 +41,7 @@ struct zl_flow_record {
 	uint16_t src_port, dst_port, vlan;
 	uint8_t ip_version;
 	uint8_t iface;                      /* capture interface index */
+	uint8_t dns_rr;                     /* ZL_DNS_* bits of its DNS answers (dnsans.h) */
 	char app[48];                       /* "TLS.YouTube" */
 	uint16_t app_id, master_id;
 	char category[32];
@@ -61,6 +62,8 @@ struct zl_store_stats {
 	char last_error[256];               /* the last write error, kept after recovery */
 	uint64_t pending;                   /* records in the queue now */
 	uint64_t purged_rows;               /* rows purged from every table (flows too) */
+	unsigned retention_days;            /* rows older are purged */
+	uint64_t disk_free, disk_total;     /* bytes of the database's file system (statvfs) */
 };
 
 /*

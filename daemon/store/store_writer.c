@@ -116,7 +116,13 @@ static int write_batch(struct zl_store *s, unsigned first, unsigned n, char *why
 			bind_agg(s->ins_agg, &r->u.flow);
 			rc = zl_st_step_reset(s->ins_agg, why, len);
 		}
+		if (rc == SQLITE_DONE && zl_st_v6_add(s, &r->u.flow))
+			rc = zl_st_v6_flush(s, why, len);
 	}
+	if (rc == SQLITE_DONE)
+		rc = zl_st_v6_flush(s, why, len);
+	else
+		zl_st_v6_discard(s);
 	if (rc == SQLITE_DONE)
 		rc = zl_st_step_reset(s->commit, why, len);
 	/* After SQLITE_FULL or IOERR SQLite may or may not have rolled back. */
@@ -285,6 +291,7 @@ static void writer_run(struct zl_store *s)
 			rc = purge_step(s);
 			if (!rc)
 				release_pages(s);
+			zl_st_v6_maintain(s);
 			pthread_mutex_lock(&s->qlock);
 			s->purging = rc;
 		}

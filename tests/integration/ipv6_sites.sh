@@ -10,6 +10,8 @@
 #   v4links.gov.example  A + AAAA, but its links go to old.v4links, A only
 # Each gets exactly its verdicts and link rates; one check runs at the
 # default pace and the web server's log shows a second between requests.
+# Then the daemon on the gateway checks its ipv6_sites (ready and noaaaa)
+# and a URL on demand, and GET /v1/ipv6/sites reports their verdicts.
 . "$(dirname "$0")/lib.sh"
 [ "$(id -u)" -eq 0 ] || skip_all "needs root for network namespaces"
 command -v openssl >/dev/null || skip_all "openssl not installed"
@@ -20,6 +22,7 @@ INET=$P-inet
 A4=198.51.100 A6=2001:db8:f:   # .41-.45 and ::41-::45: this test's own
 chmod 755 "$WORK"
 cleanup() {
+	[ -n "${DPID:-}" ] && kill -9 "$DPID" 2>/dev/null
 	"$LAB" down --prefix $P >/dev/null 2>&1   # ends the servers in $INET too
 	rm -rf "$WORK"
 }
@@ -244,9 +247,89 @@ ok $(( st != 2 )) "an ftp:// URL is refused with status 2: $(cat "$WORK/bad.err"
 # ---- the default pace: a second between two requests to the site
 : > "$WORK/access.log"
 check paced http://noaaaa.gov.example/
-n=$(grep -c noaaaa "$WORK/access.log")
+# the server logs a request after answering it: give the last line a moment
+for _ in $(seq 20); do
+	n=$(grep -c noaaaa "$WORK/access.log"); [ "$n" -ge 5 ] && break; sleep 0.1
+done
 gap=$(awk '/noaaaa/ { if (p) { d = $1 - p; if (m == "" || d < m) m = d } p = $1 } END { print m }' "$WORK/access.log")
 ok $(awk -v g="$gap" -v n="$n" 'BEGIN { exit !(n == 5 && g >= 0.95) }'; echo $?) \
 	"at the default pace: $n requests, at least ${gap}s apart (want 5, 1 s)"
+
+# ---- the daemon: its sites checked on demand, the results per site
+printf 'nameserver %s\nnameserver %s\noptions timeout:2 attempts:2\n' $A4.45 $A6:45 \
+	> /etc/netns/$P-gw/resolv.conf
+lab_conf
+cat >> "$WORK/zhulan.conf" <<CONF
+ipv6_sites = https://ready.gov.example/, http://noaaaa.gov.example/
+ipv6_check_hour = off
+ipv6_check_interval_ms = 50
+ipv6_check_ca_file = $WORK/ca.pem
+CONF
+start; ok $? "the daemon starts with two sites" || { done_testing; exit 1; }
+sites() { ctl --json ipv6 sites > "$WORK/sites.json" 2>&1; }
+sf() {   # sf PYTHON-EXPRESSION [ARG]: over j (GET /v1/ipv6/sites), s (its sites
+	 # by URL) and sys.argv[3] (ARG)
+	$PYTHON3 -c '
+import json, sys
+j = json.load(open(sys.argv[1]))
+s = {x["url"]: x for x in j["sites"]}
+print(eval(sys.argv[2]))' "$WORK/sites.json" "$@" 2>&1
+}
+crit() {   # crit URL: its criteria 1/0 and ready, in one line
+	sf '" ".join("%s=%d" % (c["id"], c["ok"]) for c in s[sys.argv[3]]["criteria"]) + " ready=%d" % s[sys.argv[3]]["ready"]' "$1"
+}
+sites
+[ "$(sf '[(u, s[u]["checked"], s[u]["configured"]) for u in s]')" = \
+  "[('https://ready.gov.example/', None, True), ('http://noaaaa.gov.example/', None, True)]" ]
+ok $? "before any check: both sites listed, not checked yet" || diag "$(cat "$WORK/sites.json")"
+ctl ipv6 check > "$WORK/queue.out" 2>&1
+ok $? "zhulanctl ipv6 check (no URL) queues every site in the daemon: $(tr '\n' ' ' < "$WORK/queue.out")"
+ctl ipv6 queue http://diff.gov.example/ > "$WORK/queue1.out" 2>&1
+ok $? "zhulanctl ipv6 queue URL queues one more: $(cat "$WORK/queue1.out")"
+for _ in $(seq 240); do
+	sites
+	[ "$(sf 'sum(1 for x in j["sites"] if x["checked"])' 2>/dev/null)" = 3 ] && break
+	sleep 0.5
+done
+ok $([ "$(sf 'sum(1 for x in j["sites"] if x["checked"])')" = 3 ]; echo $?) "the three checks are done within 2 minutes"
+got=$(crit https://ready.gov.example/)
+[ "$got" = "aaaa=1 ns=1 homepage_v6=1 content=1 links_l2=1 links_l3=1 degradation=1 ready=1" ]
+ok $? "GET /v1/ipv6/sites: ready.gov.example passes every criterion (the daemon trusts ipv6_check_ca_file)" || diag "got: $got"
+got=$(crit http://noaaaa.gov.example/)
+[ "$got" = "aaaa=0 ns=1 homepage_v6=0 content=0 links_l2=0 links_l3=0 degradation=0 ready=0" ]
+ok $? "GET /v1/ipv6/sites: noaaaa.gov.example fails for want of AAAA" || diag "got: $got"
+[ "$(sf 's["http://noaaaa.gov.example/"]["criteria"][0]["reason"]')" = "no AAAA record for noaaaa.gov.example" ]
+ok $? "noaaaa.gov.example: the reason names the missing record"
+today=$(date -u +%F)
+[ "$(sf 'sorted(set([c["since"] for x in j["sites"] for c in x["criteria"]] + [x["ready_since"] for x in j["sites"]]))')" = "['$today']" ]
+ok $? "each criterion's verdict and each site's readiness since today ($today)"
+[ "$(sf '(s["http://diff.gov.example/"]["configured"], s["http://diff.gov.example/"]["ready"], s["http://diff.gov.example/"]["criteria"][3]["ok"])')" = "(False, False, False)" ]
+ok $? "the URL checked on demand is listed after the configured sites, its content differs"
+[ "$(sf '(j["summary"]["configured"], j["summary"]["checked"], j["summary"]["ready"], j["summary"]["ready_percent"], j["targets"]["portals_percent"])')" = "(2, 2, 1, 50.0, 100)" ]
+ok $? "summary: 1 of 2 configured sites ready (50%), target 100%" || diag "$(sf 'j["summary"]')"
+ctl ipv6 sites > "$WORK/sites.txt" 2>&1
+grep -q "1 of 2 configured sites IPv6-ready" "$WORK/sites.txt" && grep -q "✗ AAAA 记录 (AAAA record): no AAAA record for noaaaa.gov.example (since $today)" "$WORK/sites.txt"
+ok $? "zhulanctl ipv6 sites: the summary and each criterion with ✓/✗ and since when" || sed 's/^/# /' "$WORK/sites.txt"
+# roles: report reads, only admin queues; bad input
+console_account zlreport report; ok $? "a report account"
+as() {   # as USER ROLE METHOD PATH [BODY]: the HTTP status
+	curl -s -o "$WORK/as.out" -w '%{http_code}' --unix-socket "$WORK/run/control.sock" \
+		-H "X-Zhulan-User: $1" -H "X-Zhulan-Role: $2" -X "$3" ${5:+-d "$5"} "http://zhulan$4"
+}
+[ "$(as zlreport report GET /v1/ipv6/sites)" = 200 ]; ok $? "the report role reads GET /v1/ipv6/sites"
+[ "$(as zlreport report POST /v1/ipv6/check '{}')" = 403 ]; ok $? "the report role may not queue checks (403)"
+ctl ipv6 queue ftp://x.example/ > "$WORK/bad.out" 2>&1; st=$?
+ok $(( st == 0 )) "an ftp:// URL is refused by the daemon: $(cat "$WORK/bad.out")"
+[ "$(sqlite3 "$WORK/db/zhulan.db" "SELECT count(*) FROM audit WHERE action = 'ipv6 check'")" = 2 ]
+ok $? "both queued checks are audited"
+# a reload replaces the list: diff.gov.example becomes a configured site
+sed -i 's|^ipv6_sites = .*|ipv6_sites = http://diff.gov.example/ https://ready.gov.example/|' "$WORK/zhulan.conf"
+ctl reload > "$WORK/reload.out" 2>&1; ok $? "reload: $(cat "$WORK/reload.out")"
+sites
+[ "$(sf '[(x["url"], x["configured"]) for x in j["sites"]], j["summary"]["ready"]')" = \
+  "([('http://diff.gov.example/', True), ('https://ready.gov.example/', True), ('http://noaaaa.gov.example/', False)], 1)" ]
+ok $? "after the reload: the new list first, in its order; noaaaa's results stay, as checked on demand" ||
+	diag "$(sf '[(x["url"], x["configured"]) for x in j["sites"]]')"
+stop; ok $(( st != 0 )) "the daemon stops cleanly (status $st)"
 
 done_testing

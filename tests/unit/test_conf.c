@@ -68,6 +68,34 @@ int main(void)
 	   "sensor_down_watchdog with a unit refused");
 	snprintf(want, sizeof(want), "%s:3: sensor_down_watchdog: expected seconds from 0 to 86400, got \"5m\"", path);
 	is_str(err, want, "sensor_down_watchdog error: FILE:LINE and what was expected");
+	/* incidents' export */
+	is_str(c.incident_webhook_format, "json", "default webhook format: json");
+	ok(c.incident_syslog == NULL && c.incident_jsonl == NULL && c.incident_webhook == NULL,
+	   "no export by default");
+	ok(load("interfaces = lan0\nincident_syslog = udp://198.51.100.53:514, tls://[2001:db8::53]:6514\n"
+		"incident_syslog_ca = /etc/zhulan/siem-ca.pem\n"
+		"incident_jsonl = /var/log/zhulan/incidents.jsonl\n"
+		"incident_webhook = https://oapi.dingtalk.com/robot/send?access_token=x\n"
+		"incident_webhook_format = dingtalk\nincident_queue = 1024\n", &c, err, sizeof(err)) == 0,
+	   "the incident_* keys load: %s", err);
+	is_str(c.incident_syslog, "udp://198.51.100.53:514, tls://[2001:db8::53]:6514", "incident_syslog set");
+	is_str(c.incident_syslog_ca, "/etc/zhulan/siem-ca.pem", "incident_syslog_ca set");
+	is_str(c.incident_webhook_format, "dingtalk", "incident_webhook_format set");
+	is_int(c.incident_queue, 1024, "incident_queue set");
+	ok(load("interfaces = lan0\n\nincident_syslog = udp://198.51.100.53:514, relp://x:6514\n", &c, err,
+		sizeof(err)) < 0, "a receiver of another scheme refused");
+	snprintf(want, sizeof(want), "%s:3: incident_syslog: \"relp://x:6514\": expected udp://HOST:PORT, "
+		 "tcp://HOST:PORT or tls://HOST:PORT", path);
+	is_str(err, want, "incident_syslog error: FILE:LINE and the receiver");
+	ok(load("incident_syslog = udp://198.51.100.53\n", &c, err, sizeof(err)) < 0, "a receiver without a port refused");
+	ok(load("incident_webhook_format = slack\n", &c, err, sizeof(err)) < 0, "an unknown webhook format refused");
+	snprintf(want, sizeof(want), "%s:1: incident_webhook_format: expected json, dingtalk or wecom, got \"slack\"", path);
+	is_str(err, want, "incident_webhook_format error");
+	ok(load("incident_webhook = ftp://x/\n", &c, err, sizeof(err)) < 0, "a webhook that is not http(s) refused");
+	ok(load("incident_jsonl = incidents.jsonl\n", &c, err, sizeof(err)) < 0, "a relative JSON-lines path refused");
+	ok(load("incident_sislog = udp://198.51.100.53:514\n", &c, err, sizeof(err)) < 0, "a misspelt incident key refused");
+	snprintf(want, sizeof(want), "%s:1: unknown key \"incident_sislog\" (did you mean \"incident_syslog\"?)", path);
+	is_str(err, want, "... with a suggestion");
 	ok(load("interfaces = lan0, bad/name\n", &c, err, sizeof(err)) < 0, "bad interface name refused");
 	ok(zl_conf_load("/nonexistent/zhulan.conf", &c, err, sizeof(err)) < 0, "missing file refused");
 	is_str(err, "/nonexistent/zhulan.conf: No such file or directory", "missing file message");
@@ -106,6 +134,44 @@ int main(void)
 	snprintf(want, sizeof(want), "%s:1: web_session_max: expected seconds from 1 to 604800, got \"0\"", path);
 	is_str(err, want, "web_session_max error: FILE:LINE");
 	ok(load("web_static = webui\n", &c, err, sizeof(err)) < 0, "relative web_static refused");
+	/* the IPv6 measurement's keys */
+	ok(load("interfaces = lan0\nipv6_target_traffic = 30\n"
+		"ipv6_internal = 198.51.100.0/28, 2001:db8:f::/64\nipv6_clients = 192.0.2.0/24\n",
+		&c, err, sizeof(err)) == 0, "ipv6 keys load: %s", err);
+	is_int(c.ipv6_target_traffic, 30, "ipv6_target_traffic set");
+	is_int(c.ipv6_target_portals, 100, "ipv6_target_portals default 100");
+	is_str(c.ipv6_internal, "198.51.100.0/28, 2001:db8:f::/64", "ipv6_internal kept as written");
+	ok(load("interfaces = lan0\nipv6_target_traffic = 101\n", &c, err, sizeof(err)) < 0,
+	   "a target over 100 refused");
+	ok(load("interfaces = lan0\n\nipv6_internal = 198.51.100.0/33\n", &c, err, sizeof(err)) < 0,
+	   "a bad prefix length refused");
+	snprintf(want, sizeof(want), "%s:3: ipv6_internal: bad prefix length \"/33\" for 198.51.100.0", path);
+	is_str(err, want, "ipv6_internal error: FILE:LINE and the prefix");
+	ok(load("interfaces = lan0\nipv6_clients = 2001:db8::/48 fin-lan\n", &c, err, sizeof(err)) < 0,
+	   "a word that is no address refused");
+	snprintf(want, sizeof(want), "%s:2: ipv6_clients: \"fin-lan\" is not an IPv4 or IPv6 address", path);
+	is_str(err, want, "ipv6_clients error");
+	/* the site checks' keys */
+	ok(load("interfaces = lan0\n", &c, err, sizeof(err)) == 0, "defaults: %s", err);
+	is_int(c.ipv6_check_hour, 3, "ipv6_check_hour default 3");
+	is_int(c.ipv6_check_interval_ms, 1000, "ipv6_check_interval_ms default 1000");
+	is_str(c.ipv6_sites, "", "no sites by default");
+	ok(load("interfaces = lan0\nipv6_sites = https://www.dazhu.gov.cn/, http://a.example/x\n"
+		"ipv6_check_hour = off\nipv6_check_interval_ms = 50\nipv6_check_ca_file = /etc/ca.pem\n",
+		&c, err, sizeof(err)) == 0, "site keys load: %s", err);
+	is_str(c.ipv6_sites, "https://www.dazhu.gov.cn/, http://a.example/x", "ipv6_sites kept as written");
+	is_int(c.ipv6_check_hour, -1, "ipv6_check_hour off is -1");
+	is_int(c.ipv6_check_interval_ms, 50, "ipv6_check_interval_ms set");
+	is_str(c.ipv6_check_ca_file, "/etc/ca.pem", "ipv6_check_ca_file set");
+	ok(load("interfaces = lan0\n\nipv6_sites = https://a.example/ www.dazhu.gov.cn\n", &c, err,
+		sizeof(err)) < 0, "a site without a scheme refused");
+	snprintf(want, sizeof(want), "%s:3: ipv6_sites: \"www.dazhu.gov.cn\" is not an http:// or "
+		 "https:// URL with a host", path);
+	is_str(err, want, "ipv6_sites error: FILE:LINE and the URL");
+	ok(load("interfaces = lan0\nipv6_check_hour = 24\n", &c, err, sizeof(err)) < 0, "hour 24 refused");
+	snprintf(want, sizeof(want), "%s:2: ipv6_check_hour: expected an hour from 0 to 23 or off, "
+		 "got \"24\"", path);
+	is_str(err, want, "ipv6_check_hour error: FILE:LINE");
 	zl_conf_free(&c);
 	unlink(path);
 	return done_testing();
