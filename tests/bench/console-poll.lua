@@ -12,11 +12,15 @@
 -- unset: as fast as it can (saturation).
 local paths = {
 	"/api/v1/status",
-	"/api/v1/series?from=-24h&step=300",
 	"/api/v1/top?what=apps&from=-10m&limit=8",
 	"/api/v1/top?what=categories&from=-10m&limit=8",
 	"/api/v1/top?what=departments&from=-10m&limit=8",
 }
+-- ZL_NO_SERIES=1 leaves the 24-hour series out: zhulan-web and the
+-- daemon's quick answers alone
+if os.getenv("ZL_NO_SERIES") ~= "1" then
+	table.insert(paths, 2, "/api/v1/series?from=-24h&step=300")
+end
 local cookies = {}
 local n = 0
 local pause = tonumber(os.getenv("ZL_PAUSE_MS") or "0") or 0
