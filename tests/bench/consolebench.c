@@ -38,7 +38,6 @@
 #define MAXAPPS 40
 #define STEP 300
 #define DAYS_BEFORE 30
-#define DAYS_AFTER 2
 
 static uint64_t rng = 0x9e3779b97f4a7c15ULL;
 
@@ -194,7 +193,7 @@ static int gen(const char *path)
 	sqlite3_stmt *ins, *book;
 	sqlite3 *db;
 	int64_t now = time(NULL), b0 = (now - DAYS_BEFORE * 86400) / STEP * STEP,
-		b1 = (now + DAYS_AFTER * 86400) / STEP * STEP, b;
+		b1 = now / STEP * STEP, b;
 	long rows = 0;
 	double t = secs();
 	int i, j;
