@@ -43,7 +43,7 @@ page.on('pageerror', e => errors.push(e.message));
 // frame, so within ~16 ms of the drawing.
 const drawn = {
 	dashboard: () => {
-		const canvas = document.querySelector('#traffic canvas');
+		const canvas = document.querySelector('[data-panel=traffic] canvas');
 		const chart = canvas && window.Chart && window.Chart.getChart(canvas);
 		const ready = chart && chart.data.labels.length > 0 &&
 			['#top-apps', '#top-categories', '#top-departments'].every(s => document.querySelector(s + ' table, ' + s + ' .empty'));
