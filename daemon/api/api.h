@@ -48,6 +48,7 @@ struct zl_control {
 	struct MHD_Daemon *mhd;
 	struct zl_control_ctx ctx;
 	struct zl_users *users;        /* the console's accounts (users.h) */
+	struct zl_aggcache *aggs;      /* recent answers from the aggregates (aggcache.h) */
 	struct zl_api_web web;
 };
 

@@ -5,8 +5,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "aggcache.h"
 #include "api.h"
 #include "flowjson.h"
+
+#define BUCKET_US (300LL * 1000000)    /* the aggregates' 5-minute buckets */
 
 enum MHD_Result zl_api_status(struct zl_api_req *r)
 {
@@ -117,8 +120,8 @@ enum MHD_Result zl_api_top(struct zl_api_req *r)
 	long long from, to;
 	enum MHD_Result rc = MHD_NO;
 	unsigned limit;
-	char err[256];
-	json_t *res;
+	char err[256], key[320];
+	json_t *res, *out;
 
 	if (!what)
 		what = "apps";
@@ -135,10 +138,17 @@ enum MHD_Result zl_api_top(struct zl_api_req *r)
 		return zl_api_fail(conn, MHD_HTTP_BAD_REQUEST, err);
 	if (!from)
 		from = zl_api_now_us() - 3600LL * 1000000;
+	/* the store reads whole 5-minute buckets: one answer per bucket */
+	snprintf(key, sizeof(key), "top\x1f%s\x1f%lld\x1f%lld\x1f%u", what, from / BUCKET_US,
+		 to ? to / BUCKET_US + 1 : 0, limit);
+	if ((out = zl_aggcache_get(c->aggs, key)))
+		return zl_api_reply(conn, MHD_HTTP_OK, out);
 	res = zl_store_top(c->ctx.store, what, from, to, limit, err, sizeof(err));
 	if (!res)
 		return zl_api_fail(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, err);
-	return zl_api_reply(conn, MHD_HTTP_OK, json_pack("{s:s, s:o}", "what", what, "top", res));
+	out = json_pack("{s:s, s:o}", "what", what, "top", res);
+	zl_aggcache_put(c->aggs, key, out);
+	return zl_api_reply(conn, MHD_HTTP_OK, out);
 }
 
 enum MHD_Result zl_api_series(struct zl_api_req *r)
@@ -148,8 +158,8 @@ enum MHD_Result zl_api_series(struct zl_api_req *r)
 	long long from, to;
 	unsigned step;
 	enum MHD_Result rc = MHD_NO;
-	char err[256];
-	json_t *res;
+	char err[256], key[320];
+	json_t *res, *out;
 
 	/* one address's traffic over time is one person's */
 	if (zl_api_arg(conn, "host") &&
@@ -163,9 +173,18 @@ enum MHD_Result zl_api_series(struct zl_api_req *r)
 		return zl_api_fail(conn, MHD_HTTP_BAD_REQUEST, "step: expected a multiple of 300 seconds");
 	if (!from)
 		from = zl_api_now_us() - 24LL * 3600 * 1000000;
+	/* buckets are aligned to the step: one answer per step */
+	snprintf(key, sizeof(key), "series\x1f%u\x1f%lld\x1f%lld\x1f%.100s\x1f%.100s", step,
+		 from / (step * 1000000LL), to ? to / BUCKET_US + 1 : 0,
+		 zl_api_arg(conn, "host") ? zl_api_arg(conn, "host") : "",
+		 zl_api_arg(conn, "app") ? zl_api_arg(conn, "app") : "");
+	if ((out = zl_aggcache_get(c->aggs, key)))
+		return zl_api_reply(conn, MHD_HTTP_OK, out);
 	res = zl_store_series(c->ctx.store, from, to, step, zl_api_arg(conn, "host"), zl_api_arg(conn, "app"),
 			    err, sizeof(err));
 	if (!res)
 		return zl_api_fail(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, err);
-	return zl_api_reply(conn, MHD_HTTP_OK, json_pack("{s:i, s:o}", "step", step, "series", res));
+	out = json_pack("{s:i, s:o}", "step", step, "series", res);
+	zl_aggcache_put(c->aggs, key, out);
+	return zl_api_reply(conn, MHD_HTTP_OK, out);
 }

@@ -23,6 +23,7 @@
 #include <jansson.h>
 #include <microhttpd.h>
 
+#include "aggcache.h"
 #include "api.h"
 #include "flowjson.h"
 #include "log.h"
@@ -502,6 +503,7 @@ struct zl_control *zl_control_start(int fd, const struct zl_control_ctx *ctx,
 		return NULL;
 	c->ctx = *ctx;
 	pthread_mutex_init(&c->web.lock, NULL);
+	c->aggs = zl_aggcache_new(0);
 	if (!(c->users = zl_users_new(ctx->store, NULL, NULL)))
 		zl_log_warnx("control: libsodium or liboath cannot start: no console logins");
 	/* A pool of threads, so that a long search never holds up status or
@@ -532,6 +534,7 @@ void zl_control_stop(struct zl_control *c)
 		return;
 	MHD_stop_daemon(c->mhd);
 	zl_users_free(c->users);
+	zl_aggcache_free(c->aggs);
 	pthread_mutex_destroy(&c->web.lock);
 	free(c);
 }
