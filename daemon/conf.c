@@ -464,9 +464,7 @@ static int check_sites(const char *v, char *msg, size_t len)
 	}
 	snprintf(buf, sizeof(buf), "%s", v);
 	for (t = strtok_r(buf, ", \t", &save); t; t = strtok_r(NULL, ", \t", &save)) {
-		const char *h = !strncmp(t, "http://", 7) ? t + 7 : !strncmp(t, "https://", 8) ? t + 8 : NULL;
-
-		if (!h || !*h || *h == '/' || *h == ':') {
+		if (!zl_site_url_ok(t)) {
 			snprintf(msg, len, "ipv6_sites: \"%s\" is not an http:// or https:// URL "
 				 "with a host", t);
 			return -1;

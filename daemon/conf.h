@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "siteurl.h"
+
 #define ZL_MAX_IFACES 16
 
 struct zl_conf {
@@ -64,7 +66,7 @@ struct zl_conf {
 	char *report_org;         /* the organisation in the title, NULL: none */
 };
 
-#define ZL_CONF_MAX_SITES 64   /* ipv6_sites */
+#define ZL_CONF_MAX_SITES ZL_MAX_SITES   /* ipv6_sites (siteurl.h) */
 
 /* Fill c with the defaults (allocated; free with zl_conf_free). */
 void zl_conf_defaults(struct zl_conf *c);

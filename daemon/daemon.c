@@ -61,6 +61,8 @@ struct daemon {
 	struct zl_incd *incd;          /* the incidents thread */
 	struct zl_export *ex;          /* incidents' syslog, JSON lines and webhook */
 	struct zl_sitework *sites;     /* the IPv6 readiness checks of sites */
+	char *pol_sites, *pol_internal; /* the policy's ipv6 section, NULL: zhulan.conf's
+					 * (under reload_lock) */
 	uid_t uid;
 	gid_t gid;
 	int lock_fd;                   /* DATABASE.lock, held while we run */
@@ -135,6 +137,8 @@ static pthread_mutex_t reload_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static int reload_locked(struct daemon *d, char *msg, size_t len);
 
+#define SWAP_STR(a, b) do { char *t_ = (a); (a) = (b); (b) = t_; } while (0)
+
 static int reload(void *ud, char *msg, size_t len)
 {
 	int rc;
@@ -163,13 +167,17 @@ static int reload_locked(struct daemon *d, char *msg, size_t len)
 	d->conf.sensor_down_watchdog = n.sensor_down_watchdog;
 	d->conf.ipv6_target_traffic = n.ipv6_target_traffic;
 	d->conf.ipv6_target_portals = n.ipv6_target_portals;
-	if (zl_store_ipv6_prefixes(d->store, n.ipv6_clients, n.ipv6_internal, msg, len) < 0) {
+	/* the policy's ipv6 section, where it has one, comes before the keys */
+	if (zl_store_ipv6_prefixes(d->store, n.ipv6_clients,
+				   d->pol_internal ? d->pol_internal : n.ipv6_internal, msg, len) < 0) {
 		zl_conf_free(&n);
 		zl_log_warnx("reload: %s; keeping the running configuration", msg);
 		return -1;
 	}
+	SWAP_STR(d->conf.ipv6_clients, n.ipv6_clients);
+	SWAP_STR(d->conf.ipv6_internal, n.ipv6_internal);
 	if (d->sites && strcmp(n.ipv6_sites, d->conf.ipv6_sites) &&
-	    zl_sitework_set_sites(d->sites, n.ipv6_sites) == 0) {
+	    (d->pol_sites || zl_sitework_set_sites(d->sites, n.ipv6_sites) == 0)) {
 		free(d->conf.ipv6_sites);
 		d->conf.ipv6_sites = n.ipv6_sites;   /* (read only under reload_lock) */
 		n.ipv6_sites = NULL;
@@ -268,6 +276,29 @@ static int hook_risk(const char *name, char *suggest, size_t n, void *ud)
 }
 
 /*
+ * A policy came into force (NULL: none): its ipv6 section gives the sites
+ * to check and the internal zone; where it is silent (or absent),
+ * zhulan.conf's ipv6_sites and ipv6_internal apply.
+ */
+static void ipv6_from(struct daemon *d, const struct zl_policy *p)
+{
+	char *sites = zl_policy_ipv6_sites(p), *internal = zl_policy_ipv6_internal(p);
+	char err[256];
+
+	pthread_mutex_lock(&reload_lock);
+	free(d->pol_sites);
+	free(d->pol_internal);
+	d->pol_sites = sites;
+	d->pol_internal = internal;
+	if (zl_store_ipv6_prefixes(d->store, d->conf.ipv6_clients,
+				   internal ? internal : d->conf.ipv6_internal, err, sizeof(err)) < 0)
+		zl_log_warnx("policy: %s; the internal zone stays as it was", err);
+	if (d->sites && zl_sitework_set_sites(d->sites, sites ? sites : d->conf.ipv6_sites) < 0)
+		zl_log_warnx("policy: out of memory; the sites to check stay as they were");
+	pthread_mutex_unlock(&reload_lock);
+}
+
+/*
  * A policy came into force (NULL: none, or before the first): every
  * sensor gets detectors made from its incidents section, and so does the
  * incidents thread (for policy violations). A configuration that cannot
@@ -293,6 +324,16 @@ static void detectors_from(const struct zl_policy *p, void *ud)
 	if (d->incd && zl_incd_configure(d->incd, &dc, err, sizeof(err)) < 0)
 		zl_log_warnx("incidents: %s", err);
 	zl_detect_config_release(&dc);
+}
+
+/* What follows a policy into force: the detectors and the IPv6 measurement. */
+static void policy_in_force(const struct zl_policy *p, void *ud)
+{
+	struct daemon *d = ud;
+
+	if (d->incd)
+		detectors_from(p, d);
+	ipv6_from(d, p);
 }
 
 /* The capture threads' suppressed events by type, for the incidents thread. */
@@ -330,8 +371,6 @@ static void open_incidents(struct daemon *d)
 	}
 	zl_bh_set_on_block(d->bh, zl_incd_block, d->incd);
 	detectors_from(NULL, d);
-	if (d->fw)
-		zl_fw_set_on_policy(d->fw, detectors_from, d);
 }
 
 /*
@@ -448,6 +487,7 @@ static int start(struct daemon *d, sigset_t *sigs)
 	}
 	open_incidents(d);
 	if (d->fw) {
+		zl_fw_set_on_policy(d->fw, policy_in_force, d);
 		zl_fw_set_store(d->fw, d->store);
 		zl_fw_start(d->fw, initial);
 	}
@@ -457,6 +497,10 @@ static int start(struct daemon *d, sigset_t *sigs)
 		close(fd);
 		goto fail;
 	}
+	pthread_mutex_lock(&reload_lock);     /* the policy in force may have sites */
+	if (d->pol_sites && zl_sitework_set_sites(d->sites, d->pol_sites) < 0)
+		zl_log_warnx("policy: out of memory; the sites to check are zhulan.conf's");
+	pthread_mutex_unlock(&reload_lock);
 	for (i = 0; i < d->n_sensors; i++) {
 		zl_sensor_set_behaviour(d->sensors[i], d->bh);
 		if (zl_sensor_start(d->sensors[i], &eo, d->store, err, sizeof(err)) < 0) {
@@ -498,6 +542,9 @@ static void stop(struct daemon *d)
 		zl_sensor_stop(d->sensors[i]);  /* live flows go to the store */
 	zl_fw_free(d->fw);                   /* the rules stay in the kernel */
 	d->fw = NULL;
+	free(d->pol_sites);
+	free(d->pol_internal);
+	d->pol_sites = d->pol_internal = NULL;
 	zl_bh_free(d->bh);
 	d->bh = NULL;
 	zl_incd_free(d->incd);               /* writes what the sensors reported */

@@ -361,6 +361,7 @@ void zl_check(struct zl_pctx *c, struct zl_policy *p)
 		check_names(c, r);
 	}
 	zl_check_incidents(c, p);
+	zl_check_ipv6(c, p);
 	/* what can never match is only worth saying about a policy without errors */
 	if (c->errors)
 		return;

@@ -50,6 +50,7 @@ static void yyerror(struct zl_yyltype *l, void *scanner, struct zl_pctx *ctx, co
 %token T_ANY "any" T_SELF "self"
 %token T_INCIDENTS "incidents" T_SUPPRESS "suppress" T_THRESHOLD "threshold"
 %token T_ROUTERS "routers" T_RISK "risk" T_BLOCKLIST "blocklist"
+%token T_IPV6 "ipv6" T_SITES "sites" T_INTERNAL "internal"
 %token T_BEHAVIOUR "behaviour"
 %token T_HOST "host" T_PERSON "person" T_DEPARTMENT "department"
 
@@ -70,6 +71,7 @@ stmt:	  zone_def
 	| filter_def
 	| bh_def
 	| inc_def
+	| v6_def
 	| error
 	;
 
@@ -81,6 +83,7 @@ sched_kw: T_SCHEDULE	{ yyerrok; } ;
 filter_kw: T_FILTER	{ yyerrok; } ;
 bh_kw:	  T_BEHAVIOUR	{ yyerrok; zl_b_bh_begin(ctx, &@1); } ;
 inc_kw:	  T_INCIDENTS	{ yyerrok; zl_b_inc_begin(ctx, &@1); } ;
+v6_kw:	  T_IPV6	{ yyerrok; zl_b_v6_begin(ctx, &@1); } ;
 
 zone_def: zone_kw T_NAME T_LBRACE zone_items T_RBRACE	{ zl_b_zone(ctx, $2, &@2, $4); }
 	| zone_kw T_NAME T_LBRACE error T_RBRACE	{ yyerrok; }
@@ -312,6 +315,33 @@ routers:  T_ADDR		{ zl_b_inc_router(ctx, $1, &@1); }
 	| routers T_COMMA T_ADDR	{ zl_b_inc_router(ctx, $3, &@3); }
 	;
 
+/* ipv6 { sites { "https://www.example.gov.cn/", ... }; internal $servers, 2001:db8::/48 } */
+v6_def:	  v6_kw T_LBRACE v6_items T_RBRACE
+	;
+
+v6_items: %empty
+	| v6_items v6_item
+	| v6_items T_SEMI	{ yyerrok; }
+	| v6_items error
+	;
+
+v6_item:  v6_sites T_LBRACE urls_opt T_RBRACE	{ yyerrok; }
+	| v6_internal eps		{ yyerrok; zl_b_v6_internal(ctx, &@1, $2); }
+	;
+
+/* After an error, 'sites' and 'internal' are safe ground too. */
+v6_sites: T_SITES	{ yyerrok; zl_b_v6_sites(ctx, &@1); } ;
+v6_internal: T_INTERNAL	{ yyerrok; } ;
+
+urls_opt: %empty
+	| urls
+	| urls T_COMMA
+	;
+
+urls:	  T_STRING		{ zl_b_v6_site(ctx, $1, &@1); }
+	| urls T_COMMA T_STRING	{ zl_b_v6_site(ctx, $3, &@3); }
+	;
+
 %%
 
 static void yyerror(struct zl_yyltype *l, void *scanner, struct zl_pctx *ctx, const char *msg)
@@ -379,6 +409,10 @@ static const char *value_phrase(const struct zl_pctx *c, const unsigned char *ha
 		return "'add' or 'remove', then nDPI risk names in quotes";
 	case T_BLOCKLIST:
 		return "a $set or address";
+	case T_SITES:
+		return "a URL in quotes (like \"https://www.example.gov.cn/\")";
+	case T_INTERNAL:
+		return "a $set or address";
 	}
 	if (has[YYSYMBOL_T_NAME])
 		return "a name";
@@ -420,7 +454,7 @@ static int toplevel(yysymbol_kind_t s)
 {
 	return s == YYSYMBOL_T_ZONE || s == YYSYMBOL_T_SET || s == YYSYMBOL_T_SCHEDULE ||
 	       s == YYSYMBOL_T_FILTER || s == YYSYMBOL_T_BEHAVIOUR ||
-	       s == YYSYMBOL_T_INCIDENTS;
+	       s == YYSYMBOL_T_INCIDENTS || s == YYSYMBOL_T_IPV6;
 }
 
 static int is_keyword(yysymbol_kind_t s)
@@ -447,7 +481,7 @@ static void describe_expected(const struct zl_pctx *c, unsigned char *has, struc
 	if (has[YYSYMBOL_T_NAME] || has[YYSYMBOL_T_SETREF] || has[YYSYMBOL_T_ADDR] ||
 	    has[YYSYMBOL_T_STRING] || has[YYSYMBOL_T_NUMBER] || has[YYSYMBOL_T_TIME]) {
 		items[ni++] = value_phrase(c, has);
-		if (c->prev_kw == T_FROM || c->prev_kw == T_TO)
+		if (c->prev_kw == T_FROM || c->prev_kw == T_TO || c->prev_kw == T_INTERNAL)
 			has[YYSYMBOL_T_ANY] = has[YYSYMBOL_T_SELF] = has[YYSYMBOL_T_LBRACE] = 0;
 		if (c->prev_kw == T_PROTO || c->prev_kw == T_PORT)
 			has[YYSYMBOL_T_LBRACE] = 0;

@@ -99,6 +99,11 @@ struct zl_pctx {
 	struct zl_vec inc_suppress, inc_thresholds, inc_routers, inc_macs;
 	struct zl_vec inc_add, inc_remove, inc_threats;
 	int inc_pending, inc_depth;       /* the lexer: ';' separates items in it */
+	int section;                      /* T_INCIDENTS or T_IPV6: the section inc_depth is in */
+
+	/* the ipv6 section */
+	struct zl_ipv6_conf v6;
+	struct zl_vec v6_sites, v6_internal;
 
 	/* diagnostics are sorted by these keys once the parse is done */
 	size_t diag_first;
@@ -182,6 +187,14 @@ void zl_b_inc_threats(struct zl_pctx *c, const struct zl_yyltype *l, struct zl_v
 void zl_b_inc_end(struct zl_pctx *c, struct zl_policy *p);
 void zl_check_incidents(struct zl_pctx *c, struct zl_policy *p);
 void zl_resolve_side(struct zl_pctx *c, const struct zl_policy *p, struct zl_side *s);
+
+/* ipv6.c: the ipv6 section's builders and checks. */
+void zl_b_v6_begin(struct zl_pctx *c, const struct zl_yyltype *l);
+void zl_b_v6_sites(struct zl_pctx *c, const struct zl_yyltype *l);
+void zl_b_v6_site(struct zl_pctx *c, char *url, const struct zl_yyltype *l);
+void zl_b_v6_internal(struct zl_pctx *c, const struct zl_yyltype *l, struct zl_vec *v);
+void zl_b_v6_end(struct zl_pctx *c, struct zl_policy *p);
+void zl_check_ipv6(struct zl_pctx *c, struct zl_policy *p);
 
 /* policy.c: read a set file; check.c: the whole-policy checks. */
 int zl_read_set_file(struct zl_pctx *c, const char *path, struct zl_vec *addrs);

@@ -384,6 +384,7 @@ static struct zl_policy *parse(const char *name, FILE *fp, const char *buf, size
 	p->bh = c.bh.v;
 	p->n_bh = c.bh.n;
 	zl_b_inc_end(&c, p);
+	zl_b_v6_end(&c, p);
 	/* after a syntax error, names would be missing for reasons already given */
 	if (!c.syntax_errors)
 		zl_check(&c, p);

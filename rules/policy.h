@@ -202,6 +202,22 @@ struct zl_incidents_conf {
 	struct zl_side threats;           /* `blocklist $set, ...` */
 };
 
+/*
+ * The ipv6 section (`ipv6 { sites { "https://...", ... }; internal $set, 2001:db8::/32; }`,
+ * at most one): the sites whose IPv6 readiness is checked (http:// or
+ * https:// URLs with a host, at most ZL_MAX_SITES) and the internal zone's
+ * addresses for the passive measurement. Absent, zhulan.conf's ipv6_sites
+ * and ipv6_internal apply.
+ */
+struct zl_ipv6_conf {
+	int present;
+	struct zl_loc loc;
+	int has_sites, has_internal;      /* each written in the section */
+	struct zl_name *sites;
+	size_t n_sites;
+	struct zl_side internal;          /* $sets and prefixes */
+};
+
 /* A parsed, checked policy. Read it freely; zl_policy_free owns it all. */
 struct zl_policy {
 	const char *file;
@@ -216,6 +232,7 @@ struct zl_policy {
 	struct zl_bh_rule *bh;
 	size_t n_bh;
 	struct zl_incidents_conf incidents;
+	struct zl_ipv6_conf ipv6;
 	struct zl_arena *arena;           /* private: where all of it lives */
 };
 
@@ -248,6 +265,12 @@ struct zl_policy *zl_policy_parse_string(const char *name, const char *text, siz
 					 const struct zl_policy_hooks *hooks,
 					 struct zl_diag *diags);
 void zl_policy_free(struct zl_policy *p);
+
+/* The section's lists as zhulan.conf writes them (sites, prefixes separated
+ * by blanks): a new string, "" when the section has none; NULL when the
+ * section does not set it (or out of memory, errno ENOMEM). */
+char *zl_policy_ipv6_sites(const struct zl_policy *p);
+char *zl_policy_ipv6_internal(const struct zl_policy *p);
 
 /*
  * Check 'path' as `zhulanctl policy check` does: diagnostics to err, a

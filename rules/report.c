@@ -53,6 +53,12 @@ int zl_policy_check_report(const char *path, const struct zl_policy_hooks *hooks
 			in->n_thresholds, plural(in->n_thresholds, "threshold", "thresholds"),
 			routers, plural(routers, "known router", "known routers"));
 	}
+	if (p->ipv6.present)
+		fprintf(out, "ipv6: %zu %s to check%s, %zu internal %s%s\n", p->ipv6.n_sites,
+			plural(p->ipv6.n_sites, "site", "sites"),
+			p->ipv6.has_sites ? "" : " (ipv6_sites applies)", p->ipv6.internal.n,
+			plural(p->ipv6.internal.n, "entry", "entries"),
+			p->ipv6.has_internal ? "" : " (ipv6_internal applies)");
 	zl_policy_free(p);
 	zl_diag_free(&d);
 	return 0;

@@ -148,7 +148,8 @@ json_t *zl_sitework_request(struct zl_sitework *w, const char *url, char *err, s
 			json_array_append_new(q, json_string(w->sites[i]));
 	pthread_mutex_unlock(&w->mu);
 	if (!json_array_size(q)) {
-		snprintf(err, errlen, "no sites to check: set ipv6_sites in zhulan.conf or give a url");
+		snprintf(err, errlen, "no sites to check: list them in the policy's ipv6 section "
+			 "(or ipv6_sites in zhulan.conf) or give a url");
 		json_decref(q);
 		return NULL;
 	}

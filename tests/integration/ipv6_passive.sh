@@ -51,10 +51,13 @@ filter forward default drop {
 filter input default drop {
   pass proto { icmp, icmpv6 }
 }
+# the internal zone: the county's portal on addresses of its own
+set county_portal { 198.51.100.11/32, 2001:db8:f::11 }
+ipv6 { internal $county_portal }
 POL
 lab_conf
-# the internal zone: the county's portal on addresses of its own
-echo "ipv6_internal = 198.51.100.11/32, 2001:db8:f::11" >> "$WORK/zhulan.conf"
+# ipv6_internal is the fallback: the policy's section comes first
+echo "ipv6_internal = 203.0.113.99" >> "$WORK/zhulan.conf"
 start; ok $? "the daemon starts on the gateway"
 
 q() {   # q HOST NS NAME TYPE: the answer's records

@@ -330,6 +330,32 @@ sites
   "([('http://diff.gov.example/', True), ('https://ready.gov.example/', True), ('http://noaaaa.gov.example/', False)], 1)" ]
 ok $? "after the reload: the new list first, in its order; noaaaa's results stay, as checked on demand" ||
 	diag "$(sf '[(x["url"], x["configured"]) for x in j["sites"]]')"
+# the policy's ipv6 section comes before ipv6_sites; a policy without one
+# gives the list back to ipv6_sites
+cat > "$WORK/v6policy.conf" <<'POLICY'
+zone lan { interface lan0 }
+set servers { 2001:db8:45::/64 }
+ipv6 {
+  sites { "http://noaaaa.gov.example/", "https://ready.gov.example/" };
+  internal $servers
+}
+filter forward default accept { }
+POLICY
+printf 'zone lan { interface lan0 }\nfilter forward default accept { }\n' > "$WORK/plain.conf"
+configured() { sites; sf '[(x["url"], x["configured"]) for x in j["sites"]]'; }
+ctl policy apply "$WORK/v6policy.conf" > "$WORK/apply.out" 2>&1
+ok $? "zhulanctl policy apply: a policy with an ipv6 section: $(head -1 "$WORK/apply.out")"
+by_policy="[('http://noaaaa.gov.example/', True), ('https://ready.gov.example/', True), ('http://diff.gov.example/', False)]"
+got=$(configured); [ "$got" = "$by_policy" ]
+ok $? "GET /v1/ipv6/sites: the policy's sites, in its order; ipv6_sites' are not configured" || diag "got: $got"
+ctl reload > "$WORK/reload.out" 2>&1
+got=$(configured); [ "$got" = "$by_policy" ]
+ok $? "a reload keeps the policy's sites (ipv6_sites is the fallback)" || diag "got: $got"
+ctl policy apply "$WORK/plain.conf" > "$WORK/apply.out" 2>&1
+ok $? "zhulanctl policy apply: a policy without an ipv6 section: $(head -1 "$WORK/apply.out")"
+got=$(configured)
+[ "$got" = "[('http://diff.gov.example/', True), ('https://ready.gov.example/', True), ('http://noaaaa.gov.example/', False)]" ]
+ok $? "without the section, ipv6_sites' list is back" || diag "got: $got"
 stop; ok $(( st != 0 )) "the daemon stops cleanly (status $st)"
 
 done_testing

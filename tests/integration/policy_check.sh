@@ -25,6 +25,18 @@ ok $? "unknown application, with the pack's nearest name"
 grep -qx "$WORK/p.conf:5:18: error: unknown category \"Gmae\" (did you mean \"Game\"?)" "$WORK/err"
 ok $? "unknown category, with nDPI's nearest name"
 [ "$(grep -c error: "$WORK/err")" = 2 ]; ok $? "nothing else is an error (Download-FileTransfer-FileSharing, WeCom, TLS are known)"
+# the ipv6 section: its sites and internal entries in the summary; a bad URL at FILE:LINE:COL
+cat > "$WORK/v6.conf" <<'POL'
+set servers { 2001:db8:10::/64 }
+ipv6 { sites { "https://www.dazhu.gov.cn/", "https://jyj.dazhu.gov.cn/" }; internal $servers, 198.51.100.10 }
+POL
+"$ZHULANCTL" policy check "$WORK/v6.conf" > "$WORK/out" 2> "$WORK/err"
+ok $? "a policy with an ipv6 section checks clean"
+grep -qx "ipv6: 2 sites to check, 2 internal entries" "$WORK/out"; ok $? "summary: $(tail -1 "$WORK/out")"
+sed -i 's|"https://jyj|"jyj|' "$WORK/v6.conf"
+"$ZHULANCTL" policy check "$WORK/v6.conf" > "$WORK/out" 2> "$WORK/err"; st=$?
+grep -qx "$WORK/v6.conf:2:45: error: \"jyj.dazhu.gov.cn/\" is not an http:// or https:// URL with a host" "$WORK/err"
+ok $(( $? || st != 1 )) "a URL without a scheme: exit 1 and FILE:LINE:COL: $(head -1 "$WORK/err")"
 "$ZHULANCTL" policy check "$WORK/missing.conf" 2> "$WORK/err"; st=$?
 ok $(( st != 1 )) "a missing file: exit 1"
 grep -q "missing.conf" "$WORK/err"; ok $? "a missing file is named: $(head -1 "$WORK/err")"

@@ -451,6 +451,45 @@ static void test_incidents(void)
 	zl_diag_free(&d);
 }
 
+/* The ipv6 section: its sites and internal addresses, as zhulan.conf would write them. */
+static void test_ipv6(void)
+{
+	static const char text[] =
+		"set servers { 192.0.2.10, 2001:db8:1::/48 }\n"
+		"set sites { 198.51.100.1 }   # the section's words are names elsewhere\n"
+		"ipv6 {\n"
+		"  sites { \"https://www.example.gov.cn/\", \"http://www.example.org:8080/a\", };\n"
+		"  internal $servers, 2001:db8:2::/48\n"
+		"}\n";
+	struct zl_diag d;
+	struct zl_policy *p;
+	char *sites, *internal;
+
+	zl_diag_init(&d);
+	p = zl_policy_parse_string("v6.conf", text, strlen(text), NULL, &d);
+	ok(p && d.n == 0, "the issue's ipv6 section parses cleanly");
+	if (!p) {
+		zl_diag_print(&d, stdout);
+		zl_diag_free(&d);
+		return;
+	}
+	ok(p->ipv6.present && p->ipv6.loc.line == 3, "the section and where it is");
+	sites = zl_policy_ipv6_sites(p);
+	internal = zl_policy_ipv6_internal(p);
+	is_str(sites, "https://www.example.gov.cn/ http://www.example.org:8080/a",
+	       "the sites, in order");
+	is_str(internal, "192.0.2.10 2001:db8:1::/48 2001:db8:2::/48",
+	       "the internal addresses: the set's, then the prefix");
+	free(sites);
+	free(internal);
+	zl_policy_free(p);
+	p = zl_policy_parse_string("none.conf", "zone lan { interface eth1 }\n", 28, NULL, &d);
+	ok(p && !zl_policy_ipv6_sites(p) && !zl_policy_ipv6_internal(p),
+	   "without the section, neither is set (zhulan.conf's keys apply)");
+	zl_policy_free(p);
+	zl_diag_free(&d);
+}
+
 /* Local schedules as the kernel's UTC hours and sys_tz days. */
 static void test_ktime(void)
 {
@@ -511,6 +550,7 @@ int main(void)
 	}
 	test_example();
 	test_incidents();
+	test_ipv6();
 	test_features();
 	test_bad_files();
 	test_api();
