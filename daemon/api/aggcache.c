@@ -13,11 +13,13 @@
 
 #define SLOTS 32
 #define KEY_MAX 320
+#define STALE_MS 30000           /* an old answer served while a new one is made */
 
 struct slot {
 	char key[KEY_MAX];
 	json_t *val;
 	long long until_ms;
+	int refreshing;          /* one caller is computing a newer answer */
 };
 
 struct zl_aggcache {
@@ -66,11 +68,20 @@ json_t *zl_aggcache_get(struct zl_aggcache *c, const char *key)
 	if (!c || strlen(key) >= KEY_MAX)
 		return NULL;
 	pthread_mutex_lock(&c->lock);
-	for (i = 0; i < SLOTS; i++)
-		if (c->s[i].val && c->s[i].until_ms > now && !strcmp(c->s[i].key, key)) {
-			v = json_incref(c->s[i].val);
-			break;
-		}
+	for (i = 0; i < SLOTS; i++) {
+		struct slot *e = &c->s[i];
+
+		if (!e->val || strcmp(e->key, key))
+			continue;
+		/* Past its time, the first caller computes the next answer while
+		 * the others still get this one, for up to STALE_MS more: at
+		 * expiry 200 consoles do not all queue behind one scan. */
+		if (e->until_ms > now || (e->refreshing && e->until_ms + STALE_MS > now))
+			v = json_incref(e->val);
+		else
+			e->refreshing = 1;
+		break;
+	}
 	pthread_mutex_unlock(&c->lock);
 	return v;
 }
@@ -95,5 +106,6 @@ void zl_aggcache_put(struct zl_aggcache *c, const char *key, json_t *val)
 	snprintf(c->s[pick].key, KEY_MAX, "%s", key);
 	c->s[pick].val = json_incref(val);
 	c->s[pick].until_ms = now + c->ttl_ms;
+	c->s[pick].refreshing = 0;
 	pthread_mutex_unlock(&c->lock);
 }

@@ -18,7 +18,10 @@ struct zl_aggcache;
 /* ttl_ms: how long an answer stays (0: 5000). NULL without memory. */
 struct zl_aggcache *zl_aggcache_new(unsigned ttl_ms);
 void zl_aggcache_free(struct zl_aggcache *c);
-/* A new reference to the answer kept under 'key', or NULL. */
+/* A new reference to the answer kept under 'key', or NULL: then the
+ * caller computes the answer and puts it. When an answer's time is up, the
+ * first caller gets NULL and the others the old answer until the new one
+ * is put (at most 30 s more), so a slow scan is made once, not by all. */
 json_t *zl_aggcache_get(struct zl_aggcache *c, const char *key);
 /* Keep 'val' under 'key' (a reference is taken; the caller keeps its own). */
 void zl_aggcache_put(struct zl_aggcache *c, const char *key, json_t *val);

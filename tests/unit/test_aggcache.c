@@ -35,7 +35,15 @@ int main(void)
 	ok(zl_aggcache_get(c, "top\x1f" "categories") == NULL, "a key never put answers nothing");
 	ok(a->refcount == 2, "the cache holds one reference of its own (%zu)", a->refcount);
 	sleep_ms(250);
-	ok(zl_aggcache_get(c, "series\x1f" "300") == NULL, "an answer older than its time is not given");
+	ok(zl_aggcache_get(c, "series\x1f" "300") == NULL,
+	   "past its time, the first caller is told to compute a new answer");
+	g = zl_aggcache_get(c, "series\x1f" "300");
+	ok(g == a, "... while the others still get the old one");
+	json_decref(g);
+	zl_aggcache_put(c, "series\x1f" "300", b);
+	g = zl_aggcache_get(c, "series\x1f" "300");
+	ok(g == b, "the new answer once it is put");
+	json_decref(g);
 	for (i = 0; i < 40; i++) {
 		snprintf(key, sizeof(key), "k%d", i);
 		zl_aggcache_put(c, key, a);
