@@ -44,6 +44,8 @@ void zl_conf_defaults(struct zl_conf *c)
 	c->ipv6_target_portals = 100;
 	c->ipv6_clients = strdup("");
 	c->ipv6_internal = strdup("");
+	c->incident_webhook_format = strdup("json");
+	c->incident_queue = 8192;
 }
 
 void zl_conf_free(struct zl_conf *c)
@@ -65,6 +67,11 @@ void zl_conf_free(struct zl_conf *c)
 	free(c->web_user);
 	free(c->ipv6_clients);
 	free(c->ipv6_internal);
+	free(c->incident_syslog);
+	free(c->incident_syslog_ca);
+	free(c->incident_jsonl);
+	free(c->incident_webhook);
+	free(c->incident_webhook_format);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -161,7 +168,9 @@ static const char *const keys[] = {
 	"sensor_down_watchdog", "store_queue",
 	"web_listen", "web_cert", "web_key", "web_state_dir", "web_static", "web_user",
 	"web_session_idle", "web_session_max",
-	"ipv6_target_traffic", "ipv6_target_portals", "ipv6_clients", "ipv6_internal", NULL,
+	"ipv6_target_traffic", "ipv6_target_portals", "ipv6_clients", "ipv6_internal",
+	"incident_syslog", "incident_syslog_ca", "incident_jsonl", "incident_webhook", "incident_webhook_format",
+	"incident_queue", NULL,
 };
 
 int zl_conf_split_listen(const char *v, char *host, size_t hostlen, unsigned *port)
@@ -274,6 +283,74 @@ static int check_prefixes(const char *k, const char *v, char *msg, size_t len)
 		}
 	}
 	return 0;
+}
+
+/* One receiver of incident_syslog: udp://, tcp:// or tls://, a host, a port. */
+static int valid_syslog(const char *s)
+{
+	const char *c = strrchr(s, ':');
+
+	return (!strncmp(s, "udp://", 6) || !strncmp(s, "tcp://", 6) || !strncmp(s, "tls://", 6)) &&
+	       c && c > s + 6 &&
+	       c[1] && strspn(c + 1, "0123456789") == strlen(c + 1) && atoi(c + 1) > 0 &&
+	       atoi(c + 1) < 65536;
+}
+
+/* The incident_* keys (the export of incidents). 1 when k is not one. */
+static int apply_incident(struct zl_conf *c, const char *k, char *v, char *msg, size_t len)
+{
+	unsigned long n;
+	char *tok, *save = NULL, *copy;
+
+	if (!strcmp(k, "incident_syslog")) {
+		if (!(copy = strdup(v)))
+			return -1;
+		for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+			tok = trim(tok);
+			if (!valid_syslog(tok)) {
+				snprintf(msg, len, "incident_syslog: \"%s\": expected udp://HOST:PORT, "
+					 "tcp://HOST:PORT or tls://HOST:PORT", tok);
+				free(copy);
+				return -1;
+			}
+		}
+		free(copy);
+		return set_str(&c->incident_syslog, v);
+	}
+	if (!strcmp(k, "incident_jsonl") || !strcmp(k, "incident_syslog_ca")) {
+		if (v[0] != '/') {
+			snprintf(msg, len, "%s: expected an absolute path, got \"%s\"", k, v);
+			return -1;
+		}
+		return set_str(!strcmp(k, "incident_jsonl") ? &c->incident_jsonl :
+			       &c->incident_syslog_ca, v);
+	}
+	if (!strcmp(k, "incident_webhook")) {
+		if (strncmp(v, "http://", 7) && strncmp(v, "https://", 8)) {
+			snprintf(msg, len, "incident_webhook: expected an http:// or https:// URL, "
+				 "got \"%s\"", v);
+			return -1;
+		}
+		return set_str(&c->incident_webhook, v);
+	}
+	if (!strcmp(k, "incident_webhook_format")) {
+		if (strcmp(v, "json") && strcmp(v, "dingtalk") && strcmp(v, "wecom")) {
+			snprintf(msg, len, "incident_webhook_format: expected json, dingtalk or "
+				 "wecom, got \"%s\"", v);
+			return -1;
+		}
+		return set_str(&c->incident_webhook_format, v);
+	}
+	if (!strcmp(k, "incident_queue")) {
+		if (parse_uint(v, 64, 1u << 20, &n) < 0) {
+			snprintf(msg, len, "incident_queue: expected a number of events from 64 to "
+				 "1048576, got \"%s\"", v);
+			return -1;
+		}
+		c->incident_queue = (unsigned)n;
+		return 0;
+	}
+	return 1;
 }
 
 /* Apply one key; returns 0 or -1 with msg. */
@@ -412,6 +489,11 @@ static int apply(struct zl_conf *c, const char *k, char *v, char *msg, size_t le
 			return -1;
 		}
 		return 0;
+	}
+	if (!strncmp(k, "incident_", 9)) {
+		int rc = apply_incident(c, k, v, msg, len);
+		if (rc <= 0)
+			return rc;
 	}
 	snprintf(msg, len, "unknown key \"%s\"", k);
 	return -1;

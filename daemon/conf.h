@@ -42,6 +42,13 @@ struct zl_conf {
 	unsigned ipv6_target_portals; /* national target, % of portals IPv6-ready (100) */
 	char *ipv6_clients;           /* county client prefixes behind routers ("") */
 	char *ipv6_internal;          /* the internal zone: the county's servers ("") */
+	/* incidents' export (daemon/incidents/export.h); NULL: none */
+	char *incident_syslog;    /* "udp://HOST:PORT, tcp://HOST:PORT, tls://HOST:PORT" */
+	char *incident_syslog_ca; /* CA file for tls:// receivers */
+	char *incident_jsonl;     /* a JSON-lines file */
+	char *incident_webhook;   /* http(s) URL for high and critical incidents */
+	char *incident_webhook_format; /* json, dingtalk, wecom */
+	unsigned incident_queue;  /* events between the capture threads and the incidents thread */
 };
 
 /* Fill c with the defaults (allocated; free with zl_conf_free). */

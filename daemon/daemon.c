@@ -30,8 +30,11 @@
 #include "classify.h"
 #include "daemon.h"
 #include "addrbook.h"
+#include "detect_conf.h"
 #include "directory.h"
+#include "export.h"
 #include "firewall.h"
+#include "incidents.h"
 #include "log.h"
 #include "sensor.h"
 #include "statedir.h"
@@ -50,6 +53,8 @@ struct daemon {
 	struct zl_bh *bh;
 	struct zl_dir *dir;            /* the address book */
 	struct zl_classifier *names;   /* application names for policy checks */
+	struct zl_incd *incd;          /* the incidents thread */
+	struct zl_export *ex;          /* incidents' syslog, JSON lines and webhook */
 	uid_t uid;
 	gid_t gid;
 	int lock_fd;                   /* DATABASE.lock, held while we run */
@@ -201,6 +206,79 @@ static int hook_category(const char *name, char *suggest, size_t n, void *ud)
 	return zl_category_known(ud, name, suggest, n);
 }
 
+static int hook_risk(const char *name, char *suggest, size_t n, void *ud)
+{
+	(void)ud;
+	return zl_risk_known(name, suggest, n);
+}
+
+/*
+ * A policy came into force (NULL: none, or before the first): every
+ * sensor gets detectors made from its incidents section, and so does the
+ * incidents thread (for policy violations). A configuration that cannot
+ * be made keeps the detectors in place.
+ */
+static void detectors_from(const struct zl_policy *p, void *ud)
+{
+	struct daemon *d = ud;
+	struct zl_detect_config dc;
+	char err[256];
+	int i;
+
+	zl_detect_config_default(&dc);
+	if (p && zl_policy_detect_config(p, &dc) < 0) {
+		zl_log_warnx("incidents: out of memory; the detectors stay as they were");
+		return;
+	}
+	for (i = 0; i < d->n_sensors; i++)
+		if (zl_sensor_set_detect(d->sensors[i], &dc, zl_incd_event, d->incd, err,
+					 sizeof(err)) < 0)
+			zl_log_warnx("incidents: %s: %s; its detectors stay as they were",
+				     d->conf.interfaces[i], err);
+	if (d->incd && zl_incd_configure(d->incd, &dc, err, sizeof(err)) < 0)
+		zl_log_warnx("incidents: %s", err);
+	zl_detect_config_release(&dc);
+}
+
+/* The capture threads' suppressed events by type, for the incidents thread. */
+static void suppressed_counts(void *ud, uint64_t *suppressed)
+{
+	struct daemon *d = ud;
+	uint64_t events[ZL_INC_MAX] = { 0 };
+	int i;
+
+	for (i = 0; i < d->n_sensors; i++)
+		zl_sensor_detect_counts(d->sensors[i], events, suppressed);
+}
+
+/* The incidents thread and its exporter (after the store has started). */
+static void open_incidents(struct daemon *d)
+{
+	struct zl_export_opts xo = {
+		.syslog = d->conf.incident_syslog, .syslog_ca = d->conf.incident_syslog_ca,
+		.jsonl = d->conf.incident_jsonl, .webhook = d->conf.incident_webhook,
+		.webhook_format = d->conf.incident_webhook_format,
+	};
+	char err[512];
+
+	d->ex = zl_export_new(&xo, err, sizeof(err));
+	if (!d->ex)
+		zl_log_warnx("incidents: %s; incidents are not exported", err);
+	d->incd = zl_incd_new(d->store, d->dir, d->ex, d->conf.incident_queue);
+	if (d->incd)
+		zl_incd_set_counts(d->incd, suppressed_counts, d);
+	if (!d->incd || zl_incd_start(d->incd) < 0) {
+		zl_log_warnx("incidents: cannot start the incidents thread; detectors are off");
+		zl_incd_free(d->incd);
+		d->incd = NULL;
+		return;
+	}
+	zl_bh_set_on_block(d->bh, zl_incd_block, d->incd);
+	detectors_from(NULL, d);
+	if (d->fw)
+		zl_fw_set_on_policy(d->fw, detectors_from, d);
+}
+
 /*
  * The policy engine: the kernel socket and, read as root, the configured
  * policy file (used only when the database holds no version yet).
@@ -209,7 +287,7 @@ static json_t *open_policy(struct daemon *d, const struct zl_engine_opts *eo)
 {
 	struct zl_classifier_opts co = { eo->classify.protocol_files,
 					 eo->classify.category_files, 0, 0, 0 };
-	struct zl_policy_hooks h = { hook_app, hook_category, NULL, NULL, NULL };
+	struct zl_policy_hooks h = { hook_app, hook_category, NULL, NULL, hook_risk };
 	struct zl_diag diag;
 	json_t *initial = NULL;
 	char err[512];
@@ -307,6 +385,7 @@ static int start(struct daemon *d, sigset_t *sigs)
 		zl_bh_set_store(d->bh, d->store);
 		zl_bh_restore(d->bh);
 	}
+	open_incidents(d);
 	if (d->fw) {
 		zl_fw_set_store(d->fw, d->store);
 		zl_fw_start(d->fw, initial);
@@ -322,7 +401,7 @@ static int start(struct daemon *d, sigset_t *sigs)
 	}
 	cc = (struct zl_control_ctx){ d->sensors, d->n_sensors, d->store, PACKAGE_VERSION,
 				      now_us(), d->conf.database, reload, d, d->fw, d->bh, d->dir,
-				      &d->conf };
+				      &d->conf, d->incd };
 	d->control = zl_control_start(fd, &cc, err, sizeof(err));
 	if (!d->control)
 		goto fail;
@@ -347,6 +426,10 @@ static void stop(struct daemon *d)
 	d->fw = NULL;
 	zl_bh_free(d->bh);
 	d->bh = NULL;
+	zl_incd_free(d->incd);               /* writes what the sensors reported */
+	d->incd = NULL;
+	zl_export_free(d->ex);
+	d->ex = NULL;
 	zl_dir_free(d->dir);
 	d->dir = NULL;
 	zl_classifier_free(d->names);

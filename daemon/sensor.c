@@ -32,6 +32,8 @@ struct zl_sensor {
 	int started;
 	volatile int stop;
 	uint64_t store_refused;
+	struct zl_detect *det;          /* the engine's detectors, or NULL */
+	uint64_t det_events[ZL_INC_MAX], det_suppressed[ZL_INC_MAX]; /* of the detectors replaced */
 };
 
 struct zl_sensor *zl_sensor_open(const char *ifname, uint8_t index,
@@ -223,10 +225,57 @@ static void *run(void *arg)
 	return NULL;
 }
 
-int zl_sensor_start(struct zl_sensor *s, const struct zl_engine_opts *eo,
+/* Add d's events and suppressed events by type (lock held or not running). */
+static void detect_counts(const struct zl_detect *d, uint64_t *events, uint64_t *suppressed)
+{
+	struct zl_detect_stats st;
+	int i;
+
+	if (!d)
+		return;
+	zl_detect_stats(d, &st);
+	for (i = 0; i < ZL_INC_MAX; i++) {
+		events[i] += st.events[i];
+		suppressed[i] += st.suppressed[i];
+	}
+}
+
+void zl_sensor_detect_counts(struct zl_sensor *s, uint64_t *events, uint64_t *suppressed)
+{
+	int i;
+
+	pthread_mutex_lock(&s->lock);
+	for (i = 0; i < ZL_INC_MAX; i++) {
+		events[i] += s->det_events[i];
+		suppressed[i] += s->det_suppressed[i];
+	}
+	detect_counts(s->det, events, suppressed);
+	pthread_mutex_unlock(&s->lock);
+}
+
+int zl_sensor_set_detect(struct zl_sensor *s, const struct zl_detect_config *c,
+			 zl_detect_event_fn fn, void *ud, char *err, size_t errlen)
+{
+	struct zl_detect *d = zl_detect_new(c, fn, ud, err, errlen), *old;
+
+	if (!d)
+		return -1;
+	pthread_mutex_lock(&s->lock);
+	if (s->eng)
+		zl_engine_set_detect(s->eng, d);
+	old = s->det;
+	s->det = d;
+	detect_counts(old, s->det_events, s->det_suppressed);
+	pthread_mutex_unlock(&s->lock);
+	zl_detect_free(old);
+	return 0;
+}
+
+int zl_sensor_start(struct zl_sensor *s, const struct zl_engine_opts *eo_in,
 		    struct zl_store *store, char *err, size_t errlen)
 {
 	struct zl_engine_events ev = { .flow_end = on_end, .ud = s };
+	struct zl_engine_opts o = *eo_in, *eo = &o;
 
 	if (s->bh) {
 		ev.flow_classified = on_named;
@@ -234,7 +283,10 @@ int zl_sensor_start(struct zl_sensor *s, const struct zl_engine_opts *eo,
 	}
 
 	s->store = store;
+	pthread_mutex_lock(&s->lock);
+	o.detect = s->det;
 	s->eng = zl_engine_new(eo, &ev, err, errlen);
+	pthread_mutex_unlock(&s->lock);
 	if (!s->eng)
 		return -1;
 	if (pthread_create(&s->thread, NULL, run, s) != 0) {
@@ -264,6 +316,7 @@ void zl_sensor_free(struct zl_sensor *s)
 		return;
 	zl_sensor_stop(s);
 	zl_engine_free(s->eng);
+	zl_detect_free(s->det);
 	zl_capture_close(s->cap);
 	pthread_mutex_destroy(&s->lock);
 	free(s->name);
@@ -276,7 +329,8 @@ json_t *zl_sensor_status(struct zl_sensor *s)
 	struct zl_engine_stats es;
 	json_t *errs = json_object(), *o;
 	char since[32] = "", last_error[sizeof(s->last_error)];
-	uint64_t reopens;
+	uint64_t reopens, det_events = 0, det_suppressed = 0;
+	uint64_t ev[ZL_INC_MAX] = { 0 }, sup[ZL_INC_MAX] = { 0 };
 	int i;
 
 	memset(&cs, 0, sizeof(cs));
@@ -292,11 +346,20 @@ json_t *zl_sensor_status(struct zl_sensor *s)
 			 gmtime_r(&s->down_since, &(struct tm){ 0 }));
 	memcpy(last_error, s->last_error, sizeof(last_error));
 	reopens = s->reopens;
+	for (i = 0; i < ZL_INC_MAX; i++) {
+		ev[i] = s->det_events[i];
+		sup[i] = s->det_suppressed[i];
+	}
+	detect_counts(s->det, ev, sup);
 	if (s->eng)
 		zl_engine_stats(s->eng, &es);
 	else
 		memset(&es, 0, sizeof(es));
 	pthread_mutex_unlock(&s->lock);
+	for (i = 0; i < ZL_INC_MAX; i++) {
+		det_events += ev[i];
+		det_suppressed += sup[i];
+	}
 	for (i = 1; i < ZL_DERR_MAX; i++)
 		if (es.decode_errors[i])
 			json_object_set_new(errs, zl_derr_name(i),
@@ -319,6 +382,9 @@ json_t *zl_sensor_status(struct zl_sensor *s)
 		      "flows_evicted", (json_int_t)es.flows.evicted,
 		      "fragments_unattributed", (json_int_t)es.frags_unattributed,
 		      "records_refused", (json_int_t)s->store_refused);
+	json_object_set_new(o, "incident_events", json_integer((json_int_t)det_events));
+	json_object_set_new(o, "incident_events_suppressed",
+			    json_integer((json_int_t)det_suppressed));
 	return o;  /* "s?": null for NULL */
 }
 

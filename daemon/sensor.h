@@ -17,6 +17,7 @@
 #include <jansson.h>
 
 #include "capture.h"
+#include "detect.h"
 #include "engine.h"
 #include "store.h"
 
@@ -29,6 +30,17 @@ struct zl_sensor *zl_sensor_open(const char *ifname, uint8_t index,
 /* Flows named or classified go to the behaviour engine (before start). */
 struct zl_bh;
 void zl_sensor_set_behaviour(struct zl_sensor *s, struct zl_bh *bh);
+/*
+ * Incident detectors made from c, reporting to fn(ev, ud) in the capture
+ * thread, take the place of the sensor's (before or after start: a running
+ * engine gets them under the capture lock, between two packets; the old
+ * ones' counts are kept in the status). 0, or -1 with err.
+ */
+int zl_sensor_set_detect(struct zl_sensor *s, const struct zl_detect_config *c,
+			 zl_detect_event_fn fn, void *ud, char *err, size_t errlen);
+/* Add the detectors' events and suppressed events by type (ZL_INC_MAX
+ * each), those of the detectors replaced included. */
+void zl_sensor_detect_counts(struct zl_sensor *s, uint64_t *events, uint64_t *suppressed);
 /* Create the engine and start the thread; ended flows go to 'store'. */
 int zl_sensor_start(struct zl_sensor *s, const struct zl_engine_opts *eo,
 		    struct zl_store *store, char *err, size_t errlen);

@@ -89,6 +89,14 @@ struct zl_engine *zl_engine_new(const struct zl_engine_opts *o,
 	return e;
 }
 
+struct zl_detect *zl_engine_set_detect(struct zl_engine *e, struct zl_detect *d)
+{
+	struct zl_detect *old = e->detect;
+
+	e->detect = d;
+	return old;
+}
+
 void zl_engine_free(struct zl_engine *e)
 {
 	if (!e)

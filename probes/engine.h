@@ -47,6 +47,12 @@ struct zl_engine *zl_engine_new(const struct zl_engine_opts *o,
 				char *err, size_t errlen);
 void zl_engine_free(struct zl_engine *e);
 
+/* Feed another set of detectors from the next packet on (NULL: none);
+ * returns the previous one, which the caller may free now. Borrowed like
+ * zl_engine_opts.detect; call it in the thread that runs the engine or
+ * under the lock that thread holds while it processes a packet. */
+struct zl_detect *zl_engine_set_detect(struct zl_engine *e, struct zl_detect *d);
+
 /* Process one frame captured on interface number 'iface'. */
 void zl_engine_frame(struct zl_engine *e, int link, const uint8_t *frame,
 		     uint32_t caplen, uint32_t wirelen, uint64_t ts_us,

@@ -143,5 +143,7 @@ enum MHD_Result zl_api_ipv6_hosts(struct zl_api_req *r);
 enum MHD_Result zl_api_ipv6_services(struct zl_api_req *r);
 enum MHD_Result zl_api_ipv6_trend(struct zl_api_req *r);
 enum MHD_Result zl_api_ipv6_snapshot(struct zl_api_req *r);
+enum MHD_Result zl_api_incidents_get(struct zl_api_req *r); /* api_incidents.c */
+enum MHD_Result zl_api_incidents_post(struct zl_api_req *r);
 
 #endif

@@ -47,6 +47,7 @@ enum MHD_Result zl_api_status(struct zl_api_req *r)
 	json_object_set_new(o, "policy", c->ctx.fw ? zl_fw_status(c->ctx.fw) : json_null());
 	json_object_set_new(o, "behaviour", c->ctx.bh ? zl_bh_status(c->ctx.bh) : json_null());
 	json_object_set_new(o, "web", zl_api_web_status(c));
+	json_object_set_new(o, "incidents", c->ctx.incd ? zl_incd_status(c->ctx.incd) : json_null());
 	return zl_api_reply(conn, MHD_HTTP_OK, o);
 }
 

@@ -290,6 +290,9 @@ static const struct route routes[] = {
 	{ "GET",  "/v1/ipv6/services", 0,       A | P,         zl_api_ipv6_services },
 	{ "GET",  "/v1/ipv6/trend",   0,        A | P,         zl_api_ipv6_trend },
 	{ "POST", "/v1/ipv6/snapshot", 0,       A,             zl_api_ipv6_snapshot },
+	/* security incidents (api_incidents.c) */
+	{ "GET",  "/v1/incidents",    R_PREFIX, S | U,         zl_api_incidents_get },
+	{ "POST", "/v1/incidents",    R_PREFIX, S,             zl_api_incidents_post },
 };
 #undef A
 #undef S

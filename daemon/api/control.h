@@ -12,6 +12,7 @@
 #include "behaviour.h"
 #include "directory.h"
 #include "firewall.h"
+#include "incidents.h"
 #include "sensor.h"
 #include "store.h"
 
@@ -32,6 +33,7 @@ struct zl_control_ctx {
 	struct zl_bh *bh;             /* the behaviour engine; NULL: none */
 	struct zl_dir *dir;           /* the address book; NULL: none */
 	const struct zl_conf *conf;   /* the running configuration (IPv6 targets) */
+	struct zl_incd *incd;         /* the incidents thread; NULL: none */
 };
 
 /*

@@ -41,6 +41,8 @@ struct zl_bh {
 	int n_ifaces;
 	zl_bh_lookup_fn lookup;
 	void *lookup_ud;
+	zl_bh_block_fn on_block;          /* each block, for policy-violation incidents */
+	void *on_block_ud;
 	struct block *blocks;
 	size_t n_blocks, cap_blocks;
 	struct zl_rulenames *names;       /* every rule line seen since start */
@@ -136,6 +138,16 @@ void zl_bh_set_lookup(struct zl_bh *b, zl_bh_lookup_fn fn, void *ud)
 	pthread_mutex_lock(&b->lock);
 	b->lookup = fn;
 	b->lookup_ud = ud;
+	pthread_mutex_unlock(&b->lock);
+}
+
+void zl_bh_set_on_block(struct zl_bh *b, zl_bh_block_fn fn, void *ud)
+{
+	if (!b)
+		return;
+	pthread_mutex_lock(&b->lock);
+	b->on_block = fn;
+	b->on_block_ud = ud;
 	pthread_mutex_unlock(&b->lock);
 }
 
@@ -434,6 +446,8 @@ static void block_flow(struct zl_bh *b, const struct zl_flow *f, const struct su
 	snprintf(k->iface, sizeof(k->iface), "%s", s->iface);
 	block_record(k, &rec);
 	zl_store_bh_put(b->store, &rec);
+	if (b->on_block)
+		b->on_block(b->on_block_ud, s->family, s->client, (uint64_t)t);
 }
 
 /*

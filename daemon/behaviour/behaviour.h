@@ -59,6 +59,10 @@ void zl_bh_set_store(struct zl_bh *b, struct zl_store *store);
 /* Interface names by capture index (1-based, as flows carry them). */
 void zl_bh_set_ifaces(struct zl_bh *b, const char *const *names, int n);
 void zl_bh_set_lookup(struct zl_bh *b, zl_bh_lookup_fn fn, void *ud);
+/* Told of every block (client address, family AF_INET/AF_INET6, when), in
+ * the capture thread under the engine's lock: it must not block. */
+typedef void (*zl_bh_block_fn)(void *ud, int family, const uint8_t *client, uint64_t ts_us);
+void zl_bh_set_on_block(struct zl_bh *b, zl_bh_block_fn fn, void *ud);
 
 /* Decide each block again at the current time (every few seconds): a
  * block whose rule's schedule has ended leaves the kernel at once. */

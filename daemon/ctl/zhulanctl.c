@@ -31,6 +31,7 @@
 #include <jansson.h>
 
 #include "bundle.h"
+#include "ctl_incidents.h"
 #include "ctl_ipv6_stats.h"
 #include "ctl_users.h"
 #include "classify.h"
@@ -359,7 +360,12 @@ static void usage(FILE *o)
 "       zhulanctl [-s SOCKET] [--json] users add NAME --role ROLE | list (root only)\n"
 "       zhulanctl [-s SOCKET] users disable|enable|passwd|reset-2fa NAME (root only)\n"
 "       zhulanctl [--json] ipv6 check URL [--interval-ms N] [--max-pages N] [--cacert FILE]\n"
-"       zhulanctl [-s SOCKET] [--json] ipv6 [hosts|services] [--department D]\n");
+"       zhulanctl [-s SOCKET] [--json] ipv6 [hosts|services] [--department D]\n"
+
+"       zhulanctl [-s SOCKET] [--json] incidents [--status S] [--type T] [--severity S]\n"
+"                 [--department D] [--since 1d] [--limit N]\n"
+"       zhulanctl [-s SOCKET] [--json] incident N [ack|resolve|false-positive] [--note TEXT]\n"
+"                 [--assign USER]\n");
 }
 
 static int hook_app(const char *name, char *suggest, size_t n, void *ud)
@@ -720,7 +726,8 @@ static void qadd(char *q, size_t len, const char *k, const char *v)
 
 /* access-log's options, long only (no letter to clash with) */
 enum { OPT_FROM = 0x100, OPT_TO, OPT_DEPARTMENT, OPT_OWNER, OPT_DOMAIN, OPT_ACTION,
-       OPT_BEFORE_ID, OPT_CSV, OPT_ROLE };
+       OPT_BEFORE_ID, OPT_CSV, OPT_ROLE,
+       OPT_STATUS, OPT_TYPE, OPT_SEVERITY, OPT_NOTE, OPT_ASSIGN };
 
 int main(int argc, char **argv)
 {
@@ -741,12 +748,19 @@ int main(int argc, char **argv)
 		{ "before-id", required_argument, NULL, OPT_BEFORE_ID },
 		{ "csv", no_argument, NULL, OPT_CSV },
 		{ "role", required_argument, NULL, OPT_ROLE },
+		/* incidents */
+		{ "status", required_argument, NULL, OPT_STATUS },
+		{ "type", required_argument, NULL, OPT_TYPE },
+		{ "severity", required_argument, NULL, OPT_SEVERITY },
+		{ "note", required_argument, NULL, OPT_NOTE },
+		{ "assign", required_argument, NULL, OPT_ASSIGN },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *from = NULL, *to = NULL, *department = NULL, *owner = NULL, *domain = NULL,
 		   *action = NULL, *before_id = NULL;
 	int csv = 0;
 	const char *role = NULL;
+	struct zl_ctl_inc_opts io = { 0 };
 	const char *sock = "/run/zhulan/control.sock", *host = NULL, *app = NULL,
 		   *cat = NULL, *since = NULL, *limit = NULL, *live = NULL, *cmd = NULL, *pos,
 		   *confirm = NULL, *comment = NULL;
@@ -784,6 +798,11 @@ int main(int argc, char **argv)
 			case OPT_BEFORE_ID: before_id = optarg; break;
 			case OPT_CSV: csv = 1; break;
 			case OPT_ROLE: role = optarg; break;
+			case OPT_STATUS: io.status = optarg; break;
+			case OPT_TYPE: io.type = optarg; break;
+			case OPT_SEVERITY: io.severity = optarg; break;
+			case OPT_NOTE: io.note = optarg; break;
+			case OPT_ASSIGN: io.assign = optarg; break;
 			case 'h': usage(stdout); return 0;
 			default: usage(stderr); return 2;
 			}
@@ -824,6 +843,12 @@ int main(int argc, char **argv)
 	if (!strcmp(cmd, "ipv6"))
 		return zl_ctl_ipv6_stats(sock, json, argc - optind, argv + optind, department,
 					 call_body);
+	if (!strcmp(cmd, "incidents") || !strcmp(cmd, "incident")) {
+		io.department = department;
+		io.since = since;
+		io.limit = limit;
+		return zl_ctl_incidents(sock, json, cmd, argc - optind, argv + optind, &io, call_body);
+	}
 	pos = optind < argc ? argv[optind++] : NULL;
 	if (optind < argc || (pos && strcmp(cmd, "top"))) {
 		fprintf(stderr, "zhulanctl: unexpected argument \"%s\"\n", optind < argc ? argv[optind] : pos);

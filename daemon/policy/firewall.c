@@ -27,6 +27,8 @@ struct zl_fw {
 	struct zl_policy_hooks hooks;
 	int has_hooks;
 	struct zl_bh *bh;             /* the behaviour engine, or NULL */
+	void (*on_policy)(const struct zl_policy *p, void *ud);  /* told of each policy in force */
+	void *on_policy_ud;
 	struct zl_policy *policy;     /* parsed, in force (the engine reads it) */
 	/* in force */
 	long long version;            /* 0: none applied by us */
@@ -130,6 +132,8 @@ static int kernel_put_policy(struct zl_fw *fw, struct zl_policy *p, size_t *n_ru
 			*n_rules += f->chains[i].n;
 	zl_flat_free(f);
 	if (rc == 0) {
+		if (fw->on_policy)
+			fw->on_policy(p, fw->on_policy_ud);
 		zl_policy_free(fw->policy);
 		fw->policy = p;
 	} else {
@@ -241,6 +245,13 @@ static void *timer_main(void *arg)
 	}
 	pthread_mutex_unlock(&fw->lock);
 	return NULL;
+}
+
+void zl_fw_set_on_policy(struct zl_fw *fw, void (*fn)(const struct zl_policy *p, void *ud),
+			 void *ud)
+{
+	fw->on_policy = fn;
+	fw->on_policy_ud = ud;
 }
 
 struct zl_fw *zl_fw_new(struct zl_store *store, const struct zl_policy_hooks *hooks,

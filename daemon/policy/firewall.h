@@ -30,6 +30,12 @@ void zl_fw_set_store(struct zl_fw *fw, struct zl_store *store);
  * zl_fw_free must come before zl_bh_free. */
 struct zl_bh;
 void zl_fw_set_behaviour(struct zl_fw *fw, struct zl_bh *bh);
+/* fn(p, ud) is called (under the policy lock) each time a policy comes
+ * into force, p NULL when the table is removed; p is borrowed for the
+ * call. Set it before zl_fw_start. The daemon makes the incident
+ * detectors of the policy's incidents section with it. */
+void zl_fw_set_on_policy(struct zl_fw *fw, void (*fn)(const struct zl_policy *p, void *ud),
+			 void *ud);
 /*
  * Put the newest confirmed version back in force, marking any version
  * still awaiting confirmation as reverted; with none stored, apply

@@ -68,7 +68,7 @@ struct zl_st_purged {
 	const char *table, *column;
 	int seconds;            /* the column counts seconds, not microseconds */
 };
-#define ZL_ST_N_PURGED 3
+#define ZL_ST_N_PURGED 5
 extern const struct zl_st_purged zl_st_purged_tables[ZL_ST_N_PURGED];
 
 /* A queue slot: the writer writes every kind in the same transactions. */

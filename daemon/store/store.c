@@ -149,11 +149,53 @@ static const char *const schema[] = {
 
 	/* 6: the IPv6 migration's per-day counters and snapshots (store_ipv6.c) */
 	zl_st_ipv6_schema,
+
+	/*
+	 * 7: incidents in the daemon (store_incidents.c). Step 2's table is
+	 * kept and completed: first_ts/last_ts are microseconds, kind is the
+	 * type ("scan"), summary the English sentence, state the workflow's
+	 * status (new, acknowledged, resolved, false_positive). evidence is
+	 * a JSON array of flow keys. Notes go with their incident when the
+	 * retention purges it.
+	 */
+	"ALTER TABLE incidents ADD COLUMN src_port INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE incidents ADD COLUMN dst_port INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE incidents ADD COLUMN src_host TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE incidents ADD COLUMN src_person TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE incidents ADD COLUMN src_department TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE incidents ADD COLUMN dst_host TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE incidents ADD COLUMN dst_person TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE incidents ADD COLUMN dst_department TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE incidents ADD COLUMN src_mac TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE incidents ADD COLUMN vlan INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE incidents ADD COLUMN proto TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE incidents ADD COLUMN app TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE incidents ADD COLUMN risks TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE incidents ADD COLUMN targets INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE incidents ADD COLUMN evidence TEXT NOT NULL DEFAULT '[]';"
+	"ALTER TABLE incidents ADD COLUMN summary_zh TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE incidents ADD COLUMN assignee TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE incidents ADD COLUMN updated_ts INTEGER NOT NULL DEFAULT 0;"
+	"CREATE INDEX incidents_state ON incidents(state, last_ts);"
+	"CREATE TABLE incident_notes ("
+	" id INTEGER PRIMARY KEY AUTOINCREMENT, incident INTEGER NOT NULL,"
+	" ts INTEGER NOT NULL, who TEXT NOT NULL, text TEXT NOT NULL DEFAULT '',"
+	" state_from TEXT NOT NULL DEFAULT '', state_to TEXT NOT NULL DEFAULT '',"
+	" assignee TEXT NOT NULL DEFAULT '');"
+	"CREATE INDEX incident_notes_incident ON incident_notes(incident, id);"
+	"CREATE TRIGGER incidents_purge_notes AFTER DELETE ON incidents"
+	" BEGIN DELETE FROM incident_notes WHERE incident = old.id; END;"
+	/* events the policy's suppression rules swallowed, per UTC day (unix
+	 * seconds of its start) and type */
+	"CREATE TABLE incident_suppressed ("
+	" day INTEGER NOT NULL, type TEXT NOT NULL, count INTEGER NOT NULL,"
+	" PRIMARY KEY (day, type));",  /* a rowid: the retention purges by it */
 };
 
 /* Tables the retention applies to (not audit, not policy_versions). */
 const struct zl_st_purged zl_st_purged_tables[ZL_ST_N_PURGED] = {
 	{ "flows", "last_us", 0 }, { "agg5m", "bucket", 1 }, { "access_log", "ts", 0 },
+	{ "incidents", "last_ts", 0 }, { "incident_suppressed", "day", 1 },
 };
 
 int64_t zl_st_now_us(void)

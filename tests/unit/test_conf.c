@@ -68,6 +68,34 @@ int main(void)
 	   "sensor_down_watchdog with a unit refused");
 	snprintf(want, sizeof(want), "%s:3: sensor_down_watchdog: expected seconds from 0 to 86400, got \"5m\"", path);
 	is_str(err, want, "sensor_down_watchdog error: FILE:LINE and what was expected");
+	/* incidents' export */
+	is_str(c.incident_webhook_format, "json", "default webhook format: json");
+	ok(c.incident_syslog == NULL && c.incident_jsonl == NULL && c.incident_webhook == NULL,
+	   "no export by default");
+	ok(load("interfaces = lan0\nincident_syslog = udp://198.51.100.53:514, tls://[2001:db8::53]:6514\n"
+		"incident_syslog_ca = /etc/zhulan/siem-ca.pem\n"
+		"incident_jsonl = /var/log/zhulan/incidents.jsonl\n"
+		"incident_webhook = https://oapi.dingtalk.com/robot/send?access_token=x\n"
+		"incident_webhook_format = dingtalk\nincident_queue = 1024\n", &c, err, sizeof(err)) == 0,
+	   "the incident_* keys load: %s", err);
+	is_str(c.incident_syslog, "udp://198.51.100.53:514, tls://[2001:db8::53]:6514", "incident_syslog set");
+	is_str(c.incident_syslog_ca, "/etc/zhulan/siem-ca.pem", "incident_syslog_ca set");
+	is_str(c.incident_webhook_format, "dingtalk", "incident_webhook_format set");
+	is_int(c.incident_queue, 1024, "incident_queue set");
+	ok(load("interfaces = lan0\n\nincident_syslog = udp://198.51.100.53:514, relp://x:6514\n", &c, err,
+		sizeof(err)) < 0, "a receiver of another scheme refused");
+	snprintf(want, sizeof(want), "%s:3: incident_syslog: \"relp://x:6514\": expected udp://HOST:PORT, "
+		 "tcp://HOST:PORT or tls://HOST:PORT", path);
+	is_str(err, want, "incident_syslog error: FILE:LINE and the receiver");
+	ok(load("incident_syslog = udp://198.51.100.53\n", &c, err, sizeof(err)) < 0, "a receiver without a port refused");
+	ok(load("incident_webhook_format = slack\n", &c, err, sizeof(err)) < 0, "an unknown webhook format refused");
+	snprintf(want, sizeof(want), "%s:1: incident_webhook_format: expected json, dingtalk or wecom, got \"slack\"", path);
+	is_str(err, want, "incident_webhook_format error");
+	ok(load("incident_webhook = ftp://x/\n", &c, err, sizeof(err)) < 0, "a webhook that is not http(s) refused");
+	ok(load("incident_jsonl = incidents.jsonl\n", &c, err, sizeof(err)) < 0, "a relative JSON-lines path refused");
+	ok(load("incident_sislog = udp://198.51.100.53:514\n", &c, err, sizeof(err)) < 0, "a misspelt incident key refused");
+	snprintf(want, sizeof(want), "%s:1: unknown key \"incident_sislog\" (did you mean \"incident_syslog\"?)", path);
+	is_str(err, want, "... with a suggestion");
 	ok(load("interfaces = lan0, bad/name\n", &c, err, sizeof(err)) < 0, "bad interface name refused");
 	ok(zl_conf_load("/nonexistent/zhulan.conf", &c, err, sizeof(err)) < 0, "missing file refused");
 	is_str(err, "/nonexistent/zhulan.conf: No such file or directory", "missing file message");
