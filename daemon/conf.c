@@ -46,6 +46,9 @@ void zl_conf_defaults(struct zl_conf *c)
 	c->ipv6_internal = strdup("");
 	c->incident_webhook_format = strdup("json");
 	c->incident_queue = 8192;
+	c->report_minute = 2 * 60;
+	c->report_work_days = 0x3e;
+	c->report_n_work = zl_conf_parse_hours("08:30-12:00,14:00-17:30", c->report_work, 4);
 }
 
 void zl_conf_free(struct zl_conf *c)
@@ -72,6 +75,8 @@ void zl_conf_free(struct zl_conf *c)
 	free(c->incident_jsonl);
 	free(c->incident_webhook);
 	free(c->incident_webhook_format);
+	free(c->report_entertainment);
+	free(c->report_org);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -170,7 +175,9 @@ static const char *const keys[] = {
 	"web_session_idle", "web_session_max",
 	"ipv6_target_traffic", "ipv6_target_portals", "ipv6_clients", "ipv6_internal",
 	"incident_syslog", "incident_syslog_ca", "incident_jsonl", "incident_webhook", "incident_webhook_format",
-	"incident_queue", NULL,
+	"incident_queue",
+	"report_time", "report_keep_days", "report_work_hours", "report_work_days",
+	"report_entertainment", "report_org", NULL,
 };
 
 int zl_conf_split_listen(const char *v, char *host, size_t hostlen, unsigned *port)
@@ -200,6 +207,92 @@ int zl_conf_split_listen(const char *v, char *host, size_t hostlen, unsigned *po
 		return -1;
 	*port = (unsigned)n;
 	return 0;
+}
+
+int zl_conf_parse_hours(const char *v, unsigned ranges[][2], int max)
+{
+	unsigned h1, m1, h2, m2;
+	int n = 0, k = 0;
+
+	while (*v) {
+		if (k == max || sscanf(v, "%2u:%2u-%2u:%2u%n", &h1, &m1, &h2, &m2, &n) != 4 ||
+		    h1 > 24 || h2 > 24 || m1 > 59 || m2 > 59 || h1 * 60 + m1 >= h2 * 60 + m2 ||
+		    h2 * 60 + m2 > 1440)
+			return -1;
+		ranges[k][0] = h1 * 60 + m1;
+		ranges[k++][1] = h2 * 60 + m2;
+		v += n;
+		if (*v == ',')
+			v++;
+		else if (*v)
+			return -1;
+	}
+	return k ? k : -1;
+}
+
+/* The monthly reports' keys; 1 when k is one of them (done or failed). */
+static int apply_report(struct zl_conf *c, const char *k, char *v, char *msg, size_t len, int *rc)
+{
+	unsigned h, m, a, b, ranges[4][2];
+	unsigned long n;
+	int k2 = 0, got;
+
+	*rc = 0;
+	if (!strcmp(k, "report_time")) {
+		if (sscanf(v, "%2u:%2u%n", &h, &m, &k2) != 2 || v[k2] || h > 23 || m > 59) {
+			snprintf(msg, len, "report_time: expected HH:MM (the 1st of each month, local "
+				 "time), got \"%s\"", v);
+			*rc = -1;
+		} else {
+			c->report_minute = h * 60 + m;
+		}
+	} else if (!strcmp(k, "report_keep_days")) {
+		if (parse_uint(v, 0, 36500, &n) < 0) {
+			snprintf(msg, len, "report_keep_days: expected days from 0 (the retention) to "
+				 "36500, got \"%s\"", v);
+			*rc = -1;
+		} else {
+			c->report_keep_days = (unsigned)n;
+		}
+	} else if (!strcmp(k, "report_work_hours")) {
+		if ((got = zl_conf_parse_hours(v, ranges, 4)) < 0) {
+			snprintf(msg, len, "report_work_hours: expected ranges HH:MM-HH:MM separated by "
+				 "commas (at most 4), got \"%s\"", v);
+			*rc = -1;
+		} else {
+			memcpy(c->report_work, ranges, sizeof(ranges));
+			c->report_n_work = got;
+		}
+	} else if (!strcmp(k, "report_work_days")) {
+		/* days 0 (Sunday) to 6, single or ranges: "1-5", "1-5,6" */
+		unsigned days = 0;
+		const char *p = v;
+		while (*p && sscanf(p, "%1u%n", &a, &k2) == 1 && a <= 6) {
+			p += k2;
+			b = a;
+			if (*p == '-' && sscanf(p + 1, "%1u%n", &b, &k2) == 1 && b <= 6 && b >= a)
+				p += 1 + k2;
+			for (; a <= b; a++)
+				days |= 1u << a;
+			if (*p != ',')
+				break;
+			p++;
+		}
+		if (*p || !days) {
+			snprintf(msg, len, "report_work_days: expected days 0 (Sunday) to 6 as a list "
+				 "or ranges (\"1-5\"), got \"%s\"", v);
+			*rc = -1;
+		} else {
+			c->report_work_days = days;
+		}
+	} else if (!strcmp(k, "report_entertainment")) {
+		*rc = set_str(&c->report_entertainment, v);
+	} else if (!strcmp(k, "report_org")) {
+		*rc = set_str(&c->report_org, v);
+	} else {
+		return 0;
+	}
+	return 1;
 }
 
 /* The web console's keys; 1 when k is one of them (done or failed). */
@@ -359,6 +452,8 @@ static int apply(struct zl_conf *c, const char *k, char *v, char *msg, size_t le
 	unsigned long n;
 	int rc;
 
+	if (apply_report(c, k, v, msg, len, &rc))
+		return rc;
 	if (apply_web(c, k, v, msg, len, &rc))
 		return rc;
 	if (!strcmp(k, "interfaces")) {

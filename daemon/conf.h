@@ -49,6 +49,14 @@ struct zl_conf {
 	char *incident_webhook;   /* http(s) URL for high and critical incidents */
 	char *incident_webhook_format; /* json, dingtalk, wecom */
 	unsigned incident_queue;  /* events between the capture threads and the incidents thread */
+	/* the monthly reports (daemon/reports/) */
+	unsigned report_minute;   /* minute of the 1st (local) the month before is made: 02:00 */
+	unsigned report_keep_days; /* archive kept this long; 0: retention_days */
+	unsigned report_work_days; /* bit 0 Sunday .. bit 6 Saturday: Mon-Fri */
+	unsigned report_work[4][2]; /* minute-of-day ranges [start, end) */
+	int report_n_work;
+	char *report_entertainment; /* categories, comma-separated */
+	char *report_org;         /* the organisation in the title, NULL: none */
 };
 
 /* Fill c with the defaults (allocated; free with zl_conf_free). */
@@ -61,6 +69,12 @@ void zl_conf_free(struct zl_conf *c);
  * configuration).
  */
 int zl_conf_load(const char *path, struct zl_conf *c, char *err, size_t errlen);
+
+/*
+ * Working hours "08:30-12:00,14:00-17:30" (at most 4 ranges, each start
+ * before its end) into ranges of minutes; their count, or -1.
+ */
+int zl_conf_parse_hours(const char *v, unsigned ranges[][2], int max);
 
 /*
  * Split "ADDR:PORT" or "[V6ADDR]:PORT" into host (without brackets) and

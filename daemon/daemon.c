@@ -25,6 +25,7 @@
 
 #include "conf.h"
 #include "control.h"
+#include "archive.h"
 #include "behaviour.h"
 #include "bundle.h"
 #include "classify.h"
@@ -52,6 +53,8 @@ struct daemon {
 	struct zl_fw *fw;
 	struct zl_bh *bh;
 	struct zl_dir *dir;            /* the address book */
+	struct zl_archive *reports;    /* the monthly reports and their thread */
+	long long started_us;
 	struct zl_classifier *names;   /* application names for policy checks */
 	struct zl_incd *incd;          /* the incidents thread */
 	struct zl_export *ex;          /* incidents' syslog, JSON lines and webhook */
@@ -67,6 +70,46 @@ static long long now_us(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (long long)ts.tv_sec * 1000000LL + ts.tv_nsec / 1000;
+}
+
+/* The running daemon's figures for a report's section 7. */
+static void report_health(void *ud, struct zl_report_opts *o)
+{
+	struct daemon *d = ud;
+	int i;
+
+	o->has_daemon = 1;
+	o->uptime_s = (now_us() - d->started_us) / 1000000;
+	for (i = 0; i < d->n_sensors; i++) {
+		json_t *st = zl_sensor_status(d->sensors[i]);
+		o->capture_packets += (uint64_t)json_integer_value(json_object_get(st, "packets"));
+		o->capture_drops += (uint64_t)json_integer_value(json_object_get(st, "kernel_dropped")) +
+			(uint64_t)json_integer_value(json_object_get(st, "interface_dropped"));
+		json_decref(st);
+	}
+}
+
+/* The reports' archive in "reports/" beside the database, and its schedule. */
+static int start_reports(struct daemon *d, char *err, size_t len)
+{
+	struct zl_archive_opts ao = { .store = d->store, .minute = d->conf.report_minute,
+				      .health = report_health, .ud = d };
+	char dir[4096], *slash;
+
+	snprintf(dir, sizeof(dir), "%s", d->conf.database);
+	slash = strrchr(dir, '/');
+	snprintf(slash ? slash + 1 : dir, sizeof(dir) - (size_t)(slash ? slash + 1 - dir : 0),
+		 "reports");
+	ao.dir = dir;
+	ao.keep_days = d->conf.report_keep_days > d->conf.retention_days ?
+		d->conf.report_keep_days : d->conf.retention_days;
+	ao.base.work_days = d->conf.report_work_days;
+	memcpy(ao.base.work_ranges, d->conf.report_work, sizeof(ao.base.work_ranges));
+	ao.base.n_work_ranges = d->conf.report_n_work;
+	ao.base.entertainment = d->conf.report_entertainment;
+	ao.base.org = d->conf.report_org;
+	d->reports = zl_archive_start(&ao, 1, err, len);
+	return d->reports ? 0 : -1;
 }
 
 static int drop_privileges(struct daemon *d, char *err, size_t len)
@@ -399,9 +442,14 @@ static int start(struct daemon *d, sigset_t *sigs)
 			goto fail;
 		}
 	}
+	d->started_us = now_us();
+	if (start_reports(d, err, sizeof(err)) < 0) {
+		close(fd);
+		goto fail;
+	}
 	cc = (struct zl_control_ctx){ d->sensors, d->n_sensors, d->store, PACKAGE_VERSION,
-				      now_us(), d->conf.database, reload, d, d->fw, d->bh, d->dir,
-				      &d->conf, d->incd };
+				      d->started_us, d->conf.database, reload, d, d->fw, d->bh, d->dir,
+				      &d->conf, d->incd, d->reports };
 	d->control = zl_control_start(fd, &cc, err, sizeof(err));
 	if (!d->control)
 		goto fail;
@@ -420,6 +468,8 @@ static void stop(struct daemon *d)
 
 	zl_control_stop(d->control);
 	d->control = NULL;
+	zl_archive_stop(d->reports);         /* waits for a report being made */
+	d->reports = NULL;
 	for (i = 0; i < d->n_sensors; i++)
 		zl_sensor_stop(d->sensors[i]);  /* live flows go to the store */
 	zl_fw_free(d->fw);                   /* the rules stay in the kernel */
@@ -542,6 +592,7 @@ int zl_daemon_run(const char *conf_path, int foreground)
 	stop(&d);
 	if (d.lock_fd >= 0)
 		close(d.lock_fd);
+	zl_report_cleanup();
 	zl_log_info("stopped");
 	zl_conf_free(&d.conf);
 	return rc;

@@ -145,5 +145,7 @@ enum MHD_Result zl_api_ipv6_trend(struct zl_api_req *r);
 enum MHD_Result zl_api_ipv6_snapshot(struct zl_api_req *r);
 enum MHD_Result zl_api_incidents_get(struct zl_api_req *r); /* api_incidents.c */
 enum MHD_Result zl_api_incidents_post(struct zl_api_req *r);
+enum MHD_Result zl_api_reports_post(struct zl_api_req *r); /* api_reports.c */
+enum MHD_Result zl_api_reports_get(struct zl_api_req *r);
 
 #endif

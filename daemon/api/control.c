@@ -293,6 +293,9 @@ static const struct route routes[] = {
 	/* security incidents (api_incidents.c) */
 	{ "GET",  "/v1/incidents",    R_PREFIX, S | U,         zl_api_incidents_get },
 	{ "POST", "/v1/incidents",    R_PREFIX, S,             zl_api_incidents_post },
+	/* the monthly reports (api_reports.c) */
+	{ "GET",  "/v1/reports",      R_PREFIX, A | S | P,     zl_api_reports_get },
+	{ "POST", "/v1/reports",      0,        A | S | P,     zl_api_reports_post },
 };
 #undef A
 #undef S

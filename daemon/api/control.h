@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "archive.h"
 #include "behaviour.h"
 #include "directory.h"
 #include "firewall.h"
@@ -34,6 +35,7 @@ struct zl_control_ctx {
 	struct zl_dir *dir;           /* the address book; NULL: none */
 	const struct zl_conf *conf;   /* the running configuration (IPv6 targets) */
 	struct zl_incd *incd;         /* the incidents thread; NULL: none */
+	struct zl_archive *reports;   /* the reports' archive (archive.h); NULL: none */
 };
 
 /*

@@ -15,6 +15,7 @@
  *   zhulanctl policy diff FILE | confirm | rollback [VERSION] | history
  *   zhulanctl policy show [--counters]
  *   zhulanctl [--json] ipv6 check URL          (ctl_ipv6.c)
+ *   zhulanctl report --month YYYY-MM ... --output PATH (ctl_report.c)
  *
  * Exit status: 0 ok, 1 the daemon refused the request, 2 usage error or
  * the daemon is not running.
@@ -36,6 +37,7 @@
 #include "ctl_users.h"
 #include "classify.h"
 #include "ctl_ipv6.h"
+#include "ctl_report.h"
 #include "flat.h"
 #include "policy.h"
 
@@ -365,7 +367,10 @@ static void usage(FILE *o)
 "       zhulanctl [-s SOCKET] [--json] incidents [--status S] [--type T] [--severity S]\n"
 "                 [--department D] [--since 1d] [--limit N]\n"
 "       zhulanctl [-s SOCKET] [--json] incident N [ack|resolve|false-positive] [--note TEXT]\n"
-"                 [--assign USER]\n");
+"                 [--assign USER]\n"
+
+"       zhulanctl report (--month YYYY-MM | --from T --to T) [--format pdf|xlsx|csv] [--lang zh|en]\n"
+"                 [--persons] --output PATH; report list; report get N --output PATH\n");
 }
 
 static int hook_app(const char *name, char *suggest, size_t n, void *ud)
@@ -820,6 +825,8 @@ int main(int argc, char **argv)
 			 * asks the daemon (ctl_ipv6_stats.c) */
 			if (!strcmp(cmd, "ipv6") && argc > 1 && !strcmp(argv[1], "check"))
 				return zl_ctl_ipv6(json, argc, argv);
+			if (!strcmp(cmd, "report"))  /* ctl_report.c */
+				return zl_ctl_report(sock, json, argc, argv, call_body);
 		}
 	}
 	if (since)

@@ -190,6 +190,20 @@ static const char *const schema[] = {
 	"CREATE TABLE incident_suppressed ("
 	" day INTEGER NOT NULL, type TEXT NOT NULL, count INTEGER NOT NULL,"
 	" PRIMARY KEY (day, type));",  /* a rowid: the retention purges by it */
+
+	/*
+	 * 8: the monthly reports' archive (daemon/reports/archive.c): each
+	 * file under the state directory with its SHA-256, who asked and when
+	 * (us), the period it covers, and until when it is kept (us).
+	 * scheduled: made by the daemon on the 1st, not asked for.
+	 */
+	"CREATE TABLE reports ("
+	" id INTEGER PRIMARY KEY AUTOINCREMENT, ts INTEGER NOT NULL, who TEXT NOT NULL,"
+	" period TEXT NOT NULL, from_us INTEGER NOT NULL, to_us INTEGER NOT NULL,"
+	" format TEXT NOT NULL, lang TEXT NOT NULL, persons INTEGER NOT NULL DEFAULT 0,"
+	" scheduled INTEGER NOT NULL DEFAULT 0, path TEXT NOT NULL, bytes INTEGER NOT NULL,"
+	" sha256 TEXT NOT NULL, keep_until INTEGER NOT NULL);"
+	"CREATE INDEX reports_keep ON reports(keep_until);",
 };
 
 /* Tables the retention applies to (not audit, not policy_versions). */

@@ -1,0 +1,193 @@
+/*
+ * ctl_report.c - zhulanctl report (ctl_report.h): ask the daemon to make a
+ * report now (POST /v1/reports), then download it (GET /v1/reports/N) into
+ * PATH and check its SHA-256 against the archive's.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <curl/curl.h>
+#include <jansson.h>
+#include <sodium.h>
+
+#include "ctl_report.h"
+
+/* GET path into the file out; the HTTP status, the SHA-256 header in sha. */
+static size_t header(char *b, size_t sz, size_t n, void *ud)
+{
+	size_t len = sz * n;
+
+	if (len > 16 && !strncasecmp(b, "X-Zhulan-SHA256:", 16))
+		sscanf(b + 16, " %64s", (char *)ud);
+	return len;
+}
+
+static long download(const char *sock, const char *path, FILE *out, char sha[65])
+{
+	CURL *c = curl_easy_init();
+	char url[256];
+	long code = 0;
+
+	snprintf(url, sizeof(url), "http://zhulan%s", path);
+	curl_easy_setopt(c, CURLOPT_UNIX_SOCKET_PATH, sock);
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, out);
+	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, header);
+	curl_easy_setopt(c, CURLOPT_HEADERDATA, sha);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, 300L);
+	if (curl_easy_perform(c) != CURLE_OK)
+		code = -1;
+	else
+		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+	curl_easy_cleanup(c);
+	return code;
+}
+
+static int file_sha256(const char *path, char hex[65])
+{
+	crypto_hash_sha256_state st;
+	unsigned char buf[65536], h[crypto_hash_sha256_BYTES];
+	FILE *f = fopen(path, "rb");
+	size_t n;
+
+	if (!f || sodium_init() < 0) {
+		if (f)
+			fclose(f);
+		return -1;
+	}
+	crypto_hash_sha256_init(&st);
+	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+		crypto_hash_sha256_update(&st, buf, n);
+	fclose(f);
+	crypto_hash_sha256_final(&st, h);
+	sodium_bin2hex(hex, 65, h, sizeof(h));
+	return 0;
+}
+
+/* Report N into output; the exit status. */
+static int fetch(const char *sock, long long id, const char *output)
+{
+	char path[64], sha[65] = "", got[65];
+	FILE *out = fopen(output, "wb");
+	long code;
+
+	if (!out) {
+		perror(output);
+		return 2;
+	}
+	snprintf(path, sizeof(path), "/v1/reports/%lld", id);
+	code = download(sock, path, out, sha);
+	fclose(out);
+	if (code != 200) {
+		fprintf(stderr, "zhulanctl: report %lld: %s\n", id, code < 0 ? "zhulan is not running" :
+			code == 403 ? "this role may not download it" : code == 404 ? "no such report" :
+			"the daemon refused");
+		remove(output);
+		return code < 0 ? 2 : 1;
+	}
+	if (file_sha256(output, got) < 0 || strcmp(got, sha)) {
+		fprintf(stderr, "zhulanctl: %s: its SHA-256 is not the archive's (%s)\n", output, sha);
+		return 1;
+	}
+	printf("%s: report %lld, SHA-256 %s\n", output, id, sha);
+	return 0;
+}
+
+static void print_list(json_t *list)
+{
+	json_t *r;
+	size_t i;
+
+	printf("%-6s %-22s %-6s %-4s %-12s %10s  %-20s %s\n", "ID", "PERIOD", "FORMAT", "LANG",
+	       "EDITION", "BYTES", "GENERATED", "BY");
+	json_array_foreach(list, i, r)
+		printf("%-6lld %-22s %-6s %-4s %-12s %10lld  %-20s %s\n",
+		       (long long)json_integer_value(json_object_get(r, "id")),
+		       json_string_value(json_object_get(r, "period")),
+		       json_string_value(json_object_get(r, "format")),
+		       json_string_value(json_object_get(r, "lang")),
+		       json_is_true(json_object_get(r, "persons")) ? "persons" : "departments",
+		       (long long)json_integer_value(json_object_get(r, "bytes")),
+		       json_string_value(json_object_get(r, "ts")),
+		       json_string_value(json_object_get(r, "who")));
+}
+
+int zl_ctl_report(const char *sock, int json, int argc, char **argv, zl_ctl_call_fn call)
+{
+	static const struct option lo[] = {
+		{ "month", required_argument, NULL, 'm' }, { "from", required_argument, NULL, 'f' },
+		{ "to", required_argument, NULL, 't' }, { "format", required_argument, NULL, 'F' },
+		{ "lang", required_argument, NULL, 'l' }, { "output", required_argument, NULL, 'o' },
+		{ "persons", no_argument, NULL, 'p' }, { NULL, 0, NULL, 0 },
+	};
+	const char *month = NULL, *from = NULL, *to = NULL, *format = "pdf", *lang = "zh",
+		   *output = NULL;
+	json_t *req, *ans;
+	char *body;
+	long code;
+	int c, persons = 0, rc;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "o:", lo, NULL)) != -1) {
+		switch (c) {
+		case 'm': month = optarg; break;
+		case 'f': from = optarg; break;
+		case 't': to = optarg; break;
+		case 'F': format = optarg; break;
+		case 'l': lang = optarg; break;
+		case 'o': output = optarg; break;
+		case 'p': persons = 1; break;
+		default: goto usage;
+		}
+	}
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	if (optind < argc && !strcmp(argv[optind], "list") && optind + 1 == argc) {
+		ans = call(sock, "GET", "/v1/reports", NULL, &code);
+		if (code != 200)
+			fprintf(stderr, "zhulanctl: %s\n", json_string_value(json_object_get(ans, "error")));
+		else if (json)
+			json_dumpf(ans, stdout, JSON_INDENT(2)), putchar('\n');
+		else
+			print_list(json_object_get(ans, "reports"));
+		json_decref(ans);
+		curl_global_cleanup();
+		return code == 200 ? 0 : 1;
+	}
+	if (optind + 2 == argc && !strcmp(argv[optind], "get") && output) {
+		rc = fetch(sock, strtoll(argv[optind + 1], NULL, 10), output);
+		curl_global_cleanup();
+		return rc;
+	}
+	if (optind != argc || !output || !(month ? !from && !to : from && to)) {
+		curl_global_cleanup();
+		goto usage;
+	}
+	req = json_pack("{s:s, s:s, s:b}", "format", format, "lang", lang, "persons", persons);
+	if (month)
+		json_object_set_new(req, "month", json_string(month));
+	else
+		json_object_set_new(req, "from", json_string(from)),
+		json_object_set_new(req, "to", json_string(to));
+	body = json_dumps(req, JSON_COMPACT);
+	json_decref(req);
+	ans = call(sock, "POST", "/v1/reports", body, &code);
+	free(body);
+	if (code != 200) {
+		fprintf(stderr, "zhulanctl: %s\n", json_string_value(json_object_get(ans, "error")));
+		json_decref(ans);
+		curl_global_cleanup();
+		return 1;
+	}
+	rc = fetch(sock, (long long)json_integer_value(json_object_get(json_object_get(ans, "report"),
+								       "id")), output);
+	json_decref(ans);
+	curl_global_cleanup();
+	return rc;
+usage:
+	fprintf(stderr, "usage: zhulanctl report (--month YYYY-MM | --from T --to T) "
+		"[--format pdf|xlsx|csv] [--lang zh|en] [--persons] --output PATH\n"
+		"       zhulanctl report list | report get N --output PATH\n");
+	return 2;
+}

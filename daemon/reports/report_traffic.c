@@ -1,0 +1,655 @@
+/*
+ * report_traffic.c - sections 2 (traffic), 3 (上网行为管理) and 5 (IPv6
+ * 改造) from one pass over the period's agg5m rows, folded in memory by
+ * department (the address book's, by source address), category,
+ * application, local day and hour; plus the access log's blocks and
+ * limits by their (action, ts) index.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "report-int.h"
+
+#define US 1000000LL
+#define SLOT 300
+
+/* A string -> index map (open addressing; keys owned). */
+struct smap {
+	char **keys;
+	int *vals;
+	size_t cap, n;
+};
+
+static uint64_t hash(const char *s)
+{
+	uint64_t h = 1469598103934665603ULL;
+
+	while (*s)
+		h = (h ^ (unsigned char)*s++) * 1099511628211ULL;
+	return h;
+}
+
+static int smap_grow(struct smap *m)
+{
+	struct smap g = { calloc(m->cap ? m->cap * 2 : 1024, sizeof(char *)),
+			  calloc(m->cap ? m->cap * 2 : 1024, sizeof(int)), m->cap ? m->cap * 2 : 1024, 0 };
+	size_t i, k;
+
+	if (!g.keys || !g.vals) {
+		free(g.keys);
+		free(g.vals);
+		return -1;
+	}
+	for (i = 0; i < m->cap; i++)
+		if (m->keys[i]) {
+			for (k = hash(m->keys[i]) & (g.cap - 1); g.keys[k]; k = (k + 1) & (g.cap - 1))
+				;
+			g.keys[k] = m->keys[i];
+			g.vals[k] = m->vals[i];
+		}
+	g.n = m->n;
+	free(m->keys);
+	free(m->vals);
+	*m = g;
+	return 0;
+}
+
+/* The index of key, or a new one (*added = 1); -1 when out of memory.
+ * *stored (if not NULL): the map's copy of the key, as long as the map. */
+static int smap_get(struct smap *m, const char *key, int *added, const char **stored)
+{
+	size_t k;
+
+	*added = 0;
+	if ((m->n + 1) * 2 > m->cap && smap_grow(m) < 0)
+		return -1;
+	for (k = hash(key) & (m->cap - 1); m->keys[k]; k = (k + 1) & (m->cap - 1))
+		if (!strcmp(m->keys[k], key))
+			break;
+	if (!m->keys[k]) {
+		if (!(m->keys[k] = strdup(key)))
+			return -1;
+		*added = 1;
+		m->vals[k] = (int)m->n++;
+	}
+	if (stored)
+		*stored = m->keys[k];
+	return m->vals[k];
+}
+
+static int smap_find(const struct smap *m, const char *key)
+{
+	size_t k;
+
+	if (!m->cap)
+		return -1;
+	for (k = hash(key) & (m->cap - 1); m->keys[k]; k = (k + 1) & (m->cap - 1))
+		if (!strcmp(m->keys[k], key))
+			return m->vals[k];
+	return -1;
+}
+
+static void smap_free(struct smap *m)
+{
+	size_t i;
+
+	for (i = 0; i < m->cap; i++)
+		free(m->keys[i]);
+	free(m->keys);
+	free(m->vals);
+}
+
+/* Totals of one name (a department, a category, an application...). */
+struct acc {
+	const char *name, *extra;   /* extra: an application's category */
+	int64_t up, down, flows, v6, ent, work;
+	int64_t *days;              /* categories: bytes per day */
+};
+
+struct group {
+	struct smap map;
+	struct acc *v;
+	size_t cap;
+	int per_day;
+};
+
+struct fold {
+	struct rep *r;
+	int64_t from_s;
+	size_t nslots, ndays, nhours;
+	int *slot_day, *slot_hour;  /* local day index, hour of the period */
+	unsigned char *slot_hod, *slot_work;
+	char (*day_label)[16];
+	int64_t *day_up, *day_down, *day_v6, *hour_bytes, hod_bytes[24];
+	struct group dept, cat, app, person;
+	struct smap hosts;           /* address -> index into host_dept/host_owner */
+	int *host_dept, *host_person;
+	size_t nhost, host_cap;
+	struct smap ent;             /* entertainment categories */
+	int oom;
+};
+
+static struct acc *group_acc(struct fold *f, struct group *g, const char *name)
+{
+	const char *stored;
+	int added, i = smap_get(&g->map, name, &added, &stored);
+
+	if (i < 0) {
+		f->oom = 1;
+		return NULL;
+	}
+	if (added) {
+		if ((size_t)i == g->cap) {
+			struct acc *w = realloc(g->v, (g->cap = g->cap ? g->cap * 2 : 64) * sizeof(*w));
+			if (!w) {
+				f->oom = 1;
+				return NULL;
+			}
+			g->v = w;
+		}
+		memset(&g->v[i], 0, sizeof(g->v[i]));
+		g->v[i].name = stored;
+		if (g->per_day && !(g->v[i].days = calloc(f->ndays + 1, sizeof(int64_t))))
+			f->oom = 1;
+	}
+	return &g->v[i];
+}
+
+static void group_free(struct group *g)
+{
+	size_t i;
+
+	for (i = 0; i < g->map.n; i++)
+		free(g->v[i].days);
+	free(g->v);
+	smap_free(&g->map);
+}
+
+/* The local day, hour and working-hours flag of every 5-minute slot. */
+static int slots_init(struct fold *f)
+{
+	const struct zl_report_opts *o = f->r->o;
+	int last_mday = -1, day = -1, k;
+	size_t i;
+
+	f->from_s = o->from_us / US / SLOT * SLOT;
+	f->nslots = (size_t)((o->to_us / US - f->from_s + SLOT - 1) / SLOT);
+	f->nhours = f->nslots / 12 + 1;
+	f->slot_day = calloc(f->nslots, sizeof(int));
+	f->slot_hour = calloc(f->nslots, sizeof(int));
+	f->slot_hod = calloc(f->nslots, 1);
+	f->slot_work = calloc(f->nslots, 1);
+	f->day_label = calloc(f->nslots / 288 + 3, sizeof(*f->day_label));
+	if (!f->slot_day || !f->slot_hour || !f->slot_hod || !f->slot_work || !f->day_label)
+		return -1;
+	for (i = 0; i < f->nslots; i++) {
+		time_t t = (time_t)(f->from_s + (int64_t)i * SLOT);
+		struct tm tm;
+		unsigned min;
+
+		localtime_r(&t, &tm);
+		if (tm.tm_mday != last_mday) {
+			last_mday = tm.tm_mday;
+			strftime(f->day_label[++day], sizeof(f->day_label[0]), "%m-%d", &tm);
+		}
+		f->slot_day[i] = day;
+		f->slot_hour[i] = (int)(i / 12);
+		f->slot_hod[i] = (unsigned char)tm.tm_hour;
+		min = (unsigned)(tm.tm_hour * 60 + tm.tm_min);
+		if (o->work_days & (1u << tm.tm_wday))
+			for (k = 0; k < o->n_work_ranges; k++)
+				if (min >= o->work_ranges[k][0] && min < o->work_ranges[k][1])
+					f->slot_work[i] = 1;
+	}
+	f->ndays = (size_t)day + 1;
+	f->day_up = calloc(f->ndays, sizeof(int64_t));
+	f->day_down = calloc(f->ndays, sizeof(int64_t));
+	f->day_v6 = calloc(f->ndays, sizeof(int64_t));
+	f->hour_bytes = calloc(f->nhours, sizeof(int64_t));
+	return f->day_up && f->day_down && f->day_v6 && f->hour_bytes ? 0 : -1;
+}
+
+static void fold_row(void *ud, const struct zl_rep_agg *a)
+{
+	struct fold *f = ud;
+	int64_t slot = (a->bucket - f->from_s) / SLOT, bytes = a->bytes_up + a->bytes_down;
+	int h = smap_find(&f->hosts, a->host), v6 = strchr(a->host, ':') != NULL;
+	int ent = smap_find(&f->ent, a->category) >= 0, work;
+	struct acc *d, *c, *p, *x;
+	const char *dept = h >= 0 && f->host_dept[h] >= 0 ? f->dept.v[f->host_dept[h]].name :
+		S(f->r, "dept.unknown");
+
+	if (slot < 0 || (size_t)slot >= f->nslots || f->oom)
+		return;
+	work = f->slot_work[slot];
+	f->r->up += a->bytes_up;
+	f->r->down += a->bytes_down;
+	f->r->flows += a->flows;
+	f->r->v6 += v6 ? bytes : 0;
+	f->day_up[f->slot_day[slot]] += a->bytes_up;
+	f->day_down[f->slot_day[slot]] += a->bytes_down;
+	f->day_v6[f->slot_day[slot]] += v6 ? bytes : 0;
+	f->hour_bytes[f->slot_hour[slot]] += bytes;
+	f->hod_bytes[f->slot_hod[slot]] += bytes;
+	if (!(d = group_acc(f, &f->dept, dept)) || !(c = group_acc(f, &f->cat, a->category)) ||
+	    !(x = group_acc(f, &f->app, a->app)))
+		return;
+	for (p = d; p; p = p == d ? c : p == c ? x : NULL) {
+		p->up += a->bytes_up;
+		p->down += a->bytes_down;
+		p->flows += a->flows;
+		p->v6 += v6 ? bytes : 0;
+		p->work += work ? bytes : 0;
+		p->ent += work && ent ? bytes : 0;
+	}
+	x->extra = c->name;
+	c->days[f->slot_day[slot]] += bytes;
+	if (f->r->o->persons && h >= 0 && f->host_person[h] >= 0) {
+		p = &f->person.v[f->host_person[h]];
+		p->work += work ? bytes : 0;
+		p->ent += work && ent ? bytes : 0;
+		p->up += a->bytes_up;
+		p->down += a->bytes_down;
+	}
+}
+
+/* The address book into hosts -> department, person. */
+static int load_hosts(struct fold *f)
+{
+	json_t *rows = rep_rows(f->r, "hosts", 0, 0), *row;
+	struct acc *d;
+	size_t i;
+	int k, added;
+
+	if (!rows)
+		return -1;
+	f->host_dept = calloc(json_array_size(rows) + 1, sizeof(int));
+	f->host_person = calloc(json_array_size(rows) + 1, sizeof(int));
+	json_array_foreach(rows, i, row) {
+		const char *addr = json_string_value(json_array_get(row, 0));
+		const char *dept = json_string_value(json_array_get(row, 1));
+		const char *owner = json_string_value(json_array_get(row, 2));
+		if (!f->host_dept || !f->host_person ||
+		    (k = smap_get(&f->hosts, addr ? addr : "", &added, NULL)) < 0)
+			break;
+		f->host_dept[k] = f->host_person[k] = -1;
+		if (dept && *dept && (d = group_acc(f, &f->dept, dept)))
+			f->host_dept[k] = (int)(d - f->dept.v);
+		if (f->r->o->persons && owner && *owner && (d = group_acc(f, &f->person, owner))) {
+			f->host_person[k] = (int)(d - f->person.v);
+			d->extra = f->host_dept[k] >= 0 ? f->dept.v[f->host_dept[k]].name : "";
+		}
+	}
+	json_decref(rows);
+	return f->oom ? -1 : 0;
+}
+
+static int by_total(const void *a, const void *b)
+{
+	const struct acc *x = a, *y = b;
+	int64_t s = x->up + x->down, t = y->up + y->down;
+
+	return s != t ? (s < t) - (s > t) : strcmp(x->name, y->name);
+}
+
+static int by_ent(const void *a, const void *b)
+{
+	const struct acc *x = a, *y = b;
+
+	return x->ent != y->ent ? (x->ent < y->ent) - (x->ent > y->ent) : strcmp(x->name, y->name);
+}
+
+static double gb(int64_t v)
+{
+	return (double)v / 1e9;
+}
+
+static void traffic_table(struct rep *r, json_t *sec, const char *id, const char *title,
+			  struct group *g, size_t limit, int with_cat, int64_t total)
+{
+	static const char *const cols[] = { "text:col.name", "bytes:col.in", "bytes:col.out",
+					    "bytes:col.total", "int:col.flows", "pct:col.share" };
+	static const char *const acols[] = { "text:col.app", "text:col.category", "bytes:col.in",
+					     "bytes:col.out", "bytes:col.total", "int:col.flows",
+					     "pct:col.share" };
+	json_t *t = rep_table(r, sec, id, title, with_cat ? acols : cols, with_cat ? 7 : 6), *row;
+	json_t *chart = NULL, *labels = NULL, *vals = NULL, *nums;
+	size_t i;
+
+	if (!with_cat) {
+		char key[64];
+		snprintf(key, sizeof(key), "chart.%s", id);
+		chart = rep_chart(r, sec, "bar", key, "unit.gb");
+		labels = json_object_get(chart, "labels");
+		vals = json_array();
+	}
+	for (i = 0; i < g->map.n && i < limit; i++) {
+		struct acc *a = &g->v[i];
+		if (a->up + a->down == 0 && a->flows == 0)
+			continue;
+		row = json_pack("[s]", a->name);
+		if (with_cat)
+			json_array_append_new(row, json_string(a->extra ? a->extra : ""));
+		nums = json_pack("[I, I, I, I, f]", (json_int_t)a->down, (json_int_t)a->up,
+				 (json_int_t)(a->up + a->down), (json_int_t)a->flows,
+				 total ? (double)(a->up + a->down) * 100.0 / (double)total : 0.0);
+		json_array_extend(row, nums);
+		json_decref(nums);
+		rep_row(t, row);
+		if (chart && i < 12) {
+			json_array_append_new(labels, json_string(a->name));
+			json_array_append_new(vals, json_real(gb(a->up + a->down)));
+		}
+	}
+	if (chart)
+		rep_series(chart, S(r, "col.total"), vals);
+}
+
+static void section_traffic(struct fold *f)
+{
+	static const char *const dcols[] = { "text:col.date", "bytes:col.in", "bytes:col.out",
+					     "bytes:col.total" };
+	static const char *const hcols[] = { "text:col.hour", "bytes:col.total" };
+	struct rep *r = f->r;
+	json_t *sec = r->sec[2], *t, *c, *in, *out, *lab;
+	int64_t total = r->up + r->down, best[10] = { 0 };
+	size_t i, k, j, top[10], ntop = 0;
+	char hour[32];
+
+	if (!total)
+		rep_nodata(r, sec, "txt.nodata_traffic");
+	traffic_table(r, sec, "by_department", "tbl.by_department", &f->dept, 1000, 0, total);
+	traffic_table(r, sec, "by_category", "tbl.by_category", &f->cat, 1000, 0, total);
+	traffic_table(r, sec, "by_app", "tbl.by_app", &f->app, 20, 1, total);
+	t = rep_table(r, sec, "by_day", "tbl.by_day", dcols, 4);
+	c = rep_chart(r, sec, "line", "chart.by_day", "unit.gb");
+	lab = json_object_get(c, "labels");
+	in = json_array();
+	out = json_array();
+	for (i = 0; i < f->ndays; i++) {
+		rep_row(t, json_pack("[s, I, I, I]", f->day_label[i], (json_int_t)f->day_down[i],
+				     (json_int_t)f->day_up[i], (json_int_t)(f->day_up[i] + f->day_down[i])));
+		json_array_append_new(lab, json_string(f->day_label[i]));
+		json_array_append_new(in, json_real(gb(f->day_down[i])));
+		json_array_append_new(out, json_real(gb(f->day_up[i])));
+	}
+	rep_series(c, S(r, "col.in"), in);
+	rep_series(c, S(r, "col.out"), out);
+	/* the five largest categories per day, stacked, and the rest */
+	c = rep_chart(r, sec, "area", "chart.by_day_category", "unit.gb");
+	json_object_set(c, "labels", lab);
+	for (k = 0; k < f->cat.map.n && k < 6; k++) {
+		json_t *v = json_array();
+		for (i = 0; i < f->ndays; i++) {
+			int64_t b = 0;
+			if (k < 5)
+				b = f->cat.v[k].days[i];
+			else
+				for (j = 5; j < f->cat.map.n; j++)
+					b += f->cat.v[j].days[i];
+			json_array_append_new(v, json_real(gb(b)));
+		}
+		rep_series(c, k < 5 ? f->cat.v[k].name : S(r, "txt.other"), v);
+	}
+	/* busiest hours: the hour of day over the period, and the ten busiest hours */
+	c = rep_chart(r, sec, "bar", "chart.by_hour", "unit.gb");
+	in = json_array();
+	for (i = 0; i < 24; i++) {
+		snprintf(hour, sizeof(hour), "%02zu", i);
+		json_array_append_new(json_object_get(c, "labels"), json_string(hour));
+		json_array_append_new(in, json_real(gb(f->hod_bytes[i])));
+	}
+	rep_series(c, S(r, "col.total"), in);
+	for (i = 0; i < f->nhours; i++) {
+		for (k = ntop; k > 0 && f->hour_bytes[i] > best[k - 1]; k--)
+			;
+		if (k >= 10 || !f->hour_bytes[i])
+			continue;
+		memmove(best + k + 1, best + k, (9 - k) * sizeof(*best));
+		memmove(top + k + 1, top + k, (9 - k) * sizeof(*top));
+		best[k] = f->hour_bytes[i];
+		top[k] = i;
+		if (ntop < 10)
+			ntop++;
+	}
+	t = rep_table(r, sec, "busiest_hours", "tbl.busiest_hours", hcols, 2);
+	for (k = 0; k < ntop; k++) {
+		time_t ts = (time_t)(f->from_s + (int64_t)top[k] * 3600);
+		struct tm tm;
+		localtime_r(&ts, &tm);
+		strftime(hour, sizeof(hour), "%Y-%m-%d %H:00", &tm);
+		rep_row(t, json_pack("[s, I]", hour, (json_int_t)best[k]));
+	}
+}
+
+/* Attempts per name of one column of the "blocked" rows, largest first. */
+static void blocked_table(struct rep *r, json_t *rows, size_t col, const char *id,
+			  const char *title, const char *name_key, size_t limit)
+{
+	const char *cols[] = { name_key, "int:col.attempts" };
+	struct smap m = { 0 };
+	int64_t *n = NULL;
+	size_t i, k, cap = 0, *order;
+	json_t *row, *t;
+	int added, x;
+
+	json_array_foreach(rows, i, row) {
+		const char *name = json_string_value(json_array_get(row, col));
+		if ((x = smap_get(&m, name && *name ? name : "—", &added, NULL)) < 0)
+			break;
+		if ((size_t)x == cap) {
+			int64_t *w = realloc(n, (cap = cap ? cap * 2 : 64) * sizeof(*w));
+			if (!w)
+				break;
+			n = w;
+		}
+		if (added)
+			n[x] = 0;
+		n[x] += json_integer_value(json_array_get(row, 3));
+	}
+	t = rep_table(r, r->sec[3], id, title, cols, 2);
+	order = calloc(m.n + 1, sizeof(*order));
+	for (i = 0; order && i < m.cap; i++)
+		if (m.keys[i])
+			order[m.vals[i]] = i;
+	/* a selection sort of the few largest: limit is small */
+	for (k = 0; order && k < m.n && k < limit; k++) {
+		size_t best = k;
+		for (i = k + 1; i < m.n; i++)
+			if (n[m.vals[order[i]]] > n[m.vals[order[best]]] ||
+			    (n[m.vals[order[i]]] == n[m.vals[order[best]]] &&
+			     strcmp(m.keys[order[i]], m.keys[order[best]]) < 0))
+				best = i;
+		i = order[k];
+		order[k] = order[best];
+		order[best] = i;
+		rep_row(t, json_pack("[s, I]", m.keys[order[k]], (json_int_t)n[m.vals[order[k]]]));
+	}
+	free(order);
+	free(n);
+	smap_free(&m);
+}
+
+static void ent_table(struct rep *r, struct group *g, const char *id, const char *title,
+		      const char *name_key, int chart)
+{
+	const char *cols[] = { "int:col.rank", name_key, "bytes:col.ent_work", "bytes:col.work",
+			       "pct:col.ent_share" };
+	json_t *t = rep_table(r, r->sec[3], id, title, cols, 5), *c = NULL, *v = NULL;
+	size_t i, n = 0;
+
+	if (g->map.n)
+		qsort(g->v, g->map.n, sizeof(*g->v), by_ent);
+	if (chart) {
+		c = rep_chart(r, r->sec[3], "bar", "chart.ent", "unit.gb");
+		v = json_array();
+	}
+	for (i = 0; i < g->map.n && n < 20; i++) {
+		struct acc *a = &g->v[i];
+		if (!a->ent)
+			continue;
+		rep_row(t, json_pack("[I, s, I, I, f]", (json_int_t)++n, a->name, (json_int_t)a->ent,
+				     (json_int_t)a->work, a->work ? a->ent * 100.0 / (double)a->work : 0.0));
+		if (c && n <= 12) {
+			json_array_append_new(json_object_get(c, "labels"), json_string(a->name));
+			json_array_append_new(v, json_real(gb(a->ent)));
+		}
+	}
+	if (c)
+		rep_series(c, S(r, "col.ent_work"), v);
+}
+
+static void section_behaviour(struct fold *f)
+{
+	static const char *const lcols[] = { "text:col.department", "text:col.app",
+					     "int:col.limited", "bytes:col.total" };
+	struct rep *r = f->r;
+	json_t *rows = rep_rows(r, "blocked", r->o->from_us, r->o->to_us), *t, *row;
+	size_t i;
+	char text[512];
+
+	if (!rows)
+		return;
+	if (!json_array_size(rows))
+		rep_nodata(r, r->sec[3], "txt.noblocks");
+	blocked_table(r, rows, 0, "blocked_rules", "tbl.blocked_rules", "text:col.rule", 1000);
+	blocked_table(r, rows, 1, "blocked_departments", "tbl.blocked_departments",
+		      "text:col.department", 1000);
+	blocked_table(r, rows, 2, "blocked_apps", "tbl.blocked_apps", "text:col.app", 20);
+	json_decref(rows);
+	if (r->o->persons) {
+		static const char *const pcols[] = { "text:col.person", "text:col.department",
+						     "int:col.attempts" };
+		if (!(rows = rep_rows(r, "blocked_persons", r->o->from_us, r->o->to_us)))
+			return;
+		t = rep_table(r, r->sec[3], "blocked_persons", "tbl.blocked_persons", pcols, 3);
+		json_array_foreach(rows, i, row)
+			rep_row(t, json_incref(row));
+		json_decref(rows);
+	}
+	if (!(rows = rep_rows(r, "limited", r->o->from_us, r->o->to_us)))
+		return;
+	t = rep_table(r, r->sec[3], "limited", "tbl.limited", lcols, 4);
+	json_array_foreach(rows, i, row)
+		rep_row(t, json_incref(row));
+	json_decref(rows);
+	snprintf(text, sizeof(text), S(r, "txt.work_hours"), r->o->entertainment ?
+		 r->o->entertainment : ZL_REPORT_ENTERTAINMENT);
+	rep_text(r->sec[3], text);
+	ent_table(r, &f->dept, "ent_departments", "tbl.ent_departments", "text:col.department", 1);
+	if (r->o->persons)
+		ent_table(r, &f->person, "ent_persons", "tbl.ent_persons", "text:col.person", 0);
+}
+
+static void section_ipv6(struct fold *f)
+{
+	static const char *const cols[] = { "text:col.department", "bytes:col.v6", "bytes:col.total",
+					    "pct:col.v6share" };
+	static const char *const scols[] = { "text:col.date", "int:col.dual", "int:col.v4only",
+					     "int:col.v6only", "pct:col.dualshare" };
+	struct rep *r = f->r;
+	json_t *sec = r->sec[5], *t, *c, *v, *rows, *row;
+	int64_t total = r->up + r->down;
+	size_t i;
+
+	if (!total) {
+		rep_nodata(r, sec, "txt.nodata");
+	}
+	t = rep_table(r, sec, "ipv6_departments", "tbl.ipv6_departments", cols, 4);
+	rep_row(t, json_pack("[s, I, I, f]", S(r, "txt.county"), (json_int_t)r->v6, (json_int_t)total,
+			     total ? r->v6 * 100.0 / (double)total : 0.0));
+	for (i = 0; i < f->dept.map.n; i++) {
+		struct acc *a = &f->dept.v[i];
+		if (a->up + a->down)
+			rep_row(t, json_pack("[s, I, I, f]", a->name, (json_int_t)a->v6,
+					     (json_int_t)(a->up + a->down),
+					     a->v6 * 100.0 / (double)(a->up + a->down)));
+	}
+	c = rep_chart(r, sec, "line", "chart.v6_trend", "unit.pct");
+	v = json_array();
+	for (i = 0; i < f->ndays; i++) {
+		int64_t d = f->day_up[i] + f->day_down[i];
+		json_array_append_new(json_object_get(c, "labels"), json_string(f->day_label[i]));
+		json_array_append_new(v, json_real(d ? f->day_v6[i] * 100.0 / (double)d : 0.0));
+	}
+	rep_series(c, S(r, "col.v6share"), v);
+	/* the IPv6 branch's daily snapshots: dual-stack hosts, site readiness, to-do */
+	if (!zl_store_rep_has(r->st, "ipv6_daily", NULL)) {
+		rep_nodata(r, sec, "txt.nosource_ipv6");
+		return;
+	}
+	if (!(rows = rep_rows(r, "ipv6_daily", r->o->from_us, r->o->to_us)))
+		return;
+	if (!json_array_size(rows))
+		rep_nodata(r, sec, "txt.nodata");
+	t = rep_table(r, sec, "ipv6_dual", "tbl.ipv6_dual", scols, 5);
+	json_array_foreach(rows, i, row) {
+		int64_t dual = json_integer_value(json_array_get(row, 1));
+		int64_t all = dual + json_integer_value(json_array_get(row, 2)) +
+			json_integer_value(json_array_get(row, 3)) + json_integer_value(json_array_get(row, 4));
+		rep_row(t, json_pack("[O, I, O, O, f]", json_array_get(row, 0), (json_int_t)dual,
+				     json_array_get(row, 3), json_array_get(row, 4),
+				     all ? dual * 100.0 / (double)all : 0.0));
+	}
+	json_decref(rows);
+}
+
+int rep_traffic(struct rep *r)
+{
+	struct fold f = { .r = r, .cat = { .per_day = 1 } };
+	const char *e = r->o->entertainment ? r->o->entertainment : ZL_REPORT_ENTERTAINMENT, *p;
+	char name[64];
+	int added, rc = -1;
+	size_t n;
+
+	for (p = e; *p; p += n + (p[n] == ',')) {
+		n = strcspn(p, ",");
+		snprintf(name, sizeof(name), "%.*s", (int)n, p);
+		if (*name)
+			smap_get(&f.ent, name, &added, NULL);
+	}
+	if (slots_init(&f) < 0 || load_hosts(&f) < 0) {
+		if (!r->failed)
+			snprintf(r->err, sizeof(r->err), "out of memory");
+		r->failed = 1;
+		goto done;
+	}
+	if (zl_store_rep_agg(r->st, r->o->from_us, r->o->to_us, fold_row, &f, r->err,
+			     sizeof(r->err)) < 0 || f.oom) {
+		if (f.oom)
+			snprintf(r->err, sizeof(r->err), "out of memory");
+		r->failed = 1;
+		goto done;
+	}
+	if (f.cat.map.n)
+		qsort(f.cat.v, f.cat.map.n, sizeof(*f.cat.v), by_total);
+	if (f.app.map.n)
+		qsort(f.app.v, f.app.map.n, sizeof(*f.app.v), by_total);
+	if (f.dept.map.n)
+		qsort(f.dept.v, f.dept.map.n, sizeof(*f.dept.v), by_total);
+	section_traffic(&f);
+	section_ipv6(&f);
+	section_behaviour(&f);
+	rc = r->failed ? -1 : 0;
+done:
+	free(f.slot_day);
+	free(f.slot_hour);
+	free(f.slot_hod);
+	free(f.slot_work);
+	free(f.day_label);
+	free(f.day_up);
+	free(f.day_down);
+	free(f.day_v6);
+	free(f.hour_bytes);
+	free(f.host_dept);
+	free(f.host_person);
+	group_free(&f.dept);
+	group_free(&f.cat);
+	group_free(&f.app);
+	group_free(&f.person);
+	smap_free(&f.hosts);
+	smap_free(&f.ent);
+	return rc;
+}

@@ -1,0 +1,78 @@
+#!/bin/bash
+# report.sh - the monthly report (daemon/reports/): a month generated
+# through the store's write path with known totals (tests/tools/reportgen);
+# every figure of the CSV against the totals and SQL, the XLSX read back with
+# openpyxl, the PDF's text, fonts and pages (written to the build directory
+# as PNG: tests/report-pages/), English, and a month with no data.
+. "$(dirname "$0")/lib.sh"
+B=${top_builddir:-.}
+RG=$B/tests/tools/reportgen
+W=$WORK
+# cairo 1.16 keeps a few buffers of its PDF surface to the end
+export LSAN_OPTIONS=suppressions=$top_srcdir/tests/lsan-report.supp:print_suppressions=0
+month=$(date -d "$(date +%Y-%m-01) -1 month" +%Y-%m)
+"$RG" fill "$W/z.db" "$month" 20000 "$W/totals.json" 2>"$W/fill.log"
+ok $? "a month ($month) of 20000 flows and 4000 access-log rows through the store"
+# two policy versions (the store dates them now): moved into the month
+read -r from to pfrom < <($PYTHON3 -c "
+import time,datetime
+y,m=map(int,'$month'.split('-'))
+f=time.mktime((y,m,1,0,0,0,0,0,-1)); t=time.mktime((y+(m==12),m%12+1,1,0,0,0,0,0,-1))
+p=time.mktime((y-(m==1),(m-2)%12+1,1,0,0,0,0,0,-1))
+print(int(f)*10**6,int(t)*10**6,int(p)*10**6)")
+sqlite3 "$W/z.db" "INSERT INTO policy_versions (ts, who, comment, text, confirmed) VALUES
+ ($from + 86400000000, 'root', 'first', '{\"policy.conf\":\"a\nb\nc\n\"}', 1),
+ ($from + 172800000000, 'alice', '教育局 work hours', '{\"policy.conf\":\"a\nB\nc\n\"}', 1)"
+for f in pdf xlsx csv; do
+	"$RG" render "$W/z.db" $f "$W/r.$f" --month "$month" 2>>"$W/render.log"
+	ok $? "rendered as $f"
+done
+grep -q 'Sanitizer' "$W/render.log" "$W/fill.log" && { ok 1 "no sanitizer reports"; cat "$W/render.log"; }
+mkdir "$W/csv" && (cd "$W/csv" && unzip -q ../r.csv)
+ok $? "the CSV files unzip"
+cp "$W/r.xlsx" "$W/csv/r.xlsx"
+$PYTHON3 "$top_srcdir/tests/integration/report_check.py" "$W/csv" "$W/totals.json" "$W/z.db" \
+	"$from" "$to" "$pfrom" | sed "s/^\(not \)\?ok [0-9]* - /&csv: /" > "$W/check.tap"
+while read -r line; do
+	case "$line" in ok*) ok 0 "${line#ok * - }";; "not ok"*) ok 1 "${line#not ok * - }";; esac
+done < "$W/check.tap"
+
+pdftotext -layout "$W/r.pdf" "$W/r.txt"
+for h in 一、概要 二、流量统计 三、上网行为管理 四、安全事件 五、IPv6\ 改造 六、策略变更 七、运行与合规 八、签署 '目 *录'; do
+	grep -q "$h" "$W/r.txt"
+	ok $? "the PDF has the heading $h"
+done
+fig() { $PYTHON3 -c "
+import json; t=json.load(open('$W/totals.json'))
+def b(v):
+  u=['B','KB','MB','GB','TB']; i=0
+  while v>=1000 and i<4: v/=1000; i+=1
+  return ('%.2f %s' if i else '%.0f %s')%(v,u[i])
+print($1)"; }
+for e in "b(t['up']+t['down'])" "b(t['down'])" "'{:,}'.format(t['block'])" "'{:,}'.format(t['audit'])"; do
+	v=$(fig "$e")
+	grep -q -- "$v" "$W/r.txt"
+	ok $? "the PDF's summary shows $v"
+done
+grep -Eq '第 ?1 ?页[ 　]*共 ?[0-9]+ ?页' "$W/r.txt"
+ok $? "page numbers 第 N 页 共 M 页"
+pdffonts "$W/r.pdf" | grep -q 'NotoSansCJK.* yes '
+ok $? "the CJK font is embedded"
+pdfinfo "$W/r.pdf" | grep -q '^Title: *网络安全与上网行为管理月度报告' && pdfinfo "$W/r.pdf" | grep -q '^Subject: *月度报告'
+ok $? "PDF metadata: title and subject"
+rm -rf "$B/tests/report-pages" && mkdir -p "$B/tests/report-pages"
+pdftoppm -r 70 -png "$W/r.pdf" "$B/tests/report-pages/page"
+ok $? "pages written to tests/report-pages/ ($(ls "$B/tests/report-pages" | wc -l) pages)"
+
+"$RG" render "$W/z.db" pdf "$W/en.pdf" --month "$month" --lang en 2>>"$W/render.log" &&
+	pdftotext "$W/en.pdf" - | grep -q '1. Summary' && pdftotext "$W/en.pdf" - | grep -q 'Page 1 of'
+ok $? "English on request"
+"$RG" render "$W/z.db" pdf "$W/p.pdf" --month "$month" --persons 2>>"$W/render.log" &&
+	pdftotext "$W/p.pdf" - | grep -q '王伟' && ! grep -q '王伟' "$W/r.txt"
+ok $? "persons only in the persons' version"
+"$RG" render "$W/z.db" pdf "$W/empty.pdf" --month 2001-01 2>>"$W/render.log" &&
+	pdftotext "$W/empty.pdf" - | grep -q '本期无流量和上网行为记录'
+ok $? "a month with no data gives a report that says so"
+"$RG" render "$W/z.db" csv "$W/empty.zip" --month 2001-01 2>>"$W/render.log"
+ok $? "... in CSV too"
+done_testing
