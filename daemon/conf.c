@@ -586,7 +586,7 @@ static int apply(struct zl_conf *c, const char *k, char *v, char *msg, size_t le
 		return 0;
 	}
 	if (!strncmp(k, "incident_", 9)) {
-		int rc = apply_incident(c, k, v, msg, len);
+		rc = apply_incident(c, k, v, msg, len);
 		if (rc <= 0)
 			return rc;
 	}
