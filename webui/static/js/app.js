@@ -18,6 +18,8 @@ import audit from './pages/audit.js';
 import users from './pages/users.js';
 import system from './pages/system.js';
 import account from './pages/account.js';
+import incidents from './pages/incidents.js';
+import reports from './pages/reports.js';
 
 // Which role sees which page (the daemon refuses the rest with 403 anyway).
 export const PAGES = [
@@ -30,6 +32,8 @@ export const PAGES = [
 	{ id: 'users', roles: ['admin'], page: users },
 	{ id: 'system', roles: ['admin'], page: system },
 	{ id: 'audit', roles: ['auditor'], page: audit },
+	{ id: 'incidents', roles: ['security', 'auditor'], page: incidents },
+	{ id: 'reports', roles: ['report', 'admin'], page: reports },
 ];
 const HIDDEN = [{ id: 'account', roles: ['admin', 'security', 'auditor', 'report'], page: account }];
 

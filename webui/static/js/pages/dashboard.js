@@ -8,6 +8,7 @@ import { get } from '../api.js';
 import { panel, table, stat, tabs, emptyState } from '../ui.js';
 import { bytes, num, rate, clock, time, duration } from '../format.js';
 import { lineChart } from '../charts.js';
+import { severityCounts } from './incidents.js';
 
 const RANGES = { now: '-10m', day: '-24h' };
 
@@ -25,6 +26,8 @@ export default {
 			hosts: h('div', { id: 'top-hosts' }),
 		};
 		const blocks = h('div', { id: 'dash-blocks' });
+		// security: open incidents by severity, each a link to 安全事件
+		const incidents = role === 'security' ? h('div', { class: 'sev-cards', id: 'dash-incidents' }) : null;
 		const rangeTabs = h('div', {});
 		const drawTabs = () => replace(rangeTabs, tabs([['now', t('dash.now')], ['day', t('dash.day')]], range, (r) => {
 			range = r;
@@ -36,6 +39,7 @@ export default {
 		ctx.onLeave(() => chart.destroy());
 		replace(body,
 			stats,
+			incidents ? h('section', { class: 'dash-incidents' }, h('h2', { class: 'section-title' }, t('dash.incidents')), incidents) : null,
 			panel(t('dash.traffic24'), chartBox, { id: 'traffic' }),
 			h('div', { class: 'section-bar' }, h('h2', { class: 'section-title' }, t('dash.by')), rangeTabs),
 			h('div', { class: 'grid-3' },
@@ -115,6 +119,8 @@ export default {
 			if (personal || role !== 'security')
 				lastBlocks = await blocksPanel(st);
 			drawStats(st, last, lastBlocks);
+			if (incidents)
+				severityCounts(incidents, st && st.incidents && st.incidents.open_by_severity);
 			await Promise.all(work);
 		}
 
