@@ -200,6 +200,7 @@ export default {
 	'inc.risks': 'Risks',
 	'inc.assignee': 'Assignee',
 	'inc.addr': 'Address',
+	'inc.not_in_book': 'Not in the address book (outside the county, or unregistered).',
 	'inc.src': 'Source',
 	'inc.dst': 'Destination',
 	'inc.evidence': 'Evidence flows',

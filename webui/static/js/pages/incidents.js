@@ -29,6 +29,12 @@ function statusTag(s) {
 	return tag(label('inc.status.', s), STATUS_KIND[s]);
 }
 
+// the daemon's "alice via zhulan-web(uid 998) from 192.0.2.5": the account
+// shown, the whole in its tooltip
+export function actor(who) {
+	return h('span', { title: who || null }, (who || '—').split(' via ')[0]);
+}
+
 function sentence(x) {
 	const m = x.message || {};
 	return (lang() === 'en' ? m.en || m.zh : m.zh || m.en) || '';
@@ -38,7 +44,9 @@ function sentence(x) {
 function party(ip, port, p) {
 	p = p || {};
 	const who = [p.person, p.department].filter(Boolean).join(' · ');
-	return two(who || p.host || endpoint(ip, port), [who && p.host, endpoint(ip, port)].filter(Boolean).join(' '), 'mono');
+	if (!who && !p.host)
+		return h('span', { class: 'mono' }, endpoint(ip, port));
+	return two(who || p.host, [who && p.host, endpoint(ip, port)].filter(Boolean).join(' '), 'mono');
 }
 
 // Open incidents by severity: five cards; a click filters the list by
@@ -62,10 +70,6 @@ export function severityCounts(el, counts, onpick) {
 // The counts of open incidents: the status's open_by_severity when this role
 // may read the status (security), else counted from the list (auditor).
 async function openCounts(ctx) {
-	const st = ctx.status();
-	const inc = st && st.incidents;
-	if (inc && inc.open_by_severity)
-		return { counts: inc.open_by_severity };
 	if (ctx.session.role === 'security') {
 		const s = await get('status');
 		if (s.incidents && s.incidents.open_by_severity)
@@ -224,20 +228,21 @@ function list(body, ctx) {
 
 // ---------- one incident ----------
 
-function kv(pairs) {
-	return h('dl', { class: 'kv' }, pairs.filter(Boolean).map(([k, v, id]) =>
+function kv(pairs, cls) {
+	return h('dl', { class: ['kv', cls] }, pairs.filter(Boolean).map(([k, v, id]) =>
 		[h('dt', {}, k), h('dd', { id }, v === null || v === undefined || v === '' ? '—' : v)]));
 }
 
 function partyCard(title, ip, port, p, mac, id) {
 	p = p || {};
-	return panel(title, kv([
+	const known = p.host || p.person || p.department;
+	return panel(title, [known ? null : h('p', { class: 'muted small' }, t('inc.not_in_book')), kv([
 		[t('inc.addr'), h('span', { class: 'mono' }, endpoint(ip, port))],
 		[t('col.hostname_pc'), p.host],
 		[t('col.owner'), p.person],
 		[t('col.department'), p.department],
 		mac ? [t('col.mac'), h('span', { class: 'mono' }, mac)] : null,
-	]), { id });
+	])], { id });
 }
 
 async function detail(body, ctx, id) {
@@ -264,7 +269,7 @@ async function detail(body, ctx, id) {
 			x.risks && x.risks.length ? [t('inc.risks'), x.risks.map(r => tag(r, 'warn'))] : null,
 			x.vlan ? ['VLAN', String(x.vlan)] : null,
 			[t('inc.assignee'), x.assignee, 'inc-assignee'],
-		]),
+		], 'kv-wide'),
 	], { id: 'incident', class: 'sev-border-' + x.severity });
 
 	const ends = h('div', { class: 'grid-2' },
@@ -297,7 +302,7 @@ async function detail(body, ctx, id) {
 	const notesPanel = panel(t('inc.notes'), h('div', { id: 'inc-notes' },
 		notes.length ? h('ol', { class: 'timeline' }, notes.map(n => h('li', { class: 'timeline-item' },
 			h('div', { class: 'timeline-head' },
-				h('span', { class: 'timeline-who' }, n.who),
+				h('span', { class: 'timeline-who' }, actor(n.who)),
 				h('span', { class: 'muted small' }, time(n.ts)),
 				n.from && n.to && n.from !== n.to ? h('span', { class: 'small' }, label('inc.status.', n.from), ' → ', statusTag(n.to)) : null,
 				n.assignee ? h('span', { class: 'small muted' }, t('inc.assigned_to', { who: n.assignee })) : null),

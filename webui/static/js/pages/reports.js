@@ -11,6 +11,7 @@ import { get, post, raw } from '../api.js';
 import { panel, table, field, input, button, values, select, tag, stat, emptyState } from '../ui.js';
 import { bytes, num, time, clock } from '../format.js';
 import { lineChart } from '../charts.js';
+import { actor } from './incidents.js';
 
 const FORMATS = ['pdf', 'xlsx', 'csv'];
 const POLL_MS = 1000;
@@ -103,7 +104,7 @@ export default {
 				{ label: t('rep.lang'), value: r => (r.lang === 'en' ? 'English' : '中文') },
 				{ label: t('col.size'), value: r => bytes(r.bytes), num: true },
 				{ label: t('rep.col.sha256'), value: r => h('code', { class: 'sha', 'data-sha256': r.sha256 }, r.sha256) },
-				{ label: t('rep.col.by'), value: r => (r.scheduled ? t('rep.by_schedule') : r.who) },
+				{ label: t('rep.col.by'), value: r => (r.scheduled ? t('rep.by_schedule') : actor(r.who)) },
 				{ label: t('rep.col.at'), value: r => time(r.ts), class: 'nowrap' },
 				{ label: '', class: 'actions', value: r => [
 					h('a', {
@@ -210,7 +211,7 @@ export default {
 				const last = made[made.length - 1];
 				showProgress(t('rep.done', {
 					month: v.month, formats: made.map(r => r.format.toUpperCase()).join(', '),
-					s: '', size: bytes(made.reduce((a, r) => a + (r.bytes || 0), 0)),
+					size: bytes(made.reduce((a, r) => a + (r.bytes || 0), 0)),
 				}), 'ok');
 				preview(last);
 			} catch (e) {
@@ -256,7 +257,7 @@ export default {
 				replace(prevStats,
 					stat(t('rep.total'), bytes(down + up), t('dash.now_rate_sub', { down: bytes(down), up: bytes(up) }), { id: 'rep-total' }),
 					stat(t('rep.flows'), num(sum('flows')), t('rep.days', { n: days }), { id: 'rep-flows' }),
-					stat(t('rep.busiest'), pts.length ? busiest(pts, step) : '—', t('rep.busiest_sub'), { id: 'rep-busiest' }),
+					stat(t('rep.busiest'), down + up ? busiest(pts, step) : '—', t('rep.busiest_sub'), { id: 'rep-busiest' }),
 					stat(t('rep.depts'), num((deps.top || []).filter(d => d.name).length), t('rep.depts_sub'), { id: 'rep-ndepts' }));
 				chart.set(pts.map(p => (step === 86400 ? time(p.t).slice(5, 10) : clock(p.t))),
 					[pts.map(p => p.bytes_down), pts.map(p => p.bytes_up)]);
