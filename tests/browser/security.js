@@ -62,7 +62,7 @@ export async function incidentsScenario(page, k) {
 	await page.waitForSelector('#inc-sentence');
 	const sentence = (await page.textContent('#inc-sentence')).trim();
 	ok(sentence === scan.message.zh, `incident: the Chinese sentence (${sentence})`);
-	const src = await page.textContent('#inc-src');
+	const src = await page.textContent('[data-panel=inc-src]');
 	ok(src.includes('fin-pc-01') && src.includes('张三') && src.includes('财政局') && src.includes(cfg.scan_client),
 		`incident: the source with its host, person and department (${src.replace(/\s+/g, ' ').slice(0, 80)})`);
 	const ev = await rowsOf(page, '#inc-evidence');
@@ -139,7 +139,7 @@ export async function reportsScenario(page, k) {
 	const before = await apiJson(page, 'reports');
 	const maxId = Math.max(0, ...(before.reports || []).map(r => r.id));
 	await page.fill('#f-month', month);
-	await page.selectOption('#f-format', 'pdf');
+	await page.selectOption('#f-format', 'all');   // PDF, XLSX and CSV one after the other
 	await page.selectOption('#f-lang', 'zh');
 	const t0 = Date.now();
 	await page.click('[data-action=generate]');
@@ -149,9 +149,11 @@ export async function reportsScenario(page, k) {
 	await page.waitForSelector('#rep-progress .banner-ok, #rep-progress .banner-error', { timeout: 120000 });
 	const done = (await page.textContent('#rep-progress')).trim();
 	const after = await apiJson(page, 'reports');
-	const made = (after.reports || []).find(r => r.id > maxId && r.period === month && r.format === 'pdf');
-	ok(!!made && /已生成/.test(done) && made.who.startsWith(k.cfg.accounts.report.user),
-		`reports: generated in ${((Date.now() - t0) / 1000).toFixed(1)} s and listed (${done}; #${made && made.id}, ${made && made.bytes} bytes)`);
+	const fresh = (after.reports || []).filter(r => r.id > maxId && r.period === month);
+	const made = fresh.find(r => r.format === 'pdf');
+	ok(!!made && /已生成/.test(done) && fresh.map(r => r.format).sort().join() === 'csv,pdf,xlsx' &&
+		fresh.every(r => r.who.startsWith(k.cfg.accounts.report.user + ' ') && !r.persons),
+		`reports: three formats generated in ${((Date.now() - t0) / 1000).toFixed(1)} s and listed, departments only (${done}; #${made && made.id}, ${made && made.bytes} bytes)`);
 	if (!made)
 		return;
 	const row = await page.waitForSelector(`#rep-list tr[data-report="${made.id}"]`);
@@ -172,7 +174,7 @@ export async function reportsScenario(page, k) {
 		`reports: the download (${dl ? dl.suggestedFilename() : 'none'}, ${buf.length} bytes) is a PDF whose SHA-256 is the listed one`);
 	const notice = await page.waitForSelector('#page-alerts .banner-ok', { timeout: 5000 }).catch(() => null);
 	ok(!!notice, `reports: the page checked the SHA-256 too (${notice ? (await notice.textContent()).trim() : 'no notice'})`);
-	const total = (await page.textContent('#rep-total .stat-value')).trim();
+	const total = (await page.textContent('[data-stat=rep-total] .stat-value')).trim();
 	const depts = await rowsOf(page, '#rep-preview-depts');
 	ok(total !== '0 B' && depts.some(r => r.includes('财政局')), `reports: the preview shows the month's figures (${total}; ${depts.length} departments)`);
 	diag('preview: ' + depts.join(' | ').replace(/\s+/g, ' '));

@@ -29,6 +29,8 @@ if [ ! -d "$BROWSER_DIR/node_modules/playwright-core" ]; then
 fi
 LAB="$top_srcdir/packaging/lab"
 P=zlc$$
+# the daemon makes a report (cairo's PDF surface keeps a few buffers to the end)
+export LSAN_OPTIONS=suppressions=$top_srcdir/tests/lsan-report.supp:print_suppressions=0
 chmod 755 "$WORK"
 WPID=
 cleanup() {
@@ -181,5 +183,5 @@ sqlite3 "$WORK/db/zhulan.db" "SELECT who FROM audit WHERE action = 'report downl
 ok $? "the report's download from the console is audited under the report user's name"
 kill "$WPID"; wait "$WPID"; st=$?; WPID=
 ok $(( st != 0 && st != 143 )) "zhulan-web stops on SIGTERM (status $st)"
-stop; ok $(( st != 0 )) "the daemon stops cleanly"
+stop; ok $(( st != 0 )) "the daemon stops cleanly" || tail -20 "$WORK/daemon.log" | sed "s/^/# /"
 done_testing

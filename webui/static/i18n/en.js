@@ -264,6 +264,9 @@ export default {
 	'rep.depts': 'Departments with traffic',
 	'rep.depts_sub': 'from the address book',
 	'rep.share': 'Share',
+	'rep.lang_zh': 'Chinese',
+	'rep.lang_en': 'English',
+	'rep.preview_note': 'From the traffic aggregates the report is built from; the report file is the record.',
 	'rep.no_data': 'No traffic in this period',
 
 	'chart.missing': 'The chart library (libjs-chart.js) is not installed; the tables below still show the figures.',

@@ -264,6 +264,9 @@ export default {
 	'rep.depts': '有流量的部门',
 	'rep.depts_sub': '来自地址簿',
 	'rep.share': '占比',
+	'rep.lang_zh': '中文',
+	'rep.lang_en': '英文',
+	'rep.preview_note': '来自流量汇总，与报表同源；正式数字以报表文件为准。',
 	'rep.no_data': '该时段没有流量记录',
 
 	'chart.missing': '图表组件未安装（libjs-chart.js），数据仍可在下方表格中查看。',

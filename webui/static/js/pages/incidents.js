@@ -238,9 +238,9 @@ function partyCard(title, ip, port, p, mac, id) {
 	const known = p.host || p.person || p.department;
 	return panel(title, [known ? null : h('p', { class: 'muted small' }, t('inc.not_in_book')), kv([
 		[t('inc.addr'), h('span', { class: 'mono' }, endpoint(ip, port))],
-		[t('col.hostname_pc'), p.host],
-		[t('col.owner'), p.person],
-		[t('col.department'), p.department],
+		known ? [t('col.hostname_pc'), p.host] : null,
+		known ? [t('col.owner'), p.person] : null,
+		known ? [t('col.department'), p.department] : null,
 		mac ? [t('col.mac'), h('span', { class: 'mono' }, mac)] : null,
 	])], { id });
 }

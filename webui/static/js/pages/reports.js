@@ -74,12 +74,17 @@ export default {
 		const prevDepts = h('div', { id: 'rep-preview-depts' });
 		const prevCats = h('div', { id: 'rep-preview-cats' });
 		const chart = lineChart(chartBox, [t('dash.down'), t('dash.up')], (v) => bytes(v));
-		ctx.onLeave(() => chart.destroy());
+		let gone = false;   // left: answers that come later draw nothing
+		ctx.onLeave(() => {
+			gone = true;
+			chart.destroy();
+		});
 
 		replace(body,
 			panel(t('rep.new'), [form, h('p', { class: 'muted small rep-hint' }, t('rep.new_hint')), progress], { id: 'generate', class: 'panel-filters' }),
 			panel(t('rep.archive'), listEl, { id: 'archive' }),
-			h('div', { class: 'section-bar' }, h('h2', { class: 'section-title', id: 'rep-preview-title' }, prevTitle)),
+			h('div', { class: 'sev-head' }, h('h2', { class: 'section-title', id: 'rep-preview-title' }, prevTitle),
+				h('span', { class: 'muted small' }, t('rep.preview_note'))),
 			h('div', { id: 'rep-preview' },
 				prevStats,
 				h('div', { class: 'grid-2 grid-top' },
@@ -101,7 +106,7 @@ export default {
 					r.scheduled ? tag(t('rep.scheduled'), 'muted') : null,
 					r.persons ? tag(t('rep.persons'), 'warn') : null] },
 				{ label: t('rep.format'), value: r => tag(r.format === 'csv' ? 'CSV (ZIP)' : r.format.toUpperCase(), 'fmt') },
-				{ label: t('rep.lang'), value: r => (r.lang === 'en' ? 'English' : '中文') },
+				{ label: t('rep.lang'), value: r => t('rep.lang_' + (r.lang === 'en' ? 'en' : 'zh')) },
 				{ label: t('col.size'), value: r => bytes(r.bytes), num: true },
 				{ label: t('rep.col.sha256'), value: r => h('code', { class: 'sha', 'data-sha256': r.sha256 }, r.sha256) },
 				{ label: t('rep.col.by'), value: r => (r.scheduled ? t('rep.by_schedule') : actor(r.who)) },
@@ -169,7 +174,10 @@ export default {
 			let answer = null, failure = null, entry = null;
 			const req = post('reports', { month: v.month, format, lang: v.lang })
 				.then(r => { answer = r.report; }, e => { failure = e; });
-			while (!entry && !failure) {
+			// zhulan-web gives up on an answer after 60 s of silence (502) while
+			// the daemon goes on: then the list alone says when it is done
+			const lost = (e) => e && (e.status === 502 || e.status === 0) && Date.now() - started < 600000;
+			while (!entry && (!failure || lost(failure))) {
 				showProgress(t('rep.working', {
 					month: v.month, format: format.toUpperCase(), s: Math.round((Date.now() - started) / 1000),
 					step: steps > 1 ? ` (${step}/${steps})` : '',
@@ -179,11 +187,11 @@ export default {
 					await loadList();
 				} catch (e) { /* the next round asks again */ }
 				entry = reports.find(r => r.id > before && r.format === format &&
-					(answer ? r.id === answer.id : r.period === v.month));
+					(answer ? r.id === answer.id : r.period === v.month && r.lang === v.lang));
 				if (answer && !entry && Date.now() - started > 30000)
 					break;   // answered but not listed: say so below
 			}
-			if (failure)
+			if (!entry && failure)
 				throw failure;
 			if (!entry)
 				throw new Error(t('rep.not_listed'));
@@ -235,10 +243,10 @@ export default {
 				tr.classList.toggle('row-selected', !!r && Number(tr.dataset.report) === r.id);
 			replace(prevFile, r ? h('dl', { class: 'kv', id: 'rep-file-kv' },
 				h('dt', {}, t('rep.col.period')), h('dd', {}, time(r.from) + ' – ' + time(r.to)),
-				h('dt', {}, t('rep.format')), h('dd', {}, r.format.toUpperCase() + ' · ' + (r.lang === 'en' ? 'English' : '中文')),
+				h('dt', {}, t('rep.format')), h('dd', {}, r.format.toUpperCase() + ' · ' + t('rep.lang_' + (r.lang === 'en' ? 'en' : 'zh'))),
 				h('dt', {}, t('col.size')), h('dd', {}, bytes(r.bytes) + ' (' + num(r.bytes) + ' B)'),
 				h('dt', {}, 'SHA-256'), h('dd', {}, h('code', { class: 'sha' }, r.sha256)),
-				h('dt', {}, t('rep.col.by')), h('dd', {}, r.scheduled ? t('rep.by_schedule') : r.who),
+				h('dt', {}, t('rep.col.by')), h('dd', {}, r.scheduled ? t('rep.by_schedule') : actor(r.who)),
 				h('dt', {}, t('rep.col.at')), h('dd', {}, time(r.ts)),
 				h('dt', {}, t('rep.keep_until')), h('dd', {}, time(r.keep_until)),
 				h('dt', {}, t('rep.version')), h('dd', {}, r.persons ? t('rep.persons') : t('rep.departments_only'))) :
@@ -251,6 +259,8 @@ export default {
 					get('top', { what: 'departments', from: range.from, to: range.to, limit: 10 }),
 					get('top', { what: 'categories', from: range.from, to: range.to, limit: 10 }),
 				]);
+				if (gone)
+					return;
 				const pts = s.series || [];
 				const sum = (k) => pts.reduce((a, p) => a + (p[k] || 0), 0);
 				const down = sum('bytes_down'), up = sum('bytes_up');
@@ -270,6 +280,8 @@ export default {
 				replace(prevDepts, table(topCols(t('col.department'), t('dash.unregistered')), deps.top, { title: t('rep.no_data') }));
 				replace(prevCats, table(topCols(t('col.category'), '—'), cats.top, { title: t('rep.no_data') }));
 			} catch (e) {
+				if (gone)
+					return;
 				replace(prevStats, emptyState({ title: e.message }));
 				chart.set([], [[], []]);
 			}
