@@ -198,6 +198,14 @@ static void print_status(json_t *j)
 			printf("; last error: %s", jstr(pol, "last_error"));
 		printf("\n");
 	}
+	pol = json_object_get(j, "incidents");
+	if (json_is_object(pol)) {
+		json_t *o = json_object_get(pol, "open_by_severity");
+		printf("incidents open: %lld critical, %lld high, %lld medium, %lld low, %lld info; "
+		       "events %lld, queue dropped %lld\n", jint(o, "critical"), jint(o, "high"),
+		       jint(o, "medium"), jint(o, "low"), jint(o, "info"), jint(pol, "events"),
+		       jint(pol, "dropped"));
+	}
 	pol = json_object_get(j, "web");
 	if (json_is_object(pol))
 		printf("web console: https://%s, certificate SHA256 %s (since %s)\n",

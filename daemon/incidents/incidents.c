@@ -303,8 +303,6 @@ static void flush(struct zl_incd *d)
 		fresh ? d->opened++ : d->updated++;
 		if (!d->ex || (!fresh && t < sd->exported_us + REEXPORT_US))
 			continue;
-		if (!fresh)
-			snprintf(r.status, sizeof(r.status), "%s", "updated");
 		if ((rec = zl_incident_row_json(&r))) {
 			if (!fresh)   /* the reviewers' status is the store's; say what this is */
 				json_object_set_new(rec, "status", json_null());

@@ -28,6 +28,13 @@ static int known_category(const char *name, char *suggest, size_t n, void *ud)
 	return c->inner->known_category(name, suggest, n, c->inner->ud);
 }
 
+static int known_risk(const char *name, char *suggest, size_t n, void *ud)
+{
+	const struct ctx *c = ud;
+
+	return c->inner->known_risk(name, suggest, n, c->inner->ud);
+}
+
 static FILE *open_file(const char *path, void *ud)
 {
 	const struct ctx *c = ud;
@@ -50,6 +57,8 @@ static struct zl_policy_hooks wrap(struct ctx *c, const struct zl_policy_hooks *
 		h.known_app = known_app;
 	if (hooks && hooks->known_category)
 		h.known_category = known_category;
+	if (hooks && hooks->known_risk)       /* the incidents section's risk names */
+		h.known_risk = known_risk;
 	return h;
 }
 

@@ -114,12 +114,14 @@ ok $? "nmap -sS of 1,000 ports from fin2 (a listed scanner)"
 inns fin1 curl -s -o /dev/null --max-time 5 http://198.51.100.12/; ok $? "fin1 fetches a page from a blocklisted address"
 
 # the flows end within the test's timeouts (6 s), the thread writes once a second
+t0=$(date +%s%N)
 for _ in $(seq 40); do
 	ctl --json incidents > "$WORK/list.json" 2>/dev/null &&
 		[ "$(jq '[.incidents[] | select(.type == "scan" or .type == "blocklist")] | length' "$WORK/list.json")" -ge 2 ] && break
 	sleep 0.5
 done
 scan=$(jq -c '[.incidents[] | select(.type == "scan" and .src_ip == "192.0.2.10")]' "$WORK/list.json")
+diag "the incidents were listed $(( ($(date +%s%N) - t0) / 1000000 )) ms after the last tool ended (flow_timeout_tcp = 6)"
 [ "$(jq length <<<"$scan")" = 1 ] && [ "$(jq '.[0].count' <<<"$scan")" -ge 900 ]
 ok $? "fin1's scan is one incident in zhulanctl incidents, counting about 1,000 ports ($(jq -c '.[0] | [.id, .count, .dest_ip]' <<<"$scan"))"
 [ "$(jq -r '.[0].src | "\(.host) \(.person) \(.department)"' <<<"$scan")" = "fin-pc-01 张三 财政局" ]
@@ -142,6 +144,9 @@ ctl incidents --type bruteforce > "$WORK/none.txt"; grep -q '(0 incidents)' "$WO
 	[ "$(jq '.incidents.open_by_severity.high' "$WORK/status.json")" -ge 1 ] &&
 	[ "$(jq '.incidents.dropped' "$WORK/status.json")" = 0 ]
 ok $? "status: open incidents by severity and the queue's drops ($(jq -c '.incidents | {open_by_severity, dropped, queued}' "$WORK/status.json"))"
+
+ctl status | grep -q '^incidents open: 0 critical, 1 high, 1 medium, 0 low, 0 info; events [0-9]*, queue dropped 0$'
+ok $? "zhulanctl status says the open incidents: $(ctl status | grep '^incidents')"
 
 # the workflow: security may, report may not
 code=$(as rita report -o /dev/null -w '%{http_code}' "http://zhulan/v1/incidents")
@@ -258,6 +263,12 @@ pol=$(jq -c '.incidents[0]' "$WORK/pol.json")
 ok $? "they are one policy-violation incident counting them ($(jq -c '[.count, .severity]' <<<"$pol"))"
 [ "$(jq -r '.message.zh' <<<"$pol")" = "财政局（张三）主机 192.0.2.10 的策略违规 $(jq '.count' <<<"$pol") 次" ]
 ok $? "... naming the person and department: $(jq -r '.message.zh' <<<"$pol")"
+
+# the daemon checks risk names in a policy it is sent, as policy check does
+code=$(api -o "$WORK/bad.out" -w '%{http_code}' -d '{"policy":{"name":"/x/bad.conf","text":"incidents {\n  suppress risk \"Self-signed Certficate\"\n}\n"}}' \
+	http://zhulan/v1/policy/apply)
+[ "$code" = 422 ] && grep -q '/x/bad.conf:2:17: error: unknown nDPI risk \\"Self-signed Certficate\\" (did you mean \\"Self-signed Certificate\\"?)' "$WORK/bad.out"
+ok $? "an unknown risk name in an applied policy: 422 at FILE:LINE:COL ($code $(head -c 200 "$WORK/bad.out"))"
 
 stop; ok $st "the daemon stops cleanly (exit $st, $ms ms)"
 grep -i 'sanitizer\|runtime error' "$WORK/daemon.log" | head -3 | sed 's/^/# /'
