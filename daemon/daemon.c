@@ -89,17 +89,15 @@ static void report_health(void *ud, struct zl_report_opts *o)
 	}
 }
 
-/* The reports' archive in "reports/" beside the database, and its schedule. */
+/* The reports' archive in "DATABASE.reports/" (statedir.c claims it with
+ * the database's files), and its schedule. */
 static int start_reports(struct daemon *d, char *err, size_t len)
 {
 	struct zl_archive_opts ao = { .store = d->store, .minute = d->conf.report_minute,
 				      .health = report_health, .ud = d };
-	char dir[4096], *slash;
+	char dir[4096];
 
-	snprintf(dir, sizeof(dir), "%s", d->conf.database);
-	slash = strrchr(dir, '/');
-	snprintf(slash ? slash + 1 : dir, sizeof(dir) - (size_t)(slash ? slash + 1 - dir : 0),
-		 "reports");
+	snprintf(dir, sizeof(dir), "%s.reports", d->conf.database);
 	ao.dir = dir;
 	ao.keep_days = d->conf.report_keep_days > d->conf.retention_days ?
 		d->conf.report_keep_days : d->conf.retention_days;

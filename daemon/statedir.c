@@ -46,9 +46,37 @@ static int split(const char *path, char **dir, const char **base)
 	return 0;
 }
 
+/* The reports' archive ("DATABASE.reports/", archive.c): its files too. */
+static int claim_reports(int dirfd, const char *base, uid_t uid, gid_t gid, char *err,
+			 size_t errlen)
+{
+	char name[4096];
+	struct dirent *e;
+	DIR *d;
+	int fd;
+
+	snprintf(name, sizeof(name), "%s.reports", base);
+	fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	if (!(d = fdopendir(fd))) {
+		close(fd);
+		return 0;
+	}
+	while ((e = readdir(d)))
+		if (e->d_name[0] != '.' &&
+		    fchownat(fd, e->d_name, uid, gid, AT_SYMLINK_NOFOLLOW) < 0 && errno != ENOENT) {
+			snprintf(err, errlen, "%s/%s: %s", name, e->d_name, strerror(errno));
+			closedir(d);
+			return -1;
+		}
+	closedir(d);
+	return 0;
+}
+
 int zl_statedir_claim_db(const char *db_path, uid_t uid, gid_t gid, char *err, size_t errlen)
 {
-	static const char *const suffix[] = { "", "-wal", "-shm", "-journal", ".lock" };
+	static const char *const suffix[] = { "", "-wal", "-shm", "-journal", ".lock", ".reports" };
 	const char *base;
 	char *dir, file[4096];
 	struct stat st;
@@ -81,6 +109,8 @@ int zl_statedir_claim_db(const char *db_path, uid_t uid, gid_t gid, char *err, s
 			rc = -1;
 		}
 	}
+	if (rc == 0)
+		rc = claim_reports(fd, base, uid, gid, err, errlen);
 	if (fd >= 0)
 		close(fd);
 out:

@@ -24,8 +24,11 @@ static size_t header(char *b, size_t sz, size_t n, void *ud)
 	return len;
 }
 
-static long download(const char *sock, const char *path, FILE *out, char sha[65])
+/* GET path (body NULL) or POST the JSON body, the answer into out; a report
+ * may take a while to build, so the time limit is generous. */
+static long request(const char *sock, const char *path, const char *body, FILE *out, char sha[65])
 {
+	struct curl_slist *hdr = NULL;
 	CURL *c = curl_easy_init();
 	char url[256];
 	long code = 0;
@@ -33,15 +36,21 @@ static long download(const char *sock, const char *path, FILE *out, char sha[65]
 	snprintf(url, sizeof(url), "http://zhulan%s", path);
 	curl_easy_setopt(c, CURLOPT_UNIX_SOCKET_PATH, sock);
 	curl_easy_setopt(c, CURLOPT_URL, url);
+	if (body) {
+		hdr = curl_slist_append(hdr, "Content-Type: application/json");
+		curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdr);
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+	}
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, out);
 	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, header);
 	curl_easy_setopt(c, CURLOPT_HEADERDATA, sha);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT, 300L);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, 900L);
 	if (curl_easy_perform(c) != CURLE_OK)
 		code = -1;
 	else
 		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
 	curl_easy_cleanup(c);
+	curl_slist_free_all(hdr);
 	return code;
 }
 
@@ -78,7 +87,7 @@ static int fetch(const char *sock, long long id, const char *output)
 		return 2;
 	}
 	snprintf(path, sizeof(path), "/v1/reports/%lld", id);
-	code = download(sock, path, out, sha);
+	code = request(sock, path, NULL, out, sha);
 	fclose(out);
 	if (code != 200) {
 		fprintf(stderr, "zhulanctl: report %lld: %s\n", id, code < 0 ? "zhulan is not running" :
@@ -125,11 +134,13 @@ int zl_ctl_report(const char *sock, int json, int argc, char **argv, zl_ctl_call
 	const char *month = NULL, *from = NULL, *to = NULL, *format = "pdf", *lang = "zh",
 		   *output = NULL;
 	json_t *req, *ans;
-	char *body;
+	char *body, *buf = NULL, sha[65] = "";
+	size_t len = 0;
+	FILE *mem;
 	long code;
 	int c, persons = 0, rc;
 
-	optind = 1;
+	optind = 0;  /* 0: glibc starts over (permuting), argv[0] being "report" */
 	while ((c = getopt_long(argc, argv, "o:", lo, NULL)) != -1) {
 		switch (c) {
 		case 'm': month = optarg; break;
@@ -172,13 +183,25 @@ int zl_ctl_report(const char *sock, int json, int argc, char **argv, zl_ctl_call
 		json_object_set_new(req, "to", json_string(to));
 	body = json_dumps(req, JSON_COMPACT);
 	json_decref(req);
-	ans = call(sock, "POST", "/v1/reports", body, &code);
+	if (!(mem = open_memstream(&buf, &len))) {
+		free(body);
+		curl_global_cleanup();
+		return 2;
+	}
+	code = request(sock, "/v1/reports", body, mem, sha);
+	fclose(mem);
 	free(body);
+	ans = buf ? json_loads(buf, 0, NULL) : NULL;
+	free(buf);
+	if (code < 0)
+		fprintf(stderr, "zhulanctl: zhulan is not running (cannot connect to %s)\n", sock);
 	if (code != 200) {
-		fprintf(stderr, "zhulanctl: %s\n", json_string_value(json_object_get(ans, "error")));
+		if (code >= 0)
+			fprintf(stderr, "zhulanctl: %s\n", json_string_value(json_object_get(ans, "error")) ?:
+				"the daemon refused");
 		json_decref(ans);
 		curl_global_cleanup();
-		return 1;
+		return code < 0 ? 2 : 1;
 	}
 	rc = fetch(sock, (long long)json_integer_value(json_object_get(json_object_get(ans, "report"),
 								       "id")), output);

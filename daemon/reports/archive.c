@@ -129,6 +129,26 @@ static void remove_file(const char *path)
 		zl_log_warnx("reports: %s: %s", path, strerror(errno));
 }
 
+/* Did the appliance record anything before t (traffic or access log)? A
+ * month before it first ran gets no scheduled report. */
+static int recorded_before(struct zl_archive *a, int64_t t)
+{
+	struct zl_store_rep *r;
+	json_t *rows, *o;
+	char err[256];
+	int64_t acc, agg;
+
+	if (!(r = zl_store_rep_begin(a->o.store, err, sizeof(err))))
+		return 0;
+	rows = zl_store_rep_rows(r, "oldest", 0, 0, err, sizeof(err));
+	zl_store_rep_end(r);
+	o = json_array_get(rows, 0);
+	acc = json_integer_value(json_array_get(o, 0));
+	agg = json_integer_value(json_array_get(o, 1)) * US;
+	json_decref(rows);
+	return (acc && acc < t) || (agg && agg < t);
+}
+
 /* The month before, once it is the 1st at the configured minute or later. */
 static void scheduled(struct zl_archive *a)
 {
@@ -141,7 +161,7 @@ static void scheduled(struct zl_archive *a)
 
 	zl_report_prev_month(now, period, sizeof(period), &req.from_us, &req.to_us);
 	if (now < req.to_us + (int64_t)a->o.minute * 60 * US ||
-	    zl_store_report_scheduled(a->o.store, period) != 0)
+	    zl_store_report_scheduled(a->o.store, period) != 0 || !recorded_before(a, req.to_us))
 		return;
 	for (i = 0; i < sizeof(fmts) / sizeof(fmts[0]); i++) {
 		if (zl_archive_generate(a, &req, period, fmts[i], 1, &f, err, sizeof(err)) < 0)

@@ -1,6 +1,6 @@
 /*
  * archive.h - the reports' archive and schedule: generating a report into
- * a file under the state directory ("reports/" beside the database), its
+ * a file under the state directory ("DATABASE.reports/"), its
  * SHA-256, who asked and when in the store; a thread of its own that makes
  * the month before on the 1st (at report_time, local; also later that month
  * if the daemon was not running then) in PDF, XLSX and CSV, and removes

@@ -235,41 +235,56 @@ static void draw_row(struct pdf *p, json_t *cols, json_t *row, const double *w, 
 	p->y += h;
 }
 
-/* Column widths: by the widest text of each column, scaled to the page. */
+static double text_width(struct pdf *p, const char *s, double size, int bold)
+{
+	PangoLayout *l = layout(p, s, size, bold, -1, PANGO_ALIGN_LEFT);
+	int tw, th;
+
+	pango_layout_get_pixel_size(l, &tw, &th);
+	g_object_unref(l);
+	return tw;
+}
+
+/*
+ * Column widths: by the widest text of each column, scaled to the page;
+ * then a column whose short cells (numbers, dates, names) would wrap gets
+ * their width, taken from the widest column, which wraps instead.
+ */
 static void widths(struct pdf *p, json_t *cols, json_t *rows, double *w)
 {
-	size_t n = json_array_size(cols), i, k;
-	double sum = 0;
+	size_t n = json_array_size(cols), i, k, widest = 0;
+	double sum = 0, need[16] = { 0 }, tw, extra;
 	char buf[512];
 	json_t *row, *c;
 
-	json_array_foreach(cols, k, c) {
-		PangoLayout *l = layout(p, json_string_value(json_object_get(c, "title")), 8, 1, -1,
-					PANGO_ALIGN_LEFT);
-		int tw, th;
-		pango_layout_get_pixel_size(l, &tw, &th);
-		g_object_unref(l);
-		w[k] = tw / 1.6 + 2 * CELL_PAD + 4;  /* a header may wrap */
-	}
+	json_array_foreach(cols, k, c)
+		w[k] = text_width(p, json_string_value(json_object_get(c, "title")), 8, 1) / 1.6 +
+			2 * CELL_PAD + 4;  /* a header may wrap */
 	json_array_foreach(rows, i, row) {
 		if (i >= 200)
 			break;
 		json_array_foreach(cols, k, c) {
-			PangoLayout *l;
-			int tw, th;
 			cell_text(json_array_get(row, k), json_string_value(json_object_get(c, "kind")),
 				  buf, sizeof(buf));
-			l = layout(p, buf, 8.5, 0, -1, PANGO_ALIGN_LEFT);
-			pango_layout_get_pixel_size(l, &tw, &th);
-			g_object_unref(l);
-			if (tw + 2 * CELL_PAD + 2 > w[k])
-				w[k] = tw + 2 * CELL_PAD + 2;
+			tw = text_width(p, buf, 8.5, 0) + 2 * CELL_PAD + 2;
+			if (tw > w[k])
+				w[k] = tw;
+			if (strlen(buf) <= 24 && tw > need[k])
+				need[k] = tw;
 		}
 	}
-	for (k = 0; k < n; k++)
+	for (k = 0; k < n; k++) {
 		sum += w[k];
+		if (w[k] > w[widest])
+			widest = k;
+	}
 	for (k = 0; k < n; k++)
 		w[k] = w[k] * TEXT_W / sum;
+	for (k = 0; k < n; k++)
+		if (k != widest && w[k] < need[k] && (extra = need[k] - w[k]) < w[widest] / 2) {
+			w[k] += extra;
+			w[widest] -= extra;
+		}
 }
 
 static void table(struct pdf *p, json_t *t)

@@ -2,7 +2,8 @@
  * report-int.h - what the report's files share (private to daemon/reports/):
  *
  *   report.c         options, periods, the model, sections 1, 4, 6, 7, 8
- *   report_traffic.c one pass over agg5m: sections 2, 3 and 5
+ *   report_traffic.c sections 2, 3 and 5 from the fold
+ *   fold.c           the pass over agg5m, in two threads (fold.h)
  *   strings.c        the string catalogue (zh, en)
  *   pdf.c, charts.c  the PDF (cairo, pango) and its charts
  *   xlsx.c           the workbook (libxlsxwriter)

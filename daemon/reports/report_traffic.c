@@ -10,281 +10,10 @@
 #include <string.h>
 #include <time.h>
 
-#include "report-int.h"
+#include "fold.h"
 
 #define US 1000000LL
 #define SLOT 300
-
-/* A string -> index map (open addressing; keys owned). */
-struct smap {
-	char **keys;
-	int *vals;
-	size_t cap, n;
-};
-
-static uint64_t hash(const char *s)
-{
-	uint64_t h = 1469598103934665603ULL;
-
-	while (*s)
-		h = (h ^ (unsigned char)*s++) * 1099511628211ULL;
-	return h;
-}
-
-static int smap_grow(struct smap *m)
-{
-	struct smap g = { calloc(m->cap ? m->cap * 2 : 1024, sizeof(char *)),
-			  calloc(m->cap ? m->cap * 2 : 1024, sizeof(int)), m->cap ? m->cap * 2 : 1024, 0 };
-	size_t i, k;
-
-	if (!g.keys || !g.vals) {
-		free(g.keys);
-		free(g.vals);
-		return -1;
-	}
-	for (i = 0; i < m->cap; i++)
-		if (m->keys[i]) {
-			for (k = hash(m->keys[i]) & (g.cap - 1); g.keys[k]; k = (k + 1) & (g.cap - 1))
-				;
-			g.keys[k] = m->keys[i];
-			g.vals[k] = m->vals[i];
-		}
-	g.n = m->n;
-	free(m->keys);
-	free(m->vals);
-	*m = g;
-	return 0;
-}
-
-/* The index of key, or a new one (*added = 1); -1 when out of memory.
- * *stored (if not NULL): the map's copy of the key, as long as the map. */
-static int smap_get(struct smap *m, const char *key, int *added, const char **stored)
-{
-	size_t k;
-
-	*added = 0;
-	if ((m->n + 1) * 2 > m->cap && smap_grow(m) < 0)
-		return -1;
-	for (k = hash(key) & (m->cap - 1); m->keys[k]; k = (k + 1) & (m->cap - 1))
-		if (!strcmp(m->keys[k], key))
-			break;
-	if (!m->keys[k]) {
-		if (!(m->keys[k] = strdup(key)))
-			return -1;
-		*added = 1;
-		m->vals[k] = (int)m->n++;
-	}
-	if (stored)
-		*stored = m->keys[k];
-	return m->vals[k];
-}
-
-static int smap_find(const struct smap *m, const char *key)
-{
-	size_t k;
-
-	if (!m->cap)
-		return -1;
-	for (k = hash(key) & (m->cap - 1); m->keys[k]; k = (k + 1) & (m->cap - 1))
-		if (!strcmp(m->keys[k], key))
-			return m->vals[k];
-	return -1;
-}
-
-static void smap_free(struct smap *m)
-{
-	size_t i;
-
-	for (i = 0; i < m->cap; i++)
-		free(m->keys[i]);
-	free(m->keys);
-	free(m->vals);
-}
-
-/* Totals of one name (a department, a category, an application...). */
-struct acc {
-	const char *name, *extra;   /* extra: an application's category */
-	int64_t up, down, flows, v6, ent, work;
-	int64_t *days;              /* categories: bytes per day */
-};
-
-struct group {
-	struct smap map;
-	struct acc *v;
-	size_t cap;
-	int per_day;
-};
-
-struct fold {
-	struct rep *r;
-	int64_t from_s;
-	size_t nslots, ndays, nhours;
-	int *slot_day, *slot_hour;  /* local day index, hour of the period */
-	unsigned char *slot_hod, *slot_work;
-	char (*day_label)[16];
-	int64_t *day_up, *day_down, *day_v6, *hour_bytes, hod_bytes[24];
-	struct group dept, cat, app, person;
-	struct smap hosts;           /* address -> index into host_dept/host_owner */
-	int *host_dept, *host_person;
-	size_t nhost, host_cap;
-	struct smap ent;             /* entertainment categories */
-	int oom;
-};
-
-static struct acc *group_acc(struct fold *f, struct group *g, const char *name)
-{
-	const char *stored;
-	int added, i = smap_get(&g->map, name, &added, &stored);
-
-	if (i < 0) {
-		f->oom = 1;
-		return NULL;
-	}
-	if (added) {
-		if ((size_t)i == g->cap) {
-			struct acc *w = realloc(g->v, (g->cap = g->cap ? g->cap * 2 : 64) * sizeof(*w));
-			if (!w) {
-				f->oom = 1;
-				return NULL;
-			}
-			g->v = w;
-		}
-		memset(&g->v[i], 0, sizeof(g->v[i]));
-		g->v[i].name = stored;
-		if (g->per_day && !(g->v[i].days = calloc(f->ndays + 1, sizeof(int64_t))))
-			f->oom = 1;
-	}
-	return &g->v[i];
-}
-
-static void group_free(struct group *g)
-{
-	size_t i;
-
-	for (i = 0; i < g->map.n; i++)
-		free(g->v[i].days);
-	free(g->v);
-	smap_free(&g->map);
-}
-
-/* The local day, hour and working-hours flag of every 5-minute slot. */
-static int slots_init(struct fold *f)
-{
-	const struct zl_report_opts *o = f->r->o;
-	int last_mday = -1, day = -1, k;
-	size_t i;
-
-	f->from_s = o->from_us / US / SLOT * SLOT;
-	f->nslots = (size_t)((o->to_us / US - f->from_s + SLOT - 1) / SLOT);
-	f->nhours = f->nslots / 12 + 1;
-	f->slot_day = calloc(f->nslots, sizeof(int));
-	f->slot_hour = calloc(f->nslots, sizeof(int));
-	f->slot_hod = calloc(f->nslots, 1);
-	f->slot_work = calloc(f->nslots, 1);
-	f->day_label = calloc(f->nslots / 288 + 3, sizeof(*f->day_label));
-	if (!f->slot_day || !f->slot_hour || !f->slot_hod || !f->slot_work || !f->day_label)
-		return -1;
-	for (i = 0; i < f->nslots; i++) {
-		time_t t = (time_t)(f->from_s + (int64_t)i * SLOT);
-		struct tm tm;
-		unsigned min;
-
-		localtime_r(&t, &tm);
-		if (tm.tm_mday != last_mday) {
-			last_mday = tm.tm_mday;
-			strftime(f->day_label[++day], sizeof(f->day_label[0]), "%m-%d", &tm);
-		}
-		f->slot_day[i] = day;
-		f->slot_hour[i] = (int)(i / 12);
-		f->slot_hod[i] = (unsigned char)tm.tm_hour;
-		min = (unsigned)(tm.tm_hour * 60 + tm.tm_min);
-		if (o->work_days & (1u << tm.tm_wday))
-			for (k = 0; k < o->n_work_ranges; k++)
-				if (min >= o->work_ranges[k][0] && min < o->work_ranges[k][1])
-					f->slot_work[i] = 1;
-	}
-	f->ndays = (size_t)day + 1;
-	f->day_up = calloc(f->ndays, sizeof(int64_t));
-	f->day_down = calloc(f->ndays, sizeof(int64_t));
-	f->day_v6 = calloc(f->ndays, sizeof(int64_t));
-	f->hour_bytes = calloc(f->nhours, sizeof(int64_t));
-	return f->day_up && f->day_down && f->day_v6 && f->hour_bytes ? 0 : -1;
-}
-
-static void fold_row(void *ud, const struct zl_rep_agg *a)
-{
-	struct fold *f = ud;
-	int64_t slot = (a->bucket - f->from_s) / SLOT, bytes = a->bytes_up + a->bytes_down;
-	int h = smap_find(&f->hosts, a->host), v6 = strchr(a->host, ':') != NULL;
-	int ent = smap_find(&f->ent, a->category) >= 0, work;
-	struct acc *d, *c, *p, *x;
-	const char *dept = h >= 0 && f->host_dept[h] >= 0 ? f->dept.v[f->host_dept[h]].name :
-		S(f->r, "dept.unknown");
-
-	if (slot < 0 || (size_t)slot >= f->nslots || f->oom)
-		return;
-	work = f->slot_work[slot];
-	f->r->up += a->bytes_up;
-	f->r->down += a->bytes_down;
-	f->r->flows += a->flows;
-	f->r->v6 += v6 ? bytes : 0;
-	f->day_up[f->slot_day[slot]] += a->bytes_up;
-	f->day_down[f->slot_day[slot]] += a->bytes_down;
-	f->day_v6[f->slot_day[slot]] += v6 ? bytes : 0;
-	f->hour_bytes[f->slot_hour[slot]] += bytes;
-	f->hod_bytes[f->slot_hod[slot]] += bytes;
-	if (!(d = group_acc(f, &f->dept, dept)) || !(c = group_acc(f, &f->cat, a->category)) ||
-	    !(x = group_acc(f, &f->app, a->app)))
-		return;
-	for (p = d; p; p = p == d ? c : p == c ? x : NULL) {
-		p->up += a->bytes_up;
-		p->down += a->bytes_down;
-		p->flows += a->flows;
-		p->v6 += v6 ? bytes : 0;
-		p->work += work ? bytes : 0;
-		p->ent += work && ent ? bytes : 0;
-	}
-	x->extra = c->name;
-	c->days[f->slot_day[slot]] += bytes;
-	if (f->r->o->persons && h >= 0 && f->host_person[h] >= 0) {
-		p = &f->person.v[f->host_person[h]];
-		p->work += work ? bytes : 0;
-		p->ent += work && ent ? bytes : 0;
-		p->up += a->bytes_up;
-		p->down += a->bytes_down;
-	}
-}
-
-/* The address book into hosts -> department, person. */
-static int load_hosts(struct fold *f)
-{
-	json_t *rows = rep_rows(f->r, "hosts", 0, 0), *row;
-	struct acc *d;
-	size_t i;
-	int k, added;
-
-	if (!rows)
-		return -1;
-	f->host_dept = calloc(json_array_size(rows) + 1, sizeof(int));
-	f->host_person = calloc(json_array_size(rows) + 1, sizeof(int));
-	json_array_foreach(rows, i, row) {
-		const char *addr = json_string_value(json_array_get(row, 0));
-		const char *dept = json_string_value(json_array_get(row, 1));
-		const char *owner = json_string_value(json_array_get(row, 2));
-		if (!f->host_dept || !f->host_person ||
-		    (k = smap_get(&f->hosts, addr ? addr : "", &added, NULL)) < 0)
-			break;
-		f->host_dept[k] = f->host_person[k] = -1;
-		if (dept && *dept && (d = group_acc(f, &f->dept, dept)))
-			f->host_dept[k] = (int)(d - f->dept.v);
-		if (f->r->o->persons && owner && *owner && (d = group_acc(f, &f->person, owner))) {
-			f->host_person[k] = (int)(d - f->person.v);
-			d->extra = f->host_dept[k] >= 0 ? f->dept.v[f->host_dept[k]].name : "";
-		}
-	}
-	json_decref(rows);
-	return f->oom ? -1 : 0;
-}
 
 static int by_total(const void *a, const void *b)
 {
@@ -599,30 +328,18 @@ static void section_ipv6(struct fold *f)
 int rep_traffic(struct rep *r)
 {
 	struct fold f = { .r = r, .cat = { .per_day = 1 } };
-	const char *e = r->o->entertainment ? r->o->entertainment : ZL_REPORT_ENTERTAINMENT, *p;
-	char name[64];
-	int added, rc = -1;
-	size_t n;
+	int rc = -1;
 
-	for (p = e; *p; p += n + (p[n] == ',')) {
-		n = strcspn(p, ",");
-		snprintf(name, sizeof(name), "%.*s", (int)n, p);
-		if (*name)
-			smap_get(&f.ent, name, &added, NULL);
-	}
-	if (slots_init(&f) < 0 || load_hosts(&f) < 0) {
+	if (fold_run(&f) < 0) {
 		if (!r->failed)
 			snprintf(r->err, sizeof(r->err), "out of memory");
 		r->failed = 1;
 		goto done;
 	}
-	if (zl_store_rep_agg(r->st, r->o->from_us, r->o->to_us, fold_row, &f, r->err,
-			     sizeof(r->err)) < 0 || f.oom) {
-		if (f.oom)
-			snprintf(r->err, sizeof(r->err), "out of memory");
-		r->failed = 1;
-		goto done;
-	}
+	r->up = f.up;
+	r->down = f.down;
+	r->flows = f.flows;
+	r->v6 = f.v6;
 	if (f.cat.map.n)
 		qsort(f.cat.v, f.cat.map.n, sizeof(*f.cat.v), by_total);
 	if (f.app.map.n)
@@ -634,22 +351,6 @@ int rep_traffic(struct rep *r)
 	section_behaviour(&f);
 	rc = r->failed ? -1 : 0;
 done:
-	free(f.slot_day);
-	free(f.slot_hour);
-	free(f.slot_hod);
-	free(f.slot_work);
-	free(f.day_label);
-	free(f.day_up);
-	free(f.day_down);
-	free(f.day_v6);
-	free(f.hour_bytes);
-	free(f.host_dept);
-	free(f.host_person);
-	group_free(&f.dept);
-	group_free(&f.cat);
-	group_free(&f.app);
-	group_free(&f.person);
-	smap_free(&f.hosts);
-	smap_free(&f.ent);
+	fold_free(&f);
 	return rc;
 }

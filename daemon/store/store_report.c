@@ -126,6 +126,11 @@ void zl_store_rep_end(struct zl_store_rep *r)
 	free(r);
 }
 
+struct zl_store *zl_store_rep_store(struct zl_store_rep *r)
+{
+	return r->s;
+}
+
 int zl_store_rep_has(struct zl_store_rep *r, const char *table, const char *column)
 {
 	sqlite3_stmt *st;

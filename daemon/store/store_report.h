@@ -24,6 +24,8 @@ struct zl_store_rep;
 /* A snapshot for one report; NULL with err. end gives the connection back. */
 struct zl_store_rep *zl_store_rep_begin(struct zl_store *s, char *err, size_t errlen);
 void zl_store_rep_end(struct zl_store_rep *r);
+/* The store a snapshot reads (for another snapshot beside it). */
+struct zl_store *zl_store_rep_store(struct zl_store_rep *r);
 
 /* Does the schema have this table (column NULL) or this column of it? */
 int zl_store_rep_has(struct zl_store_rep *r, const char *table, const char *column);

@@ -49,7 +49,7 @@ bad=0
 while read -r fmt sha path; do
 	[ "$(sha256sum "$path" | cut -d' ' -f1)" = "$sha" ] || bad=1
 	[ "$(stat -c %a "$path")" = 600 ] || bad=1
-	case "$path" in "$WORK/db/reports/"*) ;; *) bad=1;; esac
+	case "$path" in "$WORK/db/zhulan.db.reports/"*) ;; *) bad=1;; esac
 done < "$WORK/sched"
 ok $bad "each file is under the state directory, mode 0600, with the SHA-256 the store holds"
 ctl report list > "$WORK/list"
@@ -76,6 +76,29 @@ ctl report --month "$month" --persons --output "$WORK/p.pdf" >/dev/null &&
 ok $? "root asking for persons gets the persons' version"
 sqlite3 "$WORK/db/zhulan.db" "SELECT count(*) FROM audit WHERE action = 'report with persons'" | grep -q '^[1-9]'
 ok $? "... and its generation is audited as a read of personal data"
+# console roles: report gets departments, security persons; report may not
+# download a persons' version
+as() { # as USER ROLE METHOD PATH [BODY] -> HTTP status; body in $WORK/as
+	local d=()
+	[ $# -ge 5 ] && d=(-H 'Content-Type: application/json' --data-binary "$5")
+	curl -s --unix-socket "$WORK/run/control.sock" -o "$WORK/as" -w '%{http_code}' -X "$3" \
+		-H "X-Zhulan-User: $1" -H "X-Zhulan-Role: $2" "${d[@]}" "http://zhulan$4"
+}
+console_account dataoffice report && console_account sec security
+ok $? "console accounts for the roles report and security"
+[ "$(as dataoffice report POST /v1/reports "{\"month\":\"$month\"}")" = 200 ] &&
+	[ "$(jq -r .report.persons "$WORK/as")" = false ]
+ok $? "role report: the departments' version"
+[ "$(as sec security POST /v1/reports "{\"month\":\"$month\",\"format\":\"xlsx\"}")" = 200 ] &&
+	[ "$(jq -r .report.persons "$WORK/as")" = true ]
+ok $? "role security: the persons' version"
+pid=$(jq -r .report.id "$WORK/as")
+[ "$(as dataoffice report GET /v1/reports/$pid)" = 403 ]
+ok $? "role report may not download a persons' version (403)"
+[ "$(as sec security GET /v1/reports/$pid)" = 200 ]
+ok $? "role security may"
+[ "$(as aud auditor GET /v1/reports)" = 403 ]
+ok $? "role auditor may not list reports"
 code=$(curl -s --unix-socket "$WORK/run/control.sock" -o /dev/null -w '%{http_code}' http://zhulan/v1/reports/999999)
 ok $([ "$code" = 404 ]; echo $?) "an unknown report is 404"
 code=$(curl -s --unix-socket "$WORK/run/control.sock" -o "$WORK/err" -w '%{http_code}' \
@@ -83,6 +106,17 @@ code=$(curl -s --unix-socket "$WORK/run/control.sock" -o "$WORK/err" -w '%{http_
 ok $([ "$code" = 400 ]; echo $?) "a bad month is 400 ($(cat "$WORK/err"))"
 stop
 ok $st "the daemon stops"
+# systemd gives a StateDirectory's contents back to root at each start
+chown -R root:root "$WORK/db"
+start
+ok $? "the daemon starts again after its state directory was given to root"
+id=$(sqlite3 "$WORK/db/zhulan.db" "SELECT min(id) FROM reports")
+ctl report get "$id" --output "$WORK/again.pdf" >/dev/null
+ok $? "an archived report is still served (the archive's files are the daemon's again)"
+ctl report --month "$month" --format xlsx --output "$WORK/again.xlsx" >/dev/null
+ok $? "and a new one is written"
+stop
+ok $st "the daemon stops again"
 ! grep -q 'Sanitizer' "$WORK/daemon.log"
 ok $? "no sanitizer report in the daemon's log"
 done_testing

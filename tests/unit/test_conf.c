@@ -151,6 +151,22 @@ int main(void)
 	   "a word that is no address refused");
 	snprintf(want, sizeof(want), "%s:2: ipv6_clients: \"fin-lan\" is not an IPv4 or IPv6 address", path);
 	is_str(err, want, "ipv6_clients error");
+	/* the monthly reports */
+	is_int(c.report_minute, 120, "report_time defaults to 02:00");
+	ok(c.report_n_work == 2 && c.report_work[0][0] == 510 && c.report_work[1][1] == 1050 &&
+	   c.report_work_days == 0x3e, "working hours default to Mon-Fri 08:30-12:00, 14:00-17:30");
+	ok(load("report_time = 03:15\nreport_work_hours = 09:00-17:00\nreport_work_days = 1-5,6\n"
+		"report_keep_days = 400\nreport_org = 竹县\n", &c, err, sizeof(err)) == 0 &&
+	   c.report_minute == 195 && c.report_n_work == 1 && c.report_work[0][0] == 540 &&
+	   c.report_work[0][1] == 1020 && c.report_work_days == 0x7e && c.report_keep_days == 400 &&
+	   !strcmp(c.report_org, "竹县"), "report keys load");
+	ok(load("\nreport_work_hours = 12:00-08:30\n", &c, err, sizeof(err)) < 0,
+	   "working hours ending before they start refused");
+	snprintf(want, sizeof(want), "%s:2: report_work_hours: expected ranges HH:MM-HH:MM separated "
+		 "by commas (at most 4), got \"12:00-08:30\"", path);
+	is_str(err, want, "report_work_hours error: FILE:LINE");
+	ok(load("report_time = 25:00\n", &c, err, sizeof(err)) < 0, "report_time 25:00 refused");
+	ok(load("report_work_days = 7\n", &c, err, sizeof(err)) < 0, "report_work_days 7 refused");
 	zl_conf_free(&c);
 	unlink(path);
 	return done_testing();
