@@ -267,6 +267,7 @@ export default {
 	'rep.lang_zh': 'Chinese',
 	'rep.lang_en': 'English',
 	'rep.preview_note': 'From the traffic aggregates the report is built from; the report file is the record.',
+	'rep.step': ' ({i} of {n})',
 	'rep.no_data': 'No traffic in this period',
 
 	'chart.missing': 'The chart library (libjs-chart.js) is not installed; the tables below still show the figures.',

@@ -231,7 +231,7 @@ export default {
 	'rep.lang': '语言',
 	'rep.generate': '立即生成',
 	'rep.pick_month': '请选择月份。',
-	'rep.working': '正在生成 {month} 的 {format} 报表{step}…… 已用 {s} 秒',
+	'rep.working': '正在生成 {month} 的 {format} 报表{step}，已用 {s} 秒……',
 	'rep.done': '{month} 的报表已生成并归档（{formats}，共 {size}）。',
 	'rep.failed': '报表生成失败：{why}',
 	'rep.not_listed': '守护进程已答复，但归档列表中没有新报表，请刷新页面查看。',
@@ -267,6 +267,7 @@ export default {
 	'rep.lang_zh': '中文',
 	'rep.lang_en': '英文',
 	'rep.preview_note': '来自流量汇总，与报表同源；正式数字以报表文件为准。',
+	'rep.step': '（第 {i} 个，共 {n} 个）',
 	'rep.no_data': '该时段没有流量记录',
 
 	'chart.missing': '图表组件未安装（libjs-chart.js），数据仍可在下方表格中查看。',

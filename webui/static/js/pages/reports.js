@@ -180,7 +180,7 @@ export default {
 			while (!entry && (!failure || lost(failure))) {
 				showProgress(t('rep.working', {
 					month: v.month, format: format.toUpperCase(), s: Math.round((Date.now() - started) / 1000),
-					step: steps > 1 ? ` (${step}/${steps})` : '',
+					step: steps > 1 ? t('rep.step', { i: step, n: steps }) : '',
 				}));
 				await Promise.race([req, new Promise(res => setTimeout(res, POLL_MS))]);
 				try {
