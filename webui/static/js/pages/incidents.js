@@ -341,7 +341,7 @@ async function detail(body, ctx, id) {
 				open && x.status === 'new' ? button(t('inc.ack'), () => act('ack'), { kind: 'primary', action: 'ack' }) : null,
 				open ? button(t('inc.resolve'), () => act('resolve'), { kind: x.status === 'new' ? null : 'primary', action: 'resolve' }) : null,
 				open ? button(t('inc.false_positive'), () => act('false-positive'), { action: 'false-positive' }) : null,
-				button(t('inc.save_note'), () => act(null), { class: 'btn-ghost', action: 'note' })),
+				button(t('inc.save_note'), () => act(null), open ? { class: 'btn-ghost', action: 'note' } : { kind: 'primary', action: 'note' })),
 			open ? null : h('p', { class: 'muted small' }, t('inc.closed'))), { id: 'actions' });
 	}
 

@@ -104,7 +104,7 @@ export default {
 			replace(listEl, table([
 				{ label: t('rep.col.period'), value: r => [h('span', { class: 'rep-period' }, periodText(r)),
 					r.scheduled ? tag(t('rep.scheduled'), 'muted') : null,
-					r.persons ? tag(t('rep.persons'), 'warn') : null] },
+					r.persons ? tag(t('rep.persons'), 'warn') : null], class: 'rep-month' },
 				{ label: t('rep.format'), value: r => tag(r.format === 'csv' ? 'CSV (ZIP)' : r.format.toUpperCase(), 'fmt') },
 				{ label: t('rep.lang'), value: r => t('rep.lang_' + (r.lang === 'en' ? 'en' : 'zh')) },
 				{ label: t('col.size'), value: r => bytes(r.bytes), num: true },
@@ -122,8 +122,17 @@ export default {
 					button(t('rep.preview'), () => preview(r), { class: 'btn-small', action: 'preview-' + r.id }),
 				] },
 			], reports, { title: t('rep.empty'), hint: t('rep.empty_hint') }));
+			// the files of one generation together (same month, same maker,
+			// within two minutes): the month on the first of them
+			let prev = null, prevTs = 0;
 			for (const tr of listEl.querySelectorAll('tbody tr')) {
 				const id = Number(tr.querySelector('[data-download]').dataset.download);
+				const r = reports.find(x => x.id === id);
+				const group = r ? `${r.period}|${r.scheduled}|${r.who}` : '';
+				const ts = r ? Date.parse(r.ts) : 0;
+				tr.classList.toggle('rep-same', group === prev && Math.abs(prevTs - ts) < 120000);
+				prev = group;
+				prevTs = ts;
 				tr.dataset.report = id;
 				tr.classList.toggle('row-new', fresh.has(id));
 				tr.classList.toggle('row-selected', !!selected && selected.id === id);
