@@ -15,7 +15,7 @@ const PAGE = 50;
 export const SEVERITIES = ['critical', 'high', 'medium', 'low', 'info'];
 const TYPES = ['scan', 'bruteforce', 'risk', 'blocklist', 'policy', 'rogue-ra', 'rogue-dhcp'];
 const STATUSES = ['new', 'acknowledged', 'resolved', 'false_positive'];
-const SINCE = ['-1h', '-24h', '-7d', '-30d', ''];
+const SINCE = ['-1h', '-24h', '-7d', '-30d', 'all'];
 const STATUS_KIND = { new: 'bad', acknowledged: 'warn', resolved: 'ok', false_positive: 'muted' };
 
 // a label from the catalogue, or the daemon's own word when it is new to us
@@ -63,7 +63,7 @@ export function severityCounts(el, counts, onpick) {
 		const cls = ['sev-card', 'sev-card-' + s, n === 0 && 'sev-card-zero'];
 		return onpick ?
 			h('button', { type: 'button', class: cls, 'data-sev-count': s, onclick: () => onpick(s) }, inner) :
-			h('a', { class: cls, 'data-sev-count': s, href: '#/incidents?severity=' + s }, inner);
+			h('a', { class: cls, 'data-sev-count': s, href: '#/incidents?severity=' + s + '&since=all' }, inner);
 	}));
 }
 
@@ -135,7 +135,7 @@ function list(body, ctx) {
 	field(t('inc.f.type'), select('type', [['', t('inc.any')], ...TYPES.map(s => [s, label('inc.type.', s)])], filters.type)),
 	field(t('inc.f.severity'), select('severity', [['', t('inc.any')], ...SEVERITIES.map(s => [s, label('inc.sev.', s)])], filters.severity)),
 	field(t('col.department'), input('department', { value: filters.department, placeholder: t('al.department_ph') })),
-	field(t('inc.f.since'), select('since', SINCE.map(s => [s, t('inc.since' + (s || '-all'))]), filters.since)),
+	field(t('inc.f.since'), select('since', SINCE.map(s => [s, t('inc.since' + (s === 'all' ? '-all' : s))]), filters.since)),
 	h('div', { class: 'filter-actions' },
 		button(t('filter.search'), null, { type: 'submit', kind: 'primary', action: 'search' }),
 		button(t('filter.reset'), () => {
@@ -155,9 +155,12 @@ function list(body, ctx) {
 		history.replaceState(null, '', lastList);
 	}
 
+	// a count covers every open incident, however old: the list then too
 	function pick(s) {
 		filters.severity = filters.severity === s ? '' : s;
+		filters.since = 'all';
 		form.elements.severity.value = filters.severity;
+		form.elements.since.value = 'all';
 		for (const el of counts.querySelectorAll('[data-sev-count]'))
 			el.classList.toggle('active', el.dataset.sevCount === filters.severity);
 		offset = 0;
@@ -180,7 +183,8 @@ function list(body, ctx) {
 
 	async function load() {
 		try {
-			const r = await get('incidents', Object.assign({ limit: PAGE, offset }, filters));
+			const r = await get('incidents', Object.assign({ limit: PAGE, offset }, filters,
+				{ since: filters.since === 'all' ? '' : filters.since }));
 			ctx.clearError();
 			const rows = r.incidents || [];
 			replace(result, table([
