@@ -243,9 +243,9 @@ static void section_behaviour(struct fold *f)
 		return;
 	if (!json_array_size(rows))
 		rep_nodata(r, r->sec[3], "txt.noblocks");
-	blocked_table(r, rows, 0, "blocked_rules", "tbl.blocked_rules", "text:col.rule", 1000);
+	blocked_table(r, rows, 0, "blocked_rules", "tbl.blocked_rules", "text:col.rule", 50);
 	blocked_table(r, rows, 1, "blocked_departments", "tbl.blocked_departments",
-		      "text:col.department", 1000);
+		      "text:col.department", 200);
 	blocked_table(r, rows, 2, "blocked_apps", "tbl.blocked_apps", "text:col.app", 20);
 	json_decref(rows);
 	if (r->o->persons) {

@@ -46,9 +46,10 @@ static const struct named queries[] = {
 	{ "blocked_persons", "SELECT owner, department, count(*) AS n FROM access_log "
 	  "WHERE action = 'block' AND ts >= :from AND ts < :to AND owner != '' GROUP BY 1, 2 "
 	  "ORDER BY n DESC, 1 LIMIT 20" },
-	/* department, application, flows limited, bytes */
+	/* department, application, flows limited, bytes: the 50 largest */
 	{ "limited", "SELECT department, app, count(*) AS n, sum(bytes_up + bytes_down) FROM access_log "
-	  "WHERE action = 'limit' AND ts >= :from AND ts < :to GROUP BY 1, 2 ORDER BY n DESC, 1, 2" },
+	  "WHERE action = 'limit' AND ts >= :from AND ts < :to GROUP BY 1, 2 ORDER BY n DESC, 1, 2 "
+	  "LIMIT 50" },
 	/* address, department, person: an address the book holds twice counts once */
 	{ "hosts", "SELECT address, max(department), max(owner) FROM hosts WHERE address != '' "
 	  "GROUP BY address" },
