@@ -10,6 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { launch, watch, login, next, logout, totp, ok, diag, failed, apiStatus, apiJson } from './lib.js';
+import { incidentsScenario, auditorIncidents, reportsScenario } from './security.js';
 
 const cfg = JSON.parse(fs.readFileSync(process.env.ZL_CONSOLE, 'utf8'));
 // the catalogue's keys: one of them on a page is a string left untranslated
@@ -20,10 +21,10 @@ const NEWPW = 'Zl-Console-2026!';
 
 // Which role sees which page, and the element each page shows once loaded.
 const NAV = {
-	admin: ['dashboard', 'policy', 'behaviour', 'hosts', 'users', 'system', 'ipv6'],
-	security: ['dashboard', 'flows', 'accesslog'],
-	auditor: ['audit'],
-	report: ['dashboard', 'ipv6'],
+	admin: ['dashboard', 'policy', 'behaviour', 'hosts', 'users', 'system', 'ipv6', 'reports'],
+	security: ['dashboard', 'flows', 'accesslog', 'incidents'],
+	auditor: ['audit', 'incidents'],
+	report: ['dashboard', 'ipv6', 'reports'],
 };
 const READY = {
 	dashboard: '#dash-stats .stat',
@@ -37,18 +38,22 @@ const READY = {
 	audit: '#audit-result table, #audit-result .empty',
 	account: '#account-user',
 	ipv6: '#v6-sites .site-list, #v6-sites .empty',
+	incidents: '#inc-list table, #inc-list .empty',
+	reports: '#rep-list table, #rep-list .empty',
 };
 // API calls each role's console may not make (the daemon answers 403).
 const REFUSED = {
-	admin: ['access-log', 'audit', 'flows', 'top?what=hosts'],
+	admin: ['access-log', 'audit', 'flows', 'top?what=hosts', 'incidents'],
 	security: ['users', 'policy', 'policy/history', 'audit'],
-	auditor: ['users', 'policy', 'flows', 'hosts', 'status'],
-	report: ['flows', 'access-log', 'users', 'policy', 'hosts', 'top?what=hosts', 'ipv6/hosts'],
+	auditor: ['users', 'policy', 'flows', 'hosts', 'status', 'reports'],
+	report: ['flows', 'access-log', 'users', 'policy', 'hosts', 'top?what=hosts', 'ipv6/hosts', 'incidents'],
 };
 // The enrolment runs in one language per account, so that both languages'
 // password and TOTP pages are photographed.
 const ENROL_LANG = { admin: 'zh-CN', security: 'en', auditor: 'en', report: 'zh-CN' };
 const NEEDS_TOTP = { admin: true, security: true, auditor: true, report: false };
+// a second role's view of a page is photographed under its own name
+const SHOT_AS = { 'auditor:incidents': 'incidents-auditor', 'admin:reports': 'reports-admin' };
 
 function shotPath(lang, name) {
 	const dir = path.join(cfg.shots, lang);
@@ -168,7 +173,7 @@ async function rolePages(page, role, acct, watcher) {
 		const err = await errorBanner(page);
 		ok(err === '', `${role}: ${id} opens without an error${err ? ' (' + err + ')' : ''}`);
 		const name = (id === 'dashboard' || id === 'ipv6') && role !== 'admin' ? `${id}-${role}` :
-			id === 'account' ? `account-${role}` : id;
+			id === 'account' ? `account-${role}` : SHOT_AS[`${role}:${id}`] || id;
 		await shot(page, 'zh-CN', name);
 		await setLang(page, 'en');
 		await page.waitForSelector(READY[id]);
@@ -527,6 +532,8 @@ async function ipv6Scenario(page, role) {
 // ---------- main ----------
 
 async function main() {
+	const helpers = { cfg, visit, shot, setLang };
+	let incidentId = null;
 	const b = await launch();
 	try {
 		const page = await b.ctx.newPage();
@@ -555,8 +562,12 @@ async function main() {
 				await ipv6Scenario(page, role).catch(e => ok(false, 'ipv6 scenario: ' + e.message));
 			if (role === 'report')
 				await expiryBanner(page).catch(e => ok(false, 'expiry scenario: ' + e.message));
-			if (role === 'auditor')
+			if (role === 'auditor') {
 				await auditScenario(page).catch(e => ok(false, 'audit scenario: ' + e.message));
+				await auditorIncidents(page, helpers, incidentId).catch(e => ok(false, 'auditor incidents scenario: ' + e.message));
+			}
+			if (role === 'report')
+				await reportsScenario(page, helpers).catch(e => ok(false, 'reports scenario: ' + e.message));
 			if (role === 'admin') {
 				await policyScenario(page).catch(e => ok(false, 'policy scenario: ' + e.message));
 				await hostsScenario(page).catch(e => ok(false, 'address book scenario: ' + e.message));
@@ -567,6 +578,7 @@ async function main() {
 			if (role === 'security') {
 				await accessLogScenario(page).catch(e => ok(false, 'access log scenario: ' + e.message));
 				await xssScenario(page, watcher).catch(e => ok(false, 'xss scenario: ' + e.message));
+				incidentId = await incidentsScenario(page, helpers).catch(e => ok(false, 'incidents scenario: ' + e.message));
 			}
 			await logout(page);
 			const after = await apiStatus(page, 'session');

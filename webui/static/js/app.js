@@ -19,6 +19,8 @@ import users from './pages/users.js';
 import system from './pages/system.js';
 import account from './pages/account.js';
 import ipv6 from './pages/ipv6.js';
+import incidents from './pages/incidents.js';
+import reports from './pages/reports.js';
 
 // Which role sees which page (the daemon refuses the rest with 403 anyway).
 export const PAGES = [
@@ -32,6 +34,8 @@ export const PAGES = [
 	{ id: 'system', roles: ['admin'], page: system },
 	{ id: 'ipv6', roles: ['admin', 'report'], page: ipv6 },
 	{ id: 'audit', roles: ['auditor'], page: audit },
+	{ id: 'incidents', roles: ['security', 'auditor'], page: incidents },
+	{ id: 'reports', roles: ['report', 'admin'], page: reports },
 ];
 const HIDDEN = [{ id: 'account', roles: ['admin', 'security', 'auditor', 'report'], page: account }];
 

@@ -9,6 +9,7 @@ import { panel, table, stat, tabs, emptyState } from '../ui.js';
 import { bytes, num, rate, clock, time, duration } from '../format.js';
 import { lineChart } from '../charts.js';
 import { pct } from './ipv6.js';
+import { severityCounts } from './incidents.js';
 
 const RANGES = { now: '-10m', day: '-24h' };
 
@@ -26,6 +27,8 @@ export default {
 			hosts: h('div', { id: 'top-hosts' }),
 		};
 		const blocks = h('div', { id: 'dash-blocks' });
+		// security: open incidents by severity, each a link to 安全事件
+		const incidents = role === 'security' ? h('div', { class: 'sev-cards', id: 'dash-incidents' }) : null;
 		const rangeTabs = h('div', {});
 		const drawTabs = () => replace(rangeTabs, tabs([['now', t('dash.now')], ['day', t('dash.day')]], range, (r) => {
 			range = r;
@@ -37,6 +40,7 @@ export default {
 		ctx.onLeave(() => chart.destroy());
 		replace(body,
 			stats,
+			incidents ? h('section', { class: 'dash-incidents' }, h('h2', { class: 'section-title' }, t('dash.incidents')), incidents) : null,
 			panel(t('dash.traffic24'), chartBox, { id: 'traffic' }),
 			h('div', { class: 'section-bar' }, h('h2', { class: 'section-title' }, t('dash.by')), rangeTabs),
 			h('div', { class: 'grid-3' },
@@ -118,6 +122,8 @@ export default {
 			if (personal && role !== 'security')   // the IPv6 figures: admin and report
 				v6 = await get('ipv6').catch(() => v6);
 			drawStats(st, last, lastBlocks);
+			if (incidents)
+				severityCounts(incidents, st && st.incidents && st.incidents.open_by_severity);
 			await Promise.all(work);
 		}
 
