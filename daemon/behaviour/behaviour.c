@@ -447,9 +447,21 @@ static void name_rules(struct zl_bh *b, const struct zl_policy *p)
 	}
 }
 
+/* Mirror the blocks held into the store, whole (b->lock held). */
+static void blocks_save(struct zl_bh *b)
+{
+	struct zl_bh_record *recs = calloc(b->n_blocks ? b->n_blocks : 1, sizeof(*recs));
+	size_t i;
+
+	for (i = 0; recs && i < b->n_blocks; i++)
+		block_record(&b->blocks[i], &recs[i]);
+	if (recs)
+		zl_store_bh_replace(b->store, recs, b->n_blocks);
+	free(recs);
+}
+
 void zl_bh_commit(struct zl_bh *b, const struct zl_policy *p, int applied)
 {
-	struct zl_bh_record *recs;
 	int64_t t = now_us();
 	size_t i, n = 0;
 
@@ -463,19 +475,13 @@ void zl_bh_commit(struct zl_bh *b, const struct zl_policy *p, int applied)
 		b->n_blocks = n;
 		b->p = p;
 		name_rules(b, p);
-		recs = calloc(n ? n : 1, sizeof(*recs));
-		for (i = 0; recs && i < n; i++)
-			block_record(&b->blocks[i], &recs[i]);
-		if (recs)
-			zl_store_bh_replace(b->store, recs, n);
-		free(recs);
+		blocks_save(b);
 	}
 	pthread_mutex_unlock(&b->lock);
 }
 
 void zl_bh_tick(struct zl_bh *b)
 {
-	struct zl_bh_record *recs;
 	int64_t t = now_us();
 	size_t i, n = 0, freed = 0;
 	char err[256];
@@ -497,12 +503,7 @@ void zl_bh_tick(struct zl_bh *b)
 	}
 	b->n_blocks = n;
 	if (freed) {
-		recs = calloc(n ? n : 1, sizeof(*recs));
-		for (i = 0; recs && i < n; i++)
-			block_record(&b->blocks[i], &recs[i]);
-		if (recs)
-			zl_store_bh_replace(b->store, recs, n);
-		free(recs);
+		blocks_save(b);
 	}
 	pthread_mutex_unlock(&b->lock);
 }
