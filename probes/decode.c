@@ -375,6 +375,21 @@ static int decode_ip(struct zl_pkt *p, const uint8_t *ip, uint32_t caplen,
 	return decode_l4(p, ip, caplen < p->ip_len ? caplen : p->ip_len);
 }
 
+/* The sender's MAC where the link header has one (checked long enough). */
+static const uint8_t *link_source(int link, const uint8_t *f)
+{
+	switch (link) {
+	case ZL_LINK_ETHERNET:
+		return f + 6;
+	case ZL_LINK_LINUX_SLL:        /* ARPHRD_ETHER, address length 6 */
+		return rd16(f + 2) == 1 && rd16(f + 4) == 6 ? f + 6 : NULL;
+	case ZL_LINK_LINUX_SLL2:
+		return rd16(f + 8) == 1 && f[11] == 6 ? f + 12 : NULL;
+	default:
+		return NULL;
+	}
+}
+
 int zl_decode(int link, const uint8_t *frame, uint32_t caplen,
 	      uint32_t wirelen, uint64_t ts_us, struct zl_pkt *p)
 {
@@ -389,6 +404,7 @@ int zl_decode(int link, const uint8_t *frame, uint32_t caplen,
 	rc = decode_link(link, frame, caplen, &off, &etype);
 	if (rc)
 		return rc;
+	p->l2src = link_source(link, frame);
 	rc = decode_tags(frame, caplen, &off, &etype, &p->vlan);
 	if (rc)
 		return rc;

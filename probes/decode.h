@@ -66,6 +66,8 @@ struct zl_pkt {
 	uint8_t frag;            /* enum zl_frag */
 	uint32_t frag_id;        /* IPv4 id or IPv6 fragment identification */
 	uint32_t tcp_seq, tcp_ack;
+	const uint8_t *l2src;    /* the frame's source MAC (Ethernet, Linux
+				    cooked with a 6-byte address), else NULL */
 	const uint8_t *ip;       /* start of the (innermost) IP header */
 	uint32_t ip_caplen;      /* captured bytes from ip to the frame end */
 	uint32_t ip_len;         /* IP length as the header says (<= ip_caplen) */

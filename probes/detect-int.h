@@ -28,7 +28,9 @@ struct zl_detect {
 	struct zl_pfxset *routers, *threats;
 	uint8_t (*macs)[6];
 	size_t n_macs;
-	int router_check;          /* routers or MACs configured */
+	/* what the routers list holds: an RA is checked when it has IPv6
+	 * addresses or MACs, a DHCP offer when it has IPv4 addresses or MACs */
+	size_t n_routers4, n_routers6;
 	struct supp *supp;
 	size_t n_supp;
 	struct scan_ent *scan;

@@ -129,7 +129,12 @@ static int setup(struct zl_detect *d, const struct zl_detect_config *c,
 		memcpy(d->macs, c->router_macs, c->n_router_macs * 6);
 		d->n_macs = c->n_router_macs;
 	}
-	d->router_check = c->n_routers || c->n_router_macs;
+	for (i = 0; i < c->n_routers; i++) {
+		if (c->routers[i].ipver == 4)
+			d->n_routers4++;
+		else
+			d->n_routers6++;
+	}
 	return zl_detect_state_new(d, c->max_sources, c->max_pairs);
 }
 

@@ -1,10 +1,15 @@
 /*
  * detect_ra.c - rogue IPv6 routers and DHCPv4 servers: a router
  * advertisement (ICMPv6 type 134) or a DHCP offer (UDP 67 -> 68, BOOTREPLY
- * with option 53 = 2) from an address, or with a source link-layer address,
- * that the configured `routers` list does not hold. Per packet, so the
- * first test is two comparisons; the checks are off when no router is
- * configured (every router would be rogue).
+ * with option 53 = 2) from a sender the configured `routers` list does not
+ * hold. The list names a router by address, by MAC, or by both; a sender
+ * is listed when its address is among the listed addresses of its family
+ * (if the list has any) and each MAC it shows is among the listed MACs (if
+ * the list has any): the frame's source and an RA's source link-layer
+ * option, which need not agree. So one list serves both checks: an RA is
+ * checked when the list holds IPv6 addresses or MACs, a DHCP offer when it
+ * holds IPv4 addresses or MACs. Per packet, so the first test is two
+ * comparisons.
  */
 #include <string.h>
 #include <netinet/in.h>
@@ -21,15 +26,35 @@ static int mac_known(const struct zl_detect *d, const uint8_t *mac)
 	return 0;
 }
 
-static void report(struct zl_detect *d, const struct zl_pkt *p, int type,
-		   const uint8_t *mac)
+/*
+ * Whether the sender of p is a listed router or server; if not, *shown is
+ * the MAC to name (an unlisted one first), NULL when it showed none.
+ */
+static int listed(const struct zl_detect *d, const struct zl_pkt *p,
+		  const uint8_t *opt_mac, const uint8_t **shown)
 {
-	int addr_ok = !d->routers || zl_pfxset_contains(d->routers, p->ip_version, p->src);
-	int mac_ok = !d->n_macs || (mac && mac_known(d, mac));
+	size_t n_addr = p->ip_version == 4 ? d->n_routers4 : d->n_routers6;
+	int addr_ok = !n_addr || zl_pfxset_contains(d->routers, p->ip_version, p->src);
+
+	*shown = opt_mac ? opt_mac : p->l2src;
+	if (p->l2src && d->n_macs && !mac_known(d, p->l2src))
+		*shown = p->l2src;
+	if (!addr_ok)
+		return 0;
+	if (!d->n_macs)
+		return 1;
+	return (opt_mac || p->l2src) && (!opt_mac || mac_known(d, opt_mac)) &&
+	       (!p->l2src || mac_known(d, p->l2src));
+}
+
+static void report(struct zl_detect *d, const struct zl_pkt *p, int type,
+		   const uint8_t *opt_mac)
+{
 	struct zl_inc_event ev;
 	struct zl_flow_key k;
+	const uint8_t *mac;
 
-	if (addr_ok && mac_ok)
+	if (listed(d, p, opt_mac, &mac))
 		return;
 	zl_flow_key_of(p, &k);
 	memset(&ev, 0, sizeof(ev));
@@ -93,25 +118,21 @@ void zl_detect_packet(struct zl_detect *d, const struct zl_pkt *p)
 	const uint8_t *l4;
 	uint32_t len;
 
-	if (!d || !d->router_check)
+	if (!d || !(d->n_routers4 || d->n_routers6 || d->n_macs))
 		return;
 	if (p->l4proto == IPPROTO_ICMPV6) {
 		if (p->ip_version != 6 || p->l4_off + 16 > p->ip_caplen ||
-		    p->ip[p->l4_off] != 134)
+		    p->ip[p->l4_off] != 134 || !(d->n_routers6 || d->n_macs))
 			return;
 		l4 = p->ip + p->l4_off;
 		len = p->ip_caplen - p->l4_off;
 		report(d, p, ZL_INC_ROGUE_RA, ra_source_mac(l4, len));
 	} else if (p->l4proto == IPPROTO_UDP && p->sport == 67 && p->dport == 68 &&
-		   p->ip_version == 4 && p->l4_off + 8 <= p->ip_caplen) {
+		   p->ip_version == 4 && p->l4_off + 8 <= p->ip_caplen &&
+		   (d->n_routers4 || d->n_macs)) {
 		l4 = p->ip + p->l4_off + 8;
 		len = p->ip_caplen - p->l4_off - 8;
-		if (dhcp_offer(l4, len)) {
-			/* a DHCP server is checked by address: no MAC in zl_pkt */
-			int addr_ok = !d->routers ||
-				      zl_pfxset_contains(d->routers, 4, p->src);
-			if (!addr_ok)
-				report(d, p, ZL_INC_ROGUE_DHCP, NULL);
-		}
+		if (dhcp_offer(l4, len))
+			report(d, p, ZL_INC_ROGUE_DHCP, NULL);
 	}
 }

@@ -1863,14 +1863,14 @@ def router_advertisement(cap, src, mac, t, tags, prefix='2001:db8:10::'):
            b'\x01\x01' + mac + pio, hlim=255)
 
 
-def dhcp_offer(cap, server, t, tags, yiaddr='192.0.2.99'):
-    """A BOOTREPLY with option 53 = 2 (offer), server to the offered address."""
+def dhcp_offer(cap, server, t, tags, yiaddr='192.0.2.99', mac=None):
+    """A BOOTREPLY with option 53 = 2 (offer), server (from mac) to the offered address."""
     chaddr = bytes.fromhex('00005e005377')
     msg = (struct.pack('!BBBBIHH', 2, 1, 6, 0, R.getrandbits(32), 0, 0) + bytes(4) + addr(yiaddr) +
            addr(server) + bytes(4) + chaddr + bytes(10) + bytes(64) + bytes(128) +
            bytes([99, 130, 83, 99]) + bytes([53, 1, 2, 54, 4]) + addr(server) +
            bytes([51, 4]) + struct.pack('!I', 86400) + bytes([1, 4, 255, 255, 255, 0, 255]))
-    UdpFlow(cap, server, yiaddr, 67, 68, t, tags=tags).send(True, msg)
+    UdpFlow(cap, server, yiaddr, 67, 68, t, tags=tags, cmac=mac).send(True, msg)
 
 
 def build_incidents():
@@ -1905,8 +1905,8 @@ def build_incidents():
     router_advertisement(cap, INC_ROUTER6, GW_MAC, 200, ((ETH_VLAN, 10),))
     for i in range(3):
         router_advertisement(cap, INC_ROGUE6, INC_ROGUE_MAC, 201 + i * 4, ((ETH_VLAN, 10),))
-    # DHCP offers: the configured server, then a rogue one
-    dhcp_offer(cap, '192.0.2.1', 220, ((ETH_VLAN, 10),))
+    # DHCP offers: the configured server (the gateway), then a rogue one
+    dhcp_offer(cap, '192.0.2.1', 220, ((ETH_VLAN, 10),), mac=GW_MAC)
     dhcp_offer(cap, '192.0.2.250', 221, ((ETH_VLAN, 10),))
     dhcp_offer(cap, '192.0.2.250', 222, ((ETH_VLAN, 10),), '192.0.2.98')
     # two flows to a blocklisted address (a botnet C&C in the test's threat set)

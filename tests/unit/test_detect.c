@@ -2,14 +2,17 @@
  * test_detect.c - the detectors' building blocks without a capture: prefix
  * sets, incident deduplication (window, keys, the table's cap), the scan
  * detector's thresholds and window, and its state staying capped under a
- * sweep of a /16 and a flood of sources.
+ * sweep of a /16 and a flood of sources; rogue routers and DHCP servers on
+ * decoded frames, with the routers listed by address, by MAC or both.
  */
 #include <stdlib.h>
 #include <string.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
+#include "decode.h"
 #include "detect.h"
+#include "frames.h"
 #include "incident.h"
 #include "pfxset.h"
 #include "tap.h"
@@ -208,10 +211,121 @@ static void test_scan(void)
 	   "an unknown risk name is refused: %s", err);
 }
 
+static const uint8_t GW[6] = { 0x00, 0x00, 0x5e, 0x00, 0x53, 0x01 };
+static const uint8_t ROGUE[6] = { 0x00, 0x00, 0x5e, 0x00, 0x53, 0x66 };
+
+/* An Ethernet frame from 'mac' into buf: a router advertisement from src
+ * (with a source link-layer option naming opt, if any) or a DHCP offer. */
+static size_t ra_frame(uint8_t *buf, const uint8_t *mac, const char *src, const uint8_t *opt)
+{
+	uint8_t ra[24] = { 134, 0, 0, 0, 64, 0, 0x07, 0x08 }, ip[128];
+	size_t n = 16;
+
+	if (opt) {
+		ra[16] = 1, ra[17] = 1;
+		memcpy(ra + 18, opt, 6);
+		n = 24;
+	}
+	n = mk_eth(buf, NULL, 0x86dd, ip, mk_ip6(ip, src, "ff02::1", IPPROTO_ICMPV6, NULL, 0, ra, n));
+	memcpy(buf + 6, mac, 6);
+	return n;
+}
+
+static size_t offer_frame(uint8_t *buf, const uint8_t *mac, const char *src)
+{
+	uint8_t msg[248] = { 2, 1, 6 }, udp[300], ip[400];
+	size_t n;
+
+	msg[236] = 99, msg[237] = 130, msg[238] = 83, msg[239] = 99;
+	msg[240] = 53, msg[241] = 1, msg[242] = 2, msg[243] = 255;
+	n = mk_udp(udp, 67, 68, msg, sizeof(msg));
+	n = mk_eth(buf, NULL, 0x0800, ip, mk_ip4(ip, src, "255.255.255.255", IPPROTO_UDP, 1, 0, udp, n));
+	memcpy(buf + 6, mac, 6);
+	return n;
+}
+
+/* The routers list 'routers' (addresses) and 'macs'; each frame decoded and
+ * given to the detector. Returns the events; the last one's MAC in *mac. */
+static int rogue_events(const char *const *routers, size_t n_routers, const uint8_t (*macs)[6],
+			size_t n_macs, const uint8_t *const *frames, const size_t *lens, size_t n,
+			uint8_t *mac)
+{
+	struct zl_detect_config c;
+	struct zl_detect_prefix r[4];
+	struct sink k = { .t = zl_incidents_new(16, 3600) };
+	struct zl_detect *d;
+	struct zl_pkt p;
+	char err[128];
+	size_t i;
+	int events;
+
+	zl_detect_config_default(&c);
+	for (i = 0; i < n_routers; i++) {
+		memset(&r[i], 0, sizeof(r[i]));
+		r[i].ipver = strchr(routers[i], ':') ? 6 : 4;
+		r[i].len = r[i].ipver == 6 ? 128 : 32;
+		inet_pton(r[i].ipver == 6 ? AF_INET6 : AF_INET, routers[i], r[i].addr);
+	}
+	c.routers = r;
+	c.n_routers = n_routers;
+	c.router_macs = macs;
+	c.n_router_macs = n_macs;
+	d = zl_detect_new(&c, on_event, &k, err, sizeof(err));
+	for (i = 0; d && i < n; i++)
+		if (zl_decode(ZL_LINK_ETHERNET, frames[i], (uint32_t)lens[i], (uint32_t)lens[i],
+			      (i + 1) * SEC, &p) == ZL_DERR_OK)
+			zl_detect_packet(d, &p);
+	events = (int)k.events;
+	memset(mac, 0, 6);
+	if (zl_incidents_count(k.t))
+		memcpy(mac, zl_incidents_get(k.t, zl_incidents_count(k.t) - 1)->mac, 6);
+	zl_detect_free(d);
+	zl_incidents_free(k.t);
+	return events;
+}
+
+static void test_rogue(void)
+{
+	static uint8_t gw_ra[128], gw_ra_bare[128], rogue_ra[128], spoof_ra[128],
+		gw_offer[400], rogue_offer[400], spoof_offer[400];
+	const uint8_t *gw[] = { gw_ra, gw_ra_bare, gw_offer }, *rogue[] = { rogue_ra, rogue_offer },
+		*spoof[] = { spoof_ra, spoof_offer };
+	size_t gw_n[] = { ra_frame(gw_ra, GW, "fe80::1", GW), ra_frame(gw_ra_bare, GW, "fe80::1", NULL),
+			  offer_frame(gw_offer, GW, "192.0.2.1") };
+	size_t rogue_n[] = { ra_frame(rogue_ra, ROGUE, "fe80::bad", ROGUE),
+			     offer_frame(rogue_offer, ROGUE, "192.0.2.139") };
+	/* the listed router's addresses and option, sent from another MAC */
+	size_t spoof_n[] = { ra_frame(spoof_ra, ROGUE, "fe80::1", GW),
+			     offer_frame(spoof_offer, ROGUE, "192.0.2.1") };
+	const char *ll[] = { "fe80::1" }, *v4[] = { "192.0.2.1" }, *both[] = { "fe80::1", "192.0.2.1" };
+	const uint8_t macs[][6] = { { 0x00, 0x00, 0x5e, 0x00, 0x53, 0x01 } };
+	uint8_t mac[6];
+
+	/* as zhulan-policy(5) has it: routers { fe80::1, 00:00:5e:00:53:01 } */
+	is_int(rogue_events(ll, 1, macs, 1, gw, gw_n, 3, mac), 0,
+	       "listed by link-local and MAC: the gateway's RAs (with and without the option) and its DHCP offer are no event");
+	is_int(rogue_events(ll, 1, macs, 1, rogue, rogue_n, 2, mac), 2,
+	       "... another host's RA and offer are two");
+	ok(!memcmp(mac, ROGUE, 6), "... naming the offer's sender by its MAC");
+	is_int(rogue_events(ll, 1, macs, 1, spoof, spoof_n, 2, mac), 2,
+	       "... the listed addresses (and option) sent from another MAC are rogue too");
+	ok(!memcmp(mac, ROGUE, 6), "... naming the MAC that sent them");
+	is_int(rogue_events(NULL, 0, macs, 1, gw, gw_n, 3, mac), 0, "listed by MAC only: the gateway is no event");
+	is_int(rogue_events(NULL, 0, macs, 1, rogue, rogue_n, 2, mac), 2, "... the rogue's RA and offer are two");
+	is_int(rogue_events(both, 2, NULL, 0, gw, gw_n, 3, mac), 0, "listed by addresses only: the gateway is no event");
+	is_int(rogue_events(both, 2, NULL, 0, rogue, rogue_n, 2, mac), 2, "... the rogue's RA and offer are two");
+	is_int(rogue_events(v4, 1, NULL, 0, rogue, rogue_n, 2, mac), 1,
+	       "only a DHCP server listed (IPv4): offers are checked, RAs are not");
+	is_int(rogue_events(ll, 1, NULL, 0, rogue, rogue_n, 2, mac), 1,
+	       "only a router listed (link-local): RAs are checked, offers are not");
+	is_int(rogue_events(NULL, 0, NULL, 0, rogue, rogue_n, 2, mac), 0, "nothing listed: no check");
+}
+
 int main(void)
 {
 	test_pfxset();
 	test_dedup();
 	test_scan();
+	test_rogue();
 	return done_testing();
 }
