@@ -19,6 +19,8 @@ static int dec(int link, const uint8_t *f, size_t n, struct zl_pkt *p)
 	memcpy(copy, f, n);
 	rc = zl_decode(link, copy, (uint32_t)n, (uint32_t)n, 1, p);
 	p->ip = NULL;   /* points into copy, which goes now */
+	if (p->l2src)   /* the same place in f */
+		p->l2src = f + (p->l2src - copy);
 	free(copy);
 	return rc;
 }
@@ -48,17 +50,24 @@ static void test_links(void)
 	is_int(p.payload_len, 5, "payload length");
 	is_int(p.src[0], 192, "source address");
 	is_int(p.vlan, 0, "untagged");
+	ok(p.l2src == fr + 6 && p.l2src[0] == 0x02 && p.l2src[5] == 1, "the frame's source MAC");
 
 	m = mk_tcp(l4, 1234, 80, 1, 0, 0x02, NULL, 0);
 	m = mk_ip4(ip, "192.0.2.1", "198.51.100.7", IPPROTO_TCP, 1, 0, l4, m);
 	n = mk_sll(fr, 0x0800, ip, m);
 	is_int(dec(ZL_LINK_LINUX_SLL, fr, n, &p), 0, "linux sll decodes");
 	is_int(p.dport, 80, "sll: port");
+	ok(p.l2src == fr + 6, "sll: the sender's MAC (ARPHRD_ETHER, 6 bytes)");
+	fb_put16(fr + 2, 772);   /* ARPHRD_LOOPBACK */
+	is_int(dec(ZL_LINK_LINUX_SLL, fr, n, &p), 0, "sll from loopback decodes");
+	ok(p.l2src == NULL, "... without a MAC");
 	n = mk_sll2(fr, 0x0800, ip, m);
 	is_int(dec(ZL_LINK_LINUX_SLL2, fr, n, &p), 0, "linux sll2 decodes");
 	is_int(p.dport, 80, "sll2: port");
+	ok(p.l2src == fr + 12, "sll2: the sender's MAC");
 	is_int(dec(ZL_LINK_RAW, ip, m, &p), 0, "raw ip decodes");
 	is_int(p.sport, 1234, "raw: port");
+	ok(p.l2src == NULL, "raw: no MAC");
 	is_int(dec(ZL_LINK_IPV4, ip, m, &p), 0, "linktype ipv4 decodes");
 	af = 2;
 	n = mk_null(fr, af, ip, m);
