@@ -165,7 +165,7 @@ stop; ok $st "the daemon stops cleanly"
 # 3. The same capture offline, with the routers listed three ways
 offline() { # offline ROUTERS -> "TYPE SRC MAC" lines of --read's incidents
 	printf 'incidents {\n  routers { %s }\n}\n' "$1" > "$WORK/p.conf"
-	"$ZHULAN" -q --read "$WORK/lan.pcap" --policy "$WORK/p.conf" --incidents-json "$WORK/inc.json" 2>"$WORK/err" &&
+	"$ZHULAN" -q --read "$WORK/lan.pcap" --policy "$WORK/p.conf" --incidents-json - >"$WORK/inc.json" 2>"$WORK/err" &&
 		jq -r '"\(.type) \(.src_ip) \(.src_mac)"' "$WORK/inc.json" | sort
 }
 want=$(printf 'rogue-dhcp 192.0.2.139 %s\nrogue-ra %s %s\n' "$RG_MAC" "$RG_LL" "$RG_MAC")
