@@ -140,6 +140,7 @@ static struct zl_detect *detectors(const struct zl_read_opts *ro, struct read_ct
 		}
 	}
 	d = zl_detect_new(&dc, on_incident, r, err, sizeof(err));
+	zl_incidents_set_window(r->incidents, dc.dedup_window_s);
 	if (!d)
 		fprintf(stderr, "zhulan: detectors: %s\n", err);
 	zl_detect_config_release(&dc);
