@@ -142,6 +142,8 @@ static long window_of(struct zl_pctx *c, char *win, const struct zl_yyltype *wl,
 	return w * mul;
 }
 
+/* Says so when type was given before; pushes it either way (so that a
+ * third one names the first). */
 static void push_threshold(struct zl_pctx *c, const char *type, const struct zl_loc *at,
 			   long count, long window_s)
 {
@@ -150,14 +152,15 @@ static void push_threshold(struct zl_pctx *c, const char *type, const struct zl_
 
 	for (size_t i = 0; i < c->inc_thresholds.n; i++)
 		if (!strcmp(t[i].type, type)) {
-			zl_err(c, at, "a second %s %s (the first is on line %d)", type,
-			       strcmp(type, "dedup") ? "threshold" : "window", t[i].loc.line);
-			return;
+			zl_err(c, at, "a second %s%s (the first is on line %d)",
+			       strcmp(type, "dedup") ? "threshold for " : "dedup window",
+			       strcmp(type, "dedup") ? type : "", t[i].loc.line);
+			break;
 		}
 	x = ZL_PUSH(c, &c->inc_thresholds, struct zl_inc_threshold);
 	x->type = type;
 	x->count = count > 0 ? (unsigned)count : 0;
-	x->window_s = (unsigned)window_s;
+	x->window_s = window_s > 0 ? (unsigned)window_s : 0;
 	x->loc = *at;
 }
 
@@ -189,8 +192,7 @@ void zl_b_inc_threshold(struct zl_pctx *c, char *type, const struct zl_yyltype *
 	n = parse_num(count, thresholds[k].max);
 	if (n < 1)
 		zl_err(c, &cat, "%s threshold must be 1-%ld", type, thresholds[k].max);
-	if ((w = window_of(c, win, wl, unit, ul, 1, 86400, "1 s to 24 h")) < 0)
-		return;
+	w = window_of(c, win, wl, unit, ul, 1, 86400, "1 s to 24 h");
 	push_threshold(c, thresholds[k].name, &at, n, w);
 }
 
@@ -200,10 +202,8 @@ void zl_b_inc_dedup(struct zl_pctx *c, const struct zl_yyltype *l, char *win,
 		    const struct zl_yyltype *wl, char *unit, const struct zl_yyltype *ul)
 {
 	struct zl_loc at = zl_at(c, l);
-	long w = window_of(c, win, wl, unit, ul, 60, 86400, "1 m to 24 h");
 
-	if (w > 0)
-		push_threshold(c, "dedup", &at, 0, w);
+	push_threshold(c, "dedup", &at, 0, window_of(c, win, wl, unit, ul, 60, 86400, "1 m to 24 h"));
 }
 
 /* "00:00:5e:00:53:01" or with '-'; -1 if not a MAC. */

@@ -409,6 +409,45 @@ static void test_api(void)
 	is_str(zl_bh_action_name(ZL_BH_LIMIT), "limit", "behaviour action names");
 }
 
+/* Every threshold issue #11 names is the policy's: scan, brute force,
+ * policy violations (`violation`, or the incident type's name `policy`)
+ * and the dedup window. */
+static void test_incident_thresholds(void)
+{
+	static const char text[] =
+		"incidents {\n  threshold scan 16 in 30s; threshold bruteforce 5 in 1m\n"
+		"  threshold violation 10 in 10m\n  dedup 2h\n}\n";
+	const struct zl_inc_threshold *t;
+	struct zl_diag d;
+	struct zl_policy *p;
+
+	zl_diag_init(&d);
+	p = zl_policy_parse_string("thr.conf", text, strlen(text), NULL, &d);
+	ok(p && d.n == 0, "scan, bruteforce and violation thresholds and a dedup window parse");
+	if (!p) {
+		zl_diag_print(&d, stdout);
+		zl_diag_free(&d);
+		return;
+	}
+	t = p->incidents.thresholds;
+	ok(p->incidents.n_thresholds == 4 && !strcmp(t[2].type, "violation") && t[2].count == 10 &&
+	   t[2].window_s == 600, "threshold violation 10 in 10m: more than 10 in 600 s");
+	ok(!strcmp(t[3].type, "dedup") && t[3].window_s == 7200, "dedup 2h: 7200 s");
+	ok(t[0].count == 16 && t[0].window_s == 30 && t[1].count == 5 && t[1].window_s == 60,
+	   "scan 16 in 30 s, bruteforce 5 in 60 s");
+	zl_policy_free(p);
+	p = zl_policy_parse_string("pol.conf", "incidents { threshold policy 60 in 1h }\n", 40,
+				   NULL, &d);
+	ok(p && d.n == 0 && p->incidents.n_thresholds == 1 &&
+	   !strcmp(p->incidents.thresholds[0].type, "violation") &&
+	   p->incidents.thresholds[0].window_s == 3600, "'threshold policy' is the violation threshold");
+	zl_policy_free(p);
+	p = zl_policy_parse_string("n.conf", "set dedup { 192.0.2.1 }\n", 24, NULL, &d);
+	ok(p && d.n == 0, "'dedup' is a name outside the incidents section");
+	zl_policy_free(p);
+	zl_diag_free(&d);
+}
+
 /* The incidents section as issue #11 writes it, into plain data. */
 static void test_incidents(void)
 {
@@ -449,6 +488,7 @@ static void test_incidents(void)
 	   "the threat sets: a $set named like a keyword, and an address");
 	zl_policy_free(p);
 	zl_diag_free(&d);
+	test_incident_thresholds();
 }
 
 /* The ipv6 section: its sites and internal addresses, as zhulan.conf would write them. */
