@@ -14,6 +14,7 @@
 
 #include "flat.h"
 #include "policy.h"
+#include "policydiff.h"
 #include "tap.h"
 
 /* A stand-in for nDPI's names, with a crude "did you mean". */
@@ -530,6 +531,72 @@ static void test_ipv6(void)
 	zl_diag_free(&d);
 }
 
+/* `policy diff` shows what changes in the incidents and ipv6 sections. */
+static void test_section_diff(void)
+{
+	static const char old_text[] =
+		"set scanners { 192.0.2.10 }\n"
+		"incidents { suppress scan from $scanners; threshold bruteforce 10 in 5m;\n"
+		"  routers { fe80::1 } }\n"
+		"ipv6 { sites { \"https://a.example.gov.cn/\" }; internal 2001:db8::/32 }\n";
+	static const char new_text[] =
+		"set scanners { 192.0.2.10 }\n"
+		"incidents { suppress scan from $scanners; threshold bruteforce 20 in 5m;\n"
+		"  routers { fe80::1, 00:00:5e:00:53:01 }\n"
+		"  suppress risk \"XSS Attack\" to 198.51.100.0/24\n"
+		"  threshold violation 10 in 10m; dedup 2h\n"
+		"}\n"
+		"ipv6 { sites { \"https://a.example.gov.cn/\", \"https://b.example.gov.cn/\" } }\n";
+	struct zl_diag d;
+	struct zl_policy *op, *np;
+	json_t *j, *v;
+	char *got = NULL, *t;
+	size_t i;
+
+	zl_diag_init(&d);
+	op = zl_policy_parse_string("old.conf", old_text, strlen(old_text), NULL, &d);
+	np = zl_policy_parse_string("new.conf", new_text, strlen(new_text), NULL, &d);
+	ok(op && np && d.n == 0, "two policies with incidents and ipv6 sections");
+	if (!op || !np) {
+		zl_diag_print(&d, stdout);
+		zl_policy_free(op);
+		zl_policy_free(np);
+		zl_diag_free(&d);
+		return;
+	}
+	j = zl_policy_diff(op, np);
+	json_array_foreach(json_object_get(j, "sections"), i, v) {
+		if (asprintf(&t, "%s%s %s %s %s|", got ? got : "",
+			     json_string_value(json_object_get(v, "op")),
+			     json_string_value(json_object_get(v, "section")),
+			     json_string_value(json_object_get(v, "line")),
+			     json_string_value(json_object_get(v, "item"))) < 0)
+			break;
+		free(got);
+		got = t;
+	}
+	is_str(got ? got : "",
+	       "- incidents old.conf:2 threshold bruteforce 10 in 5m|"
+	       "+ incidents new.conf:4 suppress risk \"XSS Attack\" to 198.51.100.0/24|"
+	       "+ incidents new.conf:2 threshold bruteforce 20 in 5m|"
+	       "+ incidents new.conf:5 threshold violation 10 in 10m|"
+	       "+ incidents new.conf:5 dedup 2h|"
+	       "+ incidents new.conf:2 router 00:00:5e:00:53:01|"
+	       "- ipv6 old.conf:4 internal 2001:db8::/32|"
+	       "+ ipv6 new.conf:7 site \"https://b.example.gov.cn/\"|",
+	       "the diff names each changed suppress rule, threshold, router, site and internal entry");
+	ok(json_array_size(json_object_get(j, "rules")) == 0 &&
+	   json_array_size(json_object_get(j, "sets")) == 0, "... and nothing else changed");
+	free(got);
+	json_decref(j);
+	j = zl_policy_diff(np, np);
+	is_int(json_array_size(json_object_get(j, "sections")), 0, "a policy against itself: no change");
+	json_decref(j);
+	zl_policy_free(op);
+	zl_policy_free(np);
+	zl_diag_free(&d);
+}
+
 /* Local schedules as the kernel's UTC hours and sys_tz days. */
 static void test_ktime(void)
 {
@@ -591,6 +658,7 @@ int main(void)
 	test_example();
 	test_incidents();
 	test_ipv6();
+	test_section_diff();
 	test_features();
 	test_bad_files();
 	test_api();
