@@ -101,7 +101,7 @@ static int write_incidents(const struct read_ctx *r, const struct zl_detect *d,
 		supp += st.suppressed[i];
 	}
 	fprintf(stderr, "incidents: %zu (events %llu, suppressed %llu, dropped %llu; "
-		"scan sources %llu, evicted %llu; state %llu KiB, fixed)\n", n,
+		"scan sources %llu, evicted %llu; state %llu KiB reserved)\n", n,
 		(unsigned long long)events, (unsigned long long)supp,
 		(unsigned long long)zl_incidents_dropped(r->incidents),
 		(unsigned long long)st.scan_sources, (unsigned long long)st.scan_evicted,
