@@ -101,10 +101,11 @@ static int write_incidents(const struct read_ctx *r, const struct zl_detect *d,
 		supp += st.suppressed[i];
 	}
 	fprintf(stderr, "incidents: %zu (events %llu, suppressed %llu, dropped %llu; "
-		"scan sources %llu, evicted %llu)\n", n, (unsigned long long)events,
-		(unsigned long long)supp,
+		"scan sources %llu, evicted %llu; state %llu KiB reserved)\n", n,
+		(unsigned long long)events, (unsigned long long)supp,
 		(unsigned long long)zl_incidents_dropped(r->incidents),
-		(unsigned long long)st.scan_sources, (unsigned long long)st.scan_evicted);
+		(unsigned long long)st.scan_sources, (unsigned long long)st.scan_evicted,
+		(unsigned long long)st.bytes_reserved / 1024);
 	return failed ? -1 : 0;
 }
 
@@ -140,6 +141,7 @@ static struct zl_detect *detectors(const struct zl_read_opts *ro, struct read_ct
 		}
 	}
 	d = zl_detect_new(&dc, on_incident, r, err, sizeof(err));
+	zl_incidents_set_window(r->incidents, dc.dedup_window_s);
 	if (!d)
 		fprintf(stderr, "zhulan: detectors: %s\n", err);
 	zl_detect_config_release(&dc);

@@ -28,6 +28,9 @@ void zl_detect_config_default(struct zl_detect_config *c)
 	c->short_session_s = 30;
 	c->max_sources = 8192;
 	c->max_pairs = 16384;
+	c->violation.count = 50;
+	c->violation.window_s = 600;
+	c->dedup_window_s = 3600;
 }
 
 static struct zl_pfxset *pfxset_of(const struct zl_detect_prefix *v, size_t n)

@@ -73,6 +73,11 @@ struct zl_detect_config {
 	size_t n_suppress;
 	uint32_t max_sources;               /* scan state entries (8192) */
 	uint32_t max_pairs;                 /* brute-force state entries (16384) */
+	/* Not the capture threads' but carried with them: policy violations
+	 * (behaviour blocks by one host, counted by the daemon's incidents
+	 * thread) and the deduplication window (incident.h). */
+	struct zl_detect_threshold violation; /* 50 in 600 s */
+	uint32_t dedup_window_s;            /* 3600 */
 };
 
 void zl_detect_config_default(struct zl_detect_config *c);
@@ -95,9 +100,9 @@ void zl_detect_flow_end(struct zl_detect *d, const struct zl_classifier *c,
 /*
  * Report an event found outside the detectors, through the same
  * suppression rules and callback, in the thread that owns d. This is the
- * hook for policy violations (more than 50 behaviour blocks in 10 minutes
- * by one host, ZL_INC_POLICY): the behaviour engine is the daemon's, and
- * so is counting its blocks per host; nothing here counts them yet.
+ * hook for policy violations (more than 'violation' behaviour blocks in
+ * its window by one host, ZL_INC_POLICY): the behaviour engine is the
+ * daemon's, and so is counting its blocks per host (daemon/incidents/).
  */
 void zl_detect_report(struct zl_detect *d, struct zl_inc_event *ev);
 

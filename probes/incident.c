@@ -230,6 +230,35 @@ const struct zl_incident *zl_incidents_add(struct zl_incidents *t,
 	return inc;
 }
 
+const struct zl_incident *zl_incidents_restore(struct zl_incidents *t,
+					       const struct zl_incident *rec)
+{
+	struct zl_inc_event e = { .count = 0 };
+	struct zl_incident *inc;
+	struct key k, x;
+	uint64_t id;
+	uint32_t h;
+
+	key_of_incident(rec, &k);
+	if (!(inc = open_new(t, &e)))
+		return NULL;
+	id = inc->id;
+	*inc = *rec;
+	inc->id = id;
+	for (h = key_hash(&k) & t->mask; t->slot[h]; h = (h + 1) & t->mask) {
+		key_of_incident(&t->v[t->slot[h] - 1], &x);
+		if (!memcmp(&k, &x, sizeof(k)))
+			break;             /* an older one with this key: this is newer */
+	}
+	t->slot[h] = (uint32_t)inc->id;
+	return inc;
+}
+
+void zl_incidents_set_window(struct zl_incidents *t, uint32_t window_s)
+{
+	t->window_us = (uint64_t)(window_s ? window_s : 3600) * 1000000;
+}
+
 size_t zl_incidents_count(const struct zl_incidents *t)
 {
 	return t->n;
@@ -268,6 +297,35 @@ static void grouped(uint64_t v, char *buf, size_t len)
 	buf[o] = 0;
 }
 
+/*
+ * How long something took, for the sentences: "under 1 s" (a fast scan),
+ * "12 s", "1,234 s" (up to an hour), "3 h 5 min"; in Chinese "不到 1 秒",
+ * " 12 秒", ... with the space a number wants after "在" ("在不到 1 秒内",
+ * "在 12 秒内").
+ */
+static void duration(uint64_t us, int zh, char *buf, size_t len)
+{
+	uint64_t s = (us + 500000) / 1000000, h = s / 3600, m = (s % 3600 + 30) / 60;
+	char n[32];
+
+	if (m == 60) {
+		h++;
+		m = 0;
+	}
+	if (us < 1000000) {
+		snprintf(buf, len, zh ? "不到 1 秒" : "under 1 s");
+	} else if (s < 3600) {
+		grouped(s, n, sizeof(n));
+		snprintf(buf, len, zh ? " %s 秒" : "%s s", n);
+	} else {
+		grouped(h, n, sizeof(n));
+		if (m)
+			snprintf(buf, len, zh ? " %s 小时 %u 分钟" : "%s h %u min", n, (unsigned)m);
+		else
+			snprintf(buf, len, zh ? " %s 小时" : "%s h", n);
+	}
+}
+
 static const char *login_name(uint16_t port)
 {
 	switch (port) {
@@ -288,8 +346,7 @@ static const char *login_name(uint16_t port)
 void zl_incident_sentence(const struct zl_incident *i, const char *lang,
 			  char *buf, size_t len)
 {
-	char src[INET6_ADDRSTRLEN], dst[INET6_ADDRSTRLEN] = "", n[32], mac[32] = "";
-	unsigned s = (unsigned)((i->last_us - i->first_us + 500000) / 1000000);
+	char src[INET6_ADDRSTRLEN], dst[INET6_ADDRSTRLEN] = "", n[32], mac[32] = "", s[48];
 	const char *risk = i->risk_name ? i->risk_name : "?";
 	int zh = !strcmp(lang, "zh");
 
@@ -297,49 +354,50 @@ void zl_incident_sentence(const struct zl_incident *i, const char *lang,
 	if (i->has_dst)
 		addr_str(i->ipver, i->dst, dst, sizeof(dst));
 	grouped(i->count, n, sizeof(n));
+	duration(i->last_us > i->first_us ? i->last_us - i->first_us : 0, zh, s, sizeof(s));
 	if (i->has_mac)
 		snprintf(mac, sizeof(mac), " (MAC %02x:%02x:%02x:%02x:%02x:%02x)", i->mac[0],
 			 i->mac[1], i->mac[2], i->mac[3], i->mac[4], i->mac[5]);
 	switch (i->type * 2 + zh) {
 	case ZL_INC_SCAN * 2:
 		if (i->detail == ZL_SCAN_PORTS && i->has_dst)
-			snprintf(buf, len, "host %s scanned %s ports of %s in %u s", src, n, dst, s);
+			snprintf(buf, len, "host %s scanned %s ports of %s in %s", src, n, dst, s);
 		else if (i->detail == ZL_SCAN_HOSTS)
-			snprintf(buf, len, "host %s swept %s addresses on port %u in %u s",
+			snprintf(buf, len, "host %s swept %s addresses on port %u in %s",
 				 src, n, i->dport, s);
 		else
 			snprintf(buf, len, "host %s made %s incomplete connections to many "
-				 "ports and hosts in %u s", src, n, s);
+				 "ports and hosts in %s", src, n, s);
 		break;
 	case ZL_INC_SCAN * 2 + 1:
 		if (i->detail == ZL_SCAN_PORTS && i->has_dst)
-			snprintf(buf, len, "主机 %s 在 %u 秒内扫描了 %s 的 %s 个端口", src, s, dst, n);
+			snprintf(buf, len, "主机 %s 在%s内扫描了 %s 的 %s 个端口", src, s, dst, n);
 		else if (i->detail == ZL_SCAN_HOSTS)
-			snprintf(buf, len, "主机 %s 在 %u 秒内探测了 %s 个地址的 %u 端口",
+			snprintf(buf, len, "主机 %s 在%s内探测了 %s 个地址的 %u 端口",
 				 src, s, n, i->dport);
 		else
-			snprintf(buf, len, "主机 %s 在 %u 秒内向多个主机和端口发起了 %s 次未完成的连接",
+			snprintf(buf, len, "主机 %s 在%s内向多个主机和端口发起了 %s 次未完成的连接",
 				 src, s, n);
 		break;
 	case ZL_INC_BRUTEFORCE * 2:
 		snprintf(buf, len, "host %s opened %s short sessions to the %s login of %s "
-			 "(port %u) in %u s", src, n, login_name(i->dport), dst, i->dport, s);
+			 "(port %u) in %s", src, n, login_name(i->dport), dst, i->dport, s);
 		break;
 	case ZL_INC_BRUTEFORCE * 2 + 1:
-		snprintf(buf, len, "主机 %s 在 %u 秒内向 %s 的 %s 登录服务（端口 %u）发起了 %s 次短会话",
+		snprintf(buf, len, "主机 %s 在%s内向 %s 的 %s 登录服务（端口 %u）发起了 %s 次短会话",
 			 src, s, dst, login_name(i->dport), i->dport, n);
 		break;
 	case ZL_INC_ROGUE_RA * 2:
-		snprintf(buf, len, "unlisted IPv6 router %s%s sent %s router advertisements "
-			 "on VLAN %u", src, mac, n, i->vlan);
+		snprintf(buf, len, "unlisted IPv6 router %s%s sent %s router advertisement%s "
+			 "on VLAN %u", src, mac, n, i->count == 1 ? "" : "s", i->vlan);
 		break;
 	case ZL_INC_ROGUE_RA * 2 + 1:
 		snprintf(buf, len, "VLAN %u 上未登记的 IPv6 路由器 %s%s 发出了 %s 个路由通告",
 			 i->vlan, src, mac, n);
 		break;
 	case ZL_INC_ROGUE_DHCP * 2:
-		snprintf(buf, len, "unlisted DHCP server %s%s sent %s offers on VLAN %u",
-			 src, mac, n, i->vlan);
+		snprintf(buf, len, "unlisted DHCP server %s%s sent %s offer%s on VLAN %u",
+			 src, mac, n, i->count == 1 ? "" : "s", i->vlan);
 		break;
 	case ZL_INC_ROGUE_DHCP * 2 + 1:
 		snprintf(buf, len, "VLAN %u 上未登记的 DHCP 服务器 %s%s 发出了 %s 个地址分配（OFFER）",
@@ -353,12 +411,12 @@ void zl_incident_sentence(const struct zl_incident *i, const char *lang,
 		snprintf(buf, len, "主机 %s 与威胁名单中的地址 %s 通信了 %s 次", src, dst, n);
 		break;
 	case ZL_INC_RISK * 2:
-		snprintf(buf, len, "risk \"%s\" on %s %s flow%s from %s to %s", risk, n,
-			 i->app[0] ? i->app : "", i->count == 1 ? "" : "s", src, dst);
+		snprintf(buf, len, "risk \"%s\" on %s %s%sflow%s from %s to %s", risk, n,
+			 i->app, i->app[0] ? " " : "", i->count == 1 ? "" : "s", src, dst);
 		break;
 	case ZL_INC_RISK * 2 + 1:
-		snprintf(buf, len, "%s 到 %s 的 %s 条 %s 流量带有风险“%s”", src, dst, n,
-			 i->app[0] ? i->app : "", risk);
+		snprintf(buf, len, "%s 到 %s 的 %s 条 %s%s流量带有风险“%s”", src, dst, n,
+			 i->app, i->app[0] ? " " : "", risk);
 		break;
 	default:
 		snprintf(buf, len, zh ? "主机 %s 的策略违规 %s 次" : "host %s: %s policy violations",

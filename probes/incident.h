@@ -95,6 +95,14 @@ void zl_incidents_free(struct zl_incidents *t);
 const struct zl_incident *zl_incidents_add(struct zl_incidents *t,
 					   const struct zl_inc_event *ev);
 
+/* Put back an incident recorded before (its id is the table's own): later
+ * events of the same key within the window add to it. The one restored
+ * last for a key is the one they add to. NULL when the table is full. */
+const struct zl_incident *zl_incidents_restore(struct zl_incidents *t,
+					       const struct zl_incident *inc);
+/* The window for events from now on (0: 3600 s). */
+void zl_incidents_set_window(struct zl_incidents *t, uint32_t window_s);
+
 size_t zl_incidents_count(const struct zl_incidents *t);
 /* The i-th incident opened (0-based). */
 const struct zl_incident *zl_incidents_get(const struct zl_incidents *t, size_t i);

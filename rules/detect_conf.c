@@ -1,7 +1,8 @@
 /*
  * detect_conf.c - from the policy's incidents section to struct
  * zl_detect_config: $sets and prefixes become flat prefix arrays, type
- * names become incident types, thresholds replace the defaults.
+ * names become incident types, thresholds (and the dedup window) replace
+ * the defaults.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -74,8 +75,14 @@ int zl_policy_detect_config(const struct zl_policy *p, struct zl_detect_config *
 
 	for (size_t i = 0; i < in->n_thresholds; i++) {
 		const struct zl_inc_threshold *t = &in->thresholds[i];
-		struct zl_detect_threshold *x = strcmp(t->type, "scan") ? &c->bruteforce : &c->scan;
+		struct zl_detect_threshold *x = !strcmp(t->type, "scan") ? &c->scan :
+			!strcmp(t->type, "bruteforce") ? &c->bruteforce :
+			!strcmp(t->type, "violation") ? &c->violation : NULL;
 
+		if (!x) {                   /* "dedup" */
+			c->dedup_window_s = t->window_s;
+			continue;
+		}
 		x->count = t->count;
 		x->window_s = t->window_s;
 	}

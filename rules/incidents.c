@@ -108,48 +108,102 @@ static long parse_num(const char *s, long max)
 	return *end || v < 0 || v > max ? -1 : v;
 }
 
+/* The detectors' thresholds: more than count within the window. */
+static const struct {
+	const char *name;
+	long max;
+} thresholds[] = {
+	{ "scan", 127 },             /* probes/detect_state.c's bitmap */
+	{ "bruteforce", 1000000 },
+	{ "violation", 1000 },       /* each counted block's time is kept */
+};
+#define N_THRESHOLDS (sizeof(thresholds) / sizeof(thresholds[0]))
+
+/* "5m" as seconds in [lo, hi], or -1 after saying why. */
+static long window_of(struct zl_pctx *c, char *win, const struct zl_yyltype *wl, char *unit,
+		      const struct zl_yyltype *ul, long lo, long hi, const char *range)
+{
+	struct zl_loc wat = zl_at(c, wl);
+	long w, mul = 1;
+
+	if (unit) {
+		struct zl_loc uat = zl_at(c, ul);
+		mul = !strcmp(unit, "s") ? 1 : !strcmp(unit, "m") ? 60 : !strcmp(unit, "h") ? 3600 : 0;
+		if (!mul) {
+			zl_err(c, &uat, "unknown unit '%s' (s, m or h)", unit);
+			return -1;
+		}
+	}
+	w = parse_num(win, hi);
+	if (w < 0 || w * mul < lo || w * mul > hi) {
+		zl_err(c, &wat, "the window must be %s", range);
+		return -1;
+	}
+	return w * mul;
+}
+
+/* Says so when type was given before; pushes it either way (so that a
+ * third one names the first). */
+static void push_threshold(struct zl_pctx *c, const char *type, const struct zl_loc *at,
+			   long count, long window_s)
+{
+	const struct zl_inc_threshold *t = c->inc_thresholds.v;
+	struct zl_inc_threshold *x;
+
+	for (size_t i = 0; i < c->inc_thresholds.n; i++)
+		if (!strcmp(t[i].type, type)) {
+			zl_err(c, at, "a second %s%s (the first is on line %d)",
+			       strcmp(type, "dedup") ? "threshold for " : "dedup window",
+			       strcmp(type, "dedup") ? type : "", t[i].loc.line);
+			break;
+		}
+	x = ZL_PUSH(c, &c->inc_thresholds, struct zl_inc_threshold);
+	x->type = type;
+	x->count = count > 0 ? (unsigned)count : 0;
+	x->window_s = window_s > 0 ? (unsigned)window_s : 0;
+	x->loc = *at;
+}
+
 void zl_b_inc_threshold(struct zl_pctx *c, char *type, const struct zl_yyltype *tl,
 			char *count, const struct zl_yyltype *cl, char *in,
 			const struct zl_yyltype *il, char *win, const struct zl_yyltype *wl,
 			char *unit, const struct zl_yyltype *ul)
 {
 	struct zl_loc at = zl_at(c, tl), cat = zl_at(c, cl), iat = zl_at(c, il);
-	struct zl_loc wat = zl_at(c, wl);
-	const struct zl_inc_threshold *t = c->inc_thresholds.v;
-	struct zl_inc_threshold *x;
-	long n, w, mul = 1;
+	struct zl_near near;
+	size_t k;
+	long n, w;
 
-	if (!known_type(c, type, &at))
-		return;
-	if (strcmp(type, "scan") && strcmp(type, "bruteforce")) {
-		zl_err(c, &at, "only scan and bruteforce take a threshold");
+	if (!strcmp(type, "policy"))      /* the incident type's name */
+		type = (char *)"violation";
+	zl_near_init(&near, type);
+	for (k = 0; k < N_THRESHOLDS && strcmp(type, thresholds[k].name); k++)
+		zl_near_try(&near, thresholds[k].name);
+	if (k == N_THRESHOLDS) {
+		if (near.best)
+			zl_err(c, &at, "no threshold for \"%s\" (did you mean \"%s\"?)", type, near.best);
+		else
+			zl_err(c, &at, "no threshold for \"%s\" (scan, bruteforce and violation "
+			       "take one)", type);
 		return;
 	}
-	for (size_t i = 0; i < c->inc_thresholds.n; i++)
-		if (!strcmp(t[i].type, type))
-			zl_err(c, &at, "a second threshold for %s (the first is on line %d)",
-			       type, t[i].loc.line);
 	if (strcmp(in, "in"))
 		zl_err(c, &iat, "expected 'in' after the count, got '%s'", in);
-	n = parse_num(count, strcmp(type, "scan") ? 1000000 : 127);
+	n = parse_num(count, thresholds[k].max);
 	if (n < 1)
-		zl_err(c, &cat, "%s threshold must be 1-%d", type, strcmp(type, "scan") ? 1000000 : 127);
-	if (unit) {
-		struct zl_loc uat = zl_at(c, ul);
-		mul = !strcmp(unit, "s") ? 1 : !strcmp(unit, "m") ? 60 : !strcmp(unit, "h") ? 3600 : 0;
-		if (!mul)
-			zl_err(c, &uat, "unknown unit '%s' (s, m or h)", unit);
-	}
-	w = parse_num(win, 86400);
-	if (w < 1 || (mul && w * mul > 86400)) {
-		zl_err(c, &wat, "the window must be 1 s to 24 h");
-		return;
-	}
-	x = ZL_PUSH(c, &c->inc_thresholds, struct zl_inc_threshold);
-	x->type = type;
-	x->count = n > 0 ? (unsigned)n : 0;
-	x->window_s = (unsigned)(w * mul);
-	x->loc = at;
+		zl_err(c, &cat, "%s threshold must be 1-%ld", type, thresholds[k].max);
+	w = window_of(c, win, wl, unit, ul, 1, 86400, "1 s to 24 h");
+	push_threshold(c, thresholds[k].name, &at, n, w);
+}
+
+/* `dedup 2h`: the same incident within this long of its last event adds
+ * to it (incident.h); kept with the thresholds as type "dedup". */
+void zl_b_inc_dedup(struct zl_pctx *c, const struct zl_yyltype *l, char *win,
+		    const struct zl_yyltype *wl, char *unit, const struct zl_yyltype *ul)
+{
+	struct zl_loc at = zl_at(c, l);
+
+	push_threshold(c, "dedup", &at, 0, window_of(c, win, wl, unit, ul, 60, 86400, "1 m to 24 h"));
 }
 
 /* "00:00:5e:00:53:01" or with '-'; -1 if not a MAC. */

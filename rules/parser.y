@@ -48,7 +48,7 @@ static void yyerror(struct zl_yyltype *l, void *scanner, struct zl_pctx *ctx, co
 %token T_RATE "rate" T_LOG "log" T_KBIT "kbit" T_MBIT "mbit" T_GBIT "gbit"
 %token T_APP "app" T_CATEGORY "category" T_DOMAIN "domain" T_ALL "all"
 %token T_ANY "any" T_SELF "self"
-%token T_INCIDENTS "incidents" T_SUPPRESS "suppress" T_THRESHOLD "threshold"
+%token T_INCIDENTS "incidents" T_SUPPRESS "suppress" T_THRESHOLD "threshold" T_DEDUP "dedup"
 %token T_ROUTERS "routers" T_RISK "risk" T_BLOCKLIST "blocklist"
 %token T_IPV6 "ipv6" T_SITES "sites" T_INTERNAL "internal"
 %token T_BEHAVIOUR "behaviour"
@@ -272,7 +272,7 @@ unit:	  T_KBIT	{ $$ = 1000L; }
 	| T_GBIT	{ $$ = 1000000000L; }
 	;
 
-/* incidents { suppress scan from $vuln_scanners; threshold bruteforce 10 in 5m;
+/* incidents { suppress scan from $vuln_scanners; threshold bruteforce 10 in 5m; dedup 2h;
  *             routers { fe80::1 }; risk add "Weak TLS Cipher"; blocklist $cc } */
 inc_def:  inc_kw T_LBRACE inc_items T_RBRACE
 	;
@@ -286,6 +286,7 @@ inc_items: %empty
 inc_item: inc_suppress inc_opts
 	| T_THRESHOLD T_NAME T_NUMBER T_NAME T_NUMBER unit_opt
 		{ yyerrok; zl_b_inc_threshold(ctx, $2, &@2, $3, &@3, $4, &@4, $5, &@5, $6, &@6); }
+	| T_DEDUP T_NUMBER unit_opt	{ yyerrok; zl_b_inc_dedup(ctx, &@1, $2, &@2, $3, &@3); }
 	| T_ROUTERS T_LBRACE routers_opt T_RBRACE	{ yyerrok; }
 	| T_RISK T_NAME names		{ yyerrok; zl_b_inc_risks(ctx, $2, &@2, $3); }
 	| T_BLOCKLIST side		{ yyerrok; zl_b_inc_threats(ctx, &@1, $2); }
@@ -401,8 +402,10 @@ static const char *value_phrase(const struct zl_pctx *c, const unsigned char *ha
 	case T_SUPPRESS:
 		return "an incident type (scan, bruteforce, rogue-ra, rogue-dhcp, blocklist)";
 	case T_THRESHOLD:
-		return c->prev_tok == T_THRESHOLD ? "scan or bruteforce"
+		return c->prev_tok == T_THRESHOLD ? "scan, bruteforce or violation"
 			: "a count, 'in' and a window (like 'threshold bruteforce 10 in 5m')";
+	case T_DEDUP:
+		return "a window (like 'dedup 2h')";
 	case T_ROUTERS:
 		return "an address or MAC address";
 	case T_RISK:

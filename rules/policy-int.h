@@ -181,6 +181,8 @@ void zl_b_inc_threshold(struct zl_pctx *c, char *type, const struct zl_yyltype *
 			char *count, const struct zl_yyltype *cl, char *in,
 			const struct zl_yyltype *il, char *win, const struct zl_yyltype *wl,
 			char *unit, const struct zl_yyltype *ul);
+void zl_b_inc_dedup(struct zl_pctx *c, const struct zl_yyltype *l, char *win,
+		    const struct zl_yyltype *wl, char *unit, const struct zl_yyltype *ul);
 void zl_b_inc_router(struct zl_pctx *c, char *text, const struct zl_yyltype *l);
 void zl_b_inc_risks(struct zl_pctx *c, char *verb, const struct zl_yyltype *l, struct zl_vec *names);
 void zl_b_inc_threats(struct zl_pctx *c, const struct zl_yyltype *l, struct zl_vec *v);

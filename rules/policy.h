@@ -180,7 +180,8 @@ struct zl_inc_suppress {
 };
 
 struct zl_inc_threshold {
-	const char *type;                 /* "scan" or "bruteforce" */
+	const char *type;                 /* "scan", "bruteforce", "violation"; or
+					   * "dedup" (`dedup 2h`: count 0) */
 	unsigned count;                   /* more than count ... */
 	unsigned window_s;                /* ... within window_s seconds */
 	struct zl_loc loc;

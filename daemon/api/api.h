@@ -67,6 +67,7 @@ struct zl_caller {
 	unsigned role;             /* ZL_ROLE_* of the console user, 0 for local tools */
 	const char *client;        /* X-Zhulan-Client: the browser's address, or NULL */
 	char name[200];            /* for the audit table: "alice via zhulan-web(uid 998)" */
+	char account[72];          /* the plain account: "alice", or the local user ("root") */
 };
 
 struct zl_api_req {

@@ -139,7 +139,7 @@ enum MHD_Result zl_api_incidents_post(struct zl_api_req *r)
 				   "\"resolve\" or \"false-positive\", \"note\": TEXT (at most 4000 "
 				   "bytes), \"assign\": USER} (at least one)");
 	}
-	res = zl_store_incident_change(r->c->ctx.store, id, status, assign, note, r->who.name,
+	res = zl_store_incident_change(r->c->ctx.store, id, status, assign, note, r->who.account,
 				       from, sizeof(from));
 	if (res == -EINVAL)
 		snprintf(why, sizeof(why), "an incident that is %s cannot become %s", from, status);

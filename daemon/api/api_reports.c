@@ -64,7 +64,7 @@ enum MHD_Result zl_api_reports_post(struct zl_api_req *r)
 	o.persons = r->who.role == ZL_ROLE_SECURITY ||
 		(r->who.root && json_is_true(json_object_get(body, "persons")));
 	o.lang = lang && !strcmp(lang, "en") ? "en" : "zh";
-	o.by = r->who.name;
+	o.by = r->who.account;          /* the plain account; the audit keeps who.name */
 	json_decref(body);
 	if (*err)
 		return zl_api_fail(r->conn, MHD_HTTP_BAD_REQUEST, err);

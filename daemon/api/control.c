@@ -354,6 +354,12 @@ static void identify(struct MHD_Connection *conn, struct zl_caller *who)
 			 who->client ? " from " : "", who->client ? who->client : "");
 	else
 		snprintf(who->name, sizeof(who->name), "%s", peer);
+	if (who->user)
+		snprintf(who->account, sizeof(who->account), "%.64s", who->user);
+	else if (pwp)
+		snprintf(who->account, sizeof(who->account), "%.64s", pwp->pw_name);
+	else
+		snprintf(who->account, sizeof(who->account), "uid %d", (int)who->uid);
 }
 
 /* May this caller use this route? 0, or an HTTP status with why. */

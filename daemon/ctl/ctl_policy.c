@@ -145,6 +145,11 @@ static void print_diff(json_t *j)
 			printf("-   %s\n", json_string_value(e));
 		any = 1;
 	}
+	json_array_foreach(json_object_get(j, "sections"), k, v) {
+		printf("%s %-8s %-24s %s\n", zl_ctl_jstr(v, "op"), zl_ctl_jstr(v, "section"),
+		       zl_ctl_jstr(v, "line"), zl_ctl_jstr(v, "item"));
+		any = 1;
+	}
 	if (!any)
 		printf("no change against version %lld\n", zl_ctl_jint(j, "against"));
 }

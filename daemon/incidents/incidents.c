@@ -14,6 +14,7 @@
 #include "incident.h"
 #include "incidents.h"
 #include "log.h"
+#include "rowinc.h"
 #include "store_incidents.h"
 
 #define DEFAULT_QUEUE 8192
@@ -21,10 +22,9 @@
 #define FLUSH_US 1000000ULL          /* dirty incidents reach the store this often */
 #define REEXPORT_US 60000000ULL      /* an updated incident is exported again at most this often */
 #define SUPPRESSED_US 10000000ULL    /* suppressed counts reach the store this often */
-/* Policy violations: more than VIOLATION_BLOCKS blocks in VIOLATION_S by one client. */
-#define VIOLATION_BLOCKS 50
-#define VIOLATION_S 600
 #define BLOCK_HOSTS 1024             /* clients counted at once (oldest replaced) */
+#define RESTORE_S 86400              /* open incidents this recent come back at start
+				      * (the longest dedup window) */
 
 enum { SLOT_EVENT, SLOT_BLOCK };
 
@@ -35,12 +35,11 @@ struct slot {
 	struct zl_flow_key flow;
 };
 
-/* The last VIOLATION_BLOCKS + 1 block times of one client, a ring. */
+/* The last viol_count + 1 block times of one client: a ring in block_t. */
 struct blocker {
-	uint8_t used, ipver;
+	uint8_t used, ipver, over;
 	uint8_t addr[16];
-	uint8_t n, head, over;
-	uint64_t t[VIOLATION_BLOCKS + 1];
+	uint16_t n, head;
 	uint64_t seen_us;
 };
 
@@ -66,6 +65,8 @@ struct zl_incd {
 
 	pthread_mutex_t cfg_lock;    /* own detector: configure vs. the thread */
 	struct zl_detect *own;
+	struct zl_detect_threshold want_viol;   /* the policy's, for the thread */
+	uint32_t want_window_s;
 	uint64_t own_suppressed[ZL_INC_MAX];    /* of own detectors replaced */
 	zl_incd_counts_fn counts;
 	void *counts_ud;
@@ -78,6 +79,10 @@ struct zl_incd {
 	size_t *dirty;
 	size_t n_dirty;
 	struct blocker *blockers;
+	uint64_t *block_t;           /* BLOCK_HOSTS rings of viol.count + 1 */
+	struct zl_detect_threshold viol;
+	uint32_t window_s;
+	uint64_t restored;
 	uint64_t events, opened, updated, write_errors, table_resets, block_reports;
 };
 
@@ -172,7 +177,7 @@ static void add_event(struct zl_incd *d, const struct zl_inc_event *ev)
 		 * open new records. */
 		flush(d);
 		zl_incidents_free(d->table);
-		d->table = zl_incidents_new(0, 0);
+		d->table = zl_incidents_new(0, d->window_s);
 		memset(d->side, 0, d->side_cap * sizeof(*d->side));
 		d->table_resets++;
 		zl_log_warnx("incidents: the deduplication table was full; started a new one");
@@ -344,29 +349,30 @@ static struct blocker *blocker_of(struct zl_incd *d, const struct zl_inc_event *
 }
 
 /*
- * One more block by a client. With more than VIOLATION_BLOCKS of them in
- * VIOLATION_S, the first crossing reports the window's blocks as one
+ * One more block by a client. With more than viol.count of them in
+ * viol.window_s, the first crossing reports the window's blocks as one
  * event; each further block while it stays over reports one more.
  */
 static void count_block(struct zl_incd *d, const struct zl_inc_event *ev)
 {
 	struct blocker *b = blocker_of(d, ev);
-	unsigned n = VIOLATION_BLOCKS + 1;
+	unsigned n = d->viol.count + 1;
+	uint64_t *t = d->block_t + (size_t)(b - d->blockers) * n;
 	struct zl_inc_event pv;
 
 	b->seen_us = ev->ts_us;
-	b->t[(b->head + b->n) % n] = ev->ts_us;
+	t[(b->head + b->n) % n] = ev->ts_us;
 	if (b->n < n)
 		b->n++;
 	else
-		b->head = (uint8_t)((b->head + 1) % n);
-	if (b->n < n || ev->ts_us - b->t[b->head] > (uint64_t)VIOLATION_S * 1000000) {
+		b->head = (uint16_t)((b->head + 1) % n);
+	if (b->n < n || ev->ts_us - t[b->head] > (uint64_t)d->viol.window_s * 1000000) {
 		b->over = 0;
 		return;
 	}
 	memset(&pv, 0, sizeof(pv));
 	pv.ts_us = ev->ts_us;
-	pv.since_us = b->t[b->head];
+	pv.since_us = t[b->head];
 	pv.type = ZL_INC_POLICY;
 	pv.severity = ZL_SEV_MEDIUM;
 	pv.ipver = b->ipver;
@@ -381,6 +387,69 @@ static void count_block(struct zl_incd *d, const struct zl_inc_event *ev)
 	else
 		add_event(d, &pv);
 	pthread_mutex_unlock(&d->cfg_lock);
+}
+
+/* The policy's violation threshold and dedup window, once they change
+ * (the thread's). A new threshold starts the counts afresh. */
+static void apply_config(struct zl_incd *d)
+{
+	struct zl_detect_threshold v;
+	uint32_t w;
+	uint64_t *bt;
+
+	pthread_mutex_lock(&d->cfg_lock);
+	v = d->want_viol;
+	w = d->want_window_s;
+	pthread_mutex_unlock(&d->cfg_lock);
+	if (w != d->window_s) {
+		d->window_s = w;
+		zl_incidents_set_window(d->table, w);
+	}
+	if (v.count == d->viol.count && v.window_s == d->viol.window_s)
+		return;
+	if (v.count != d->viol.count) {
+		if (!(bt = calloc((size_t)BLOCK_HOSTS * (v.count + 1), sizeof(*bt)))) {
+			zl_log_warnx("incidents: out of memory; the violation threshold stays");
+			return;
+		}
+		free(d->block_t);
+		d->block_t = bt;
+		memset(d->blockers, 0, BLOCK_HOSTS * sizeof(*d->blockers));
+	}
+	d->viol = v;
+}
+
+/* The open incidents of the last day, back in the dedup table: an incident
+ * still going on at a restart adds to its record (the table's window
+ * decides whether a later event is "the same"). The thread's, at start. */
+static void restore_one(const struct zl_incident_row *r, void *ud)
+{
+	struct zl_incd *d = ud;
+	struct zl_incident inc;
+	const struct zl_incident *in;
+	size_t i;
+
+	if (zl_incident_of_row(r, &inc) < 0 || !(in = zl_incidents_restore(d->table, &inc)))
+		return;
+	i = (size_t)in->id - 1;
+	if (grow_side(d, i + 1) < 0)
+		return;
+	d->side[i].id = r->id;
+	d->side[i].exported_us = now_us();
+	d->restored++;
+}
+
+static void restore(struct zl_incd *d)
+{
+	char err[256];
+
+	if (zl_store_incidents_open(d->store, (int64_t)(now_us() - RESTORE_S * 1000000ULL), 32768,
+				    restore_one, d, err, sizeof(err)) < 0)
+		zl_log_warnx("incidents: the open incidents were not read back: %s; what goes "
+			     "on opens new ones", err);
+	else if (d->restored)
+		zl_log_info("incidents: %llu open incidents of the last day read back",
+			    (unsigned long long)d->restored);
 }
 
 /* Write the suppressed events counted since the last time (the thread's). */
@@ -415,9 +484,12 @@ static void *run(void *arg)
 	unsigned n, i;
 	int stop = 0;
 
+	apply_config(d);
+	restore(d);
 	while (batch && !stop) {
 		struct timespec ts;
 
+		apply_config(d);
 		pthread_mutex_lock(&d->qlock);
 		if (!d->count && !d->stop) {
 			clock_gettime(CLOCK_REALTIME, &ts);
@@ -470,8 +542,12 @@ struct zl_incd *zl_incd_new(struct zl_store *store, struct zl_dir *dir, struct z
 	d->cap = queue_len ? queue_len : DEFAULT_QUEUE;
 	d->ring = calloc(d->cap, sizeof(*d->ring));
 	d->blockers = calloc(BLOCK_HOSTS, sizeof(*d->blockers));
-	d->table = zl_incidents_new(0, 0);
-	if (!d->ring || !d->blockers || !d->table || grow_side(d, 256) < 0) {
+	d->viol.count = d->want_viol.count = 50;
+	d->viol.window_s = d->want_viol.window_s = 600;
+	d->window_s = d->want_window_s = 3600;
+	d->block_t = calloc((size_t)BLOCK_HOSTS * (d->viol.count + 1), sizeof(*d->block_t));
+	d->table = zl_incidents_new(0, d->window_s);
+	if (!d->ring || !d->blockers || !d->block_t || !d->table || grow_side(d, 256) < 0) {
 		zl_incd_free(d);
 		return NULL;
 	}
@@ -510,6 +586,7 @@ void zl_incd_free(struct zl_incd *d)
 	free(d->side);
 	free(d->dirty);
 	free(d->blockers);
+	free(d->block_t);
 	free(d->ring);
 	free(d);
 }
@@ -527,6 +604,9 @@ int zl_incd_configure(struct zl_incd *d, const struct zl_detect_config *c, char 
 	pthread_mutex_lock(&d->cfg_lock);
 	old = d->own;
 	d->own = n;
+	if (c->violation.count && c->violation.count <= 1000 && c->violation.window_s)
+		d->want_viol = c->violation;
+	d->want_window_s = c->dedup_window_s;
 	if (old) {
 		zl_detect_stats(old, &st);
 		for (i = 0; i < ZL_INC_MAX; i++)
@@ -555,7 +635,7 @@ json_t *zl_incd_status(struct zl_incd *d)
 	pend = d->count;
 	pthread_mutex_unlock(&d->qlock);
 	sev = zl_store_incident_counts(d->store, err, sizeof(err));
-	o = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o}",
+	o = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o}",
 		      "queued", (json_int_t)q, "dropped", (json_int_t)dr,
 		      "pending", (json_int_t)pend,
 		      "events", (json_int_t)__atomic_load_n(&d->events, __ATOMIC_RELAXED),
@@ -563,6 +643,7 @@ json_t *zl_incd_status(struct zl_incd *d)
 		      "updated", (json_int_t)__atomic_load_n(&d->updated, __ATOMIC_RELAXED),
 		      "write_errors", (json_int_t)__atomic_load_n(&d->write_errors, __ATOMIC_RELAXED),
 		      "table_resets", (json_int_t)__atomic_load_n(&d->table_resets, __ATOMIC_RELAXED),
+		      "restored", (json_int_t)__atomic_load_n(&d->restored, __ATOMIC_RELAXED),
 		      "policy_violation_reports",
 		      (json_int_t)__atomic_load_n(&d->block_reports, __ATOMIC_RELAXED),
 		      "open_by_severity", sev ? sev : json_null());

@@ -10,9 +10,12 @@
  *                     -> once a second: store (store_incidents.h) -> export.h
  *
  * A policy violation is more than 50 behaviour blocks in 10 minutes by one
- * client; it goes through a detector of the thread's own (the policy's
- * suppression rules apply to it too). The dedup table lives in memory: a
- * restart opens new incidents for what goes on.
+ * client (the policy's `threshold violation N in 10m`); it goes through a
+ * detector of the thread's own (the policy's suppression rules apply to it
+ * too). The dedup table lives in memory with the policy's window (`dedup`,
+ * 1 h); at start the thread reads back the open (new or acknowledged)
+ * incidents of the last day from the store, so that what still goes on
+ * after a restart adds to its incident instead of opening another.
  */
 #ifndef ZL_INCIDENTS_H
 #define ZL_INCIDENTS_H
@@ -42,7 +45,7 @@ void zl_incd_event(const struct zl_inc_event *ev, void *ud);
  * ts_us. Any thread, never blocks. */
 void zl_incd_block(void *ud, int family, const uint8_t *client, uint64_t ts_us);
 /* The configuration in force (the thread's own detector: suppression of
- * policy violations). 0, or -1 with err. */
+ * policy violations; c->violation and c->dedup_window_s). 0, or -1 with err. */
 int zl_incd_configure(struct zl_incd *d, const struct zl_detect_config *c, char *err,
 		      size_t errlen);
 
@@ -53,7 +56,8 @@ typedef void (*zl_incd_counts_fn)(void *ud, uint64_t *suppressed);
 void zl_incd_set_counts(struct zl_incd *d, zl_incd_counts_fn fn, void *ud);
 
 /* {"queued","dropped","pending","events","opened","updated","write_errors",
- *  "table_resets","by_severity" (open ones, from the store),"export":[...]} */
+ *  "table_resets","restored" (open incidents read back at start),
+ *  "policy_violation_reports","open_by_severity" (from the store),"export":[...]} */
 json_t *zl_incd_status(struct zl_incd *d);
 
 #endif

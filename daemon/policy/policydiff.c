@@ -1,9 +1,12 @@
 /*
  * policydiff.c - what applying a policy would change: each chain's rules
  * (nft text without the line-naming comment and log prefix) compared by
- * longest common subsequence, each set's prefixes by sorted merge, and the
- * chains' default verdicts. Pure: two parsed policies in, JSON out.
+ * longest common subsequence, each set's prefixes by sorted merge, the
+ * chains' default verdicts, and the incidents and ipv6 sections item by
+ * item (a suppress rule, a threshold, a router, a site...). Pure: two
+ * parsed policies in, JSON out.
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -171,6 +174,175 @@ static const struct zl_flat_chain *find_chain(const struct zl_flat *f, enum zl_h
 	return NULL;
 }
 
+/* ------------------------------------- the incidents and ipv6 sections */
+
+/* One line of a section as `policy diff` shows it, and where it is written. */
+struct item {
+	char *text;
+	const struct zl_loc *loc;
+};
+
+struct items {
+	struct item *v;
+	size_t n, cap;
+};
+
+static void item_add(struct items *it, const struct zl_loc *loc, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void item_add(struct items *it, const struct zl_loc *loc, const char *fmt, ...)
+{
+	va_list ap;
+	char *t;
+
+	if (it->n == it->cap) {
+		size_t n = it->cap ? it->cap * 2 : 16;
+		struct item *v = realloc(it->v, n * sizeof(*v));
+		if (!v)
+			return;
+		it->v = v;
+		it->cap = n;
+	}
+	va_start(ap, fmt);
+	if (vasprintf(&t, fmt, ap) >= 0) {
+		it->v[it->n].text = t;
+		it->v[it->n++].loc = loc;
+	}
+	va_end(ap);
+}
+
+/* "$scanners, 192.0.2.0/24" as written (zones and names by their name). */
+static void side_text(const struct zl_side *sd, char *buf, size_t len)
+{
+	size_t o = 0;
+
+	buf[0] = 0;
+	for (size_t i = 0; i < sd->n && o < len; i++) {
+		const struct zl_endpoint *e = &sd->v[i];
+		char p[64];
+
+		if (e->type == ZL_EP_PREFIX)
+			zl_prefix_format(&e->prefix, p, sizeof(p));
+		o += (size_t)snprintf(buf + o, len - o, "%s%s%s", i ? ", " : "",
+				      e->type == ZL_EP_SET ? "$" : "",
+				      e->type == ZL_EP_PREFIX ? p : e->name ? e->name : "?");
+	}
+}
+
+/* 300 -> "5m", 7200 -> "2h", 45 -> "45s" */
+static const char *window_text(unsigned s, char *buf, size_t len)
+{
+	if (s && s % 3600 == 0)
+		snprintf(buf, len, "%uh", s / 3600);
+	else if (s && s % 60 == 0)
+		snprintf(buf, len, "%um", s / 60);
+	else
+		snprintf(buf, len, "%us", s);
+	return buf;
+}
+
+static void section_items(const struct zl_policy *p, struct items *inc, struct items *v6)
+{
+	const struct zl_incidents_conf *in = &p->incidents;
+	char a[512], b[512], w[16];
+
+	for (size_t i = 0; in->present && i < in->n_suppress; i++) {
+		const struct zl_inc_suppress *s = &in->suppress[i];
+
+		side_text(&s->from, a, sizeof(a));
+		side_text(&s->to, b, sizeof(b));
+		item_add(inc, &s->loc, "suppress %s%s%s%s%s%s%s%s", s->type, s->risk ? " \"" : "",
+			 s->risk ? s->risk : "", s->risk ? "\"" : "", s->from.n ? " from " : "", a,
+			 s->to.n ? " to " : "", b);
+	}
+	for (size_t i = 0; in->present && i < in->n_thresholds; i++) {
+		const struct zl_inc_threshold *t = &in->thresholds[i];
+
+		if (!strcmp(t->type, "dedup"))
+			item_add(inc, &t->loc, "dedup %s", window_text(t->window_s, w, sizeof(w)));
+		else
+			item_add(inc, &t->loc, "threshold %s %u in %s", t->type, t->count,
+				 window_text(t->window_s, w, sizeof(w)));
+	}
+	for (size_t i = 0; in->present && i < in->n_routers; i++) {
+		zl_prefix_format(&in->routers[i], a, sizeof(a));
+		item_add(inc, &in->loc, "router %s", a);
+	}
+	for (size_t i = 0; in->present && i < in->n_router_macs; i++) {
+		const uint8_t *m = in->router_macs[i];
+		item_add(inc, &in->loc, "router %02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2],
+			 m[3], m[4], m[5]);
+	}
+	for (size_t i = 0; in->present && i < in->n_risks_add; i++)
+		item_add(inc, &in->risks_add[i].loc, "risk add \"%s\"", in->risks_add[i].s);
+	for (size_t i = 0; in->present && i < in->n_risks_remove; i++)
+		item_add(inc, &in->risks_remove[i].loc, "risk remove \"%s\"", in->risks_remove[i].s);
+	for (size_t i = 0; in->present && i < in->threats.n; i++) {
+		struct zl_side one = { &in->threats.v[i], 1 };
+		side_text(&one, a, sizeof(a));
+		item_add(inc, &in->threats.v[i].loc, "blocklist %s", a);
+	}
+	for (size_t i = 0; p->ipv6.present && i < p->ipv6.n_sites; i++)
+		item_add(v6, &p->ipv6.sites[i].loc, "site \"%s\"", p->ipv6.sites[i].s);
+	for (size_t i = 0; p->ipv6.present && i < p->ipv6.internal.n; i++) {
+		struct zl_side one = { &p->ipv6.internal.v[i], 1 };
+		side_text(&one, a, sizeof(a));
+		item_add(v6, &p->ipv6.internal.v[i].loc, "internal %s", a);
+	}
+}
+
+static int has_item(const struct items *it, const char *text)
+{
+	for (size_t i = 0; i < it->n; i++)
+		if (!strcmp(it->v[i].text, text))
+			return 1;
+	return 0;
+}
+
+/* The items of 'from' not in 'to', as op. */
+static void item_changes(const char *section, const char *op, const struct items *from,
+			 const struct items *to, json_t *out)
+{
+	for (size_t i = 0; i < from->n; i++) {
+		const struct zl_loc *l = from->v[i].loc;
+		const char *base = l && l->file ? strrchr(l->file, '/') : NULL;
+		char at[300] = "";
+
+		if (has_item(to, from->v[i].text))
+			continue;
+		if (l && l->file)
+			snprintf(at, sizeof(at), "%s:%d", base ? base + 1 : l->file, l->line);
+		json_array_append_new(out, json_pack("{s:s, s:s, s:s, s:s}", "section", section,
+						     "op", op, "item", from->v[i].text, "line", at));
+	}
+}
+
+static void items_free(struct items *it)
+{
+	for (size_t i = 0; i < it->n; i++)
+		free(it->v[i].text);
+	free(it->v);
+}
+
+/* What changes in the incidents and ipv6 sections, item by item. */
+static json_t *diff_sections(const struct zl_policy *op, const struct zl_policy *np)
+{
+	struct items oi = { 0 }, o6 = { 0 }, ni = { 0 }, n6 = { 0 };
+	json_t *out = json_array();
+
+	if (op)
+		section_items(op, &oi, &o6);
+	section_items(np, &ni, &n6);
+	item_changes("incidents", "-", &oi, &ni, out);
+	item_changes("incidents", "+", &ni, &oi, out);
+	item_changes("ipv6", "-", &o6, &n6, out);
+	item_changes("ipv6", "+", &n6, &o6, out);
+	items_free(&oi);
+	items_free(&o6);
+	items_free(&ni);
+	items_free(&n6);
+	return out;
+}
+
 json_t *zl_policy_diff(const struct zl_policy *op, const struct zl_policy *np)
 {
 	struct zl_flat *nf, *of = NULL;
@@ -201,7 +373,8 @@ json_t *zl_policy_diff(const struct zl_policy *op, const struct zl_policy *np)
 	for (i = 0; i < np->n_sets; i++)
 		if (!find_set(op, np->sets[i].name))
 			diff_set(np->sets[i].name, NULL, &np->sets[i], sets);
-	out = json_pack("{s:o, s:o, s:o}", "chains", chains, "rules", rules, "sets", sets);
+	out = json_pack("{s:o, s:o, s:o, s:o}", "chains", chains, "rules", rules, "sets", sets,
+			"sections", diff_sections(op, np));
 	zl_flat_free(nf);
 	zl_flat_free(of);
 	return out;

@@ -224,6 +224,36 @@ json_t *zl_store_incidents(struct zl_store *s, const struct zl_incident_query *q
 	return out;
 }
 
+int zl_store_incidents_open(struct zl_store *s, int64_t since_us, size_t max,
+			    zl_incident_row_fn fn, void *ud, char *err, size_t errlen)
+{
+	struct zl_incident_row r;
+	sqlite3_stmt *st;
+	sqlite3 *db = zl_st_rget(s);
+	size_t n = 0;
+	int rc;
+
+	if (!(st = zl_st_rprepare(s, db, "SELECT " INC_COLUMNS " FROM incidents WHERE state IN"
+				  " ('new', 'acknowledged') AND last_ts >= :since"
+				  " ORDER BY last_ts, id LIMIT :max", err, errlen))) {
+		zl_st_rput(s, db);
+		return -1;
+	}
+	zl_st_bind_int(st, ":since", since_us);
+	zl_st_bind_int(st, ":max", (int64_t)max);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		read_row(st, &r);
+		fn(&r, ud);
+		n++;
+	}
+	if (!zl_st_rdone(s, db, st, rc, json_null(), err, errlen)) {
+		zl_st_rput(s, db);
+		return -1;
+	}
+	zl_st_rput(s, db);
+	return (int)n;
+}
+
 static json_t *notes(struct zl_store *s, sqlite3 *db, int64_t id, char *err, size_t errlen)
 {
 	sqlite3_stmt *st = zl_st_rprepare(s, db, "SELECT ts, who, text, state_from, state_to,"

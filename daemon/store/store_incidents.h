@@ -55,6 +55,12 @@ struct zl_incident_query {
 /* {"incidents":[...], "more": BOOL}, newest last event first; NULL + err. */
 json_t *zl_store_incidents(struct zl_store *s, const struct zl_incident_query *q,
 			   char *err, size_t errlen);
+/* The open incidents (new or acknowledged) whose last event is at or after
+ * since_us, oldest last event first, at most max: fn gets each (the
+ * incidents thread's dedup table at start). How many, or -1 with err. */
+typedef void (*zl_incident_row_fn)(const struct zl_incident_row *r, void *ud);
+int zl_store_incidents_open(struct zl_store *s, int64_t since_us, size_t max,
+			    zl_incident_row_fn fn, void *ud, char *err, size_t errlen);
 /* The incident with "notes" [{"ts","who","text","from","to","assignee"}]
  * and "evidence_flows" (the stored flows its evidence keys name, with
  * their ids). NULL with err ("" and *found 0 when there is none). */

@@ -64,8 +64,11 @@ def main():
     print(f'zhulan / ndpiReader peak RSS:  {z[1] / n[1]:.2f}')
     print(f'zhulan share of the read-only ceiling: {100 * c[0] / z[0]:.0f}%')
     zd_ = best['zhulan+detectors']
-    print(f'incident detectors cost: {100 * (1 - z[0] / zd_[0]):.1f}% of packets/s, '
-          f'{(zd_[1] - z[1]) / 1024:+.1f} MiB peak RSS   (target <= 10%)')
+    cost = 100 * (1 - z[0] / zd_[0])
+    print(f'incident detectors: zhulan --read {npk / z[0]:,.0f} packets/s without, '
+          f'{npk / zd_[0]:,.0f} with them: ratio {z[0] / zd_[0]:.3f}, cost {cost:.1f}% of '
+          f'packets/s (target <= 10%: {"met" if cost <= 10 else "NOT MET"}), '
+          f'{(zd_[1] - z[1]) / 1024:+.1f} MiB peak RSS')
     z6_ = best['zhulan+dns answers']
     print(f'IPv6 measurement (DNS answers read) cost: {100 * (1 - z[0] / z6_[0]):.1f}% of '
           f'packets/s   (target <= 5%)')
@@ -96,7 +99,8 @@ def sweep_bench():
                        capture_output=True, text=True)
     line = [l for l in r.stderr.splitlines() if l.startswith('incidents:')]
     print(f'\n/16 SYN sweep (65,536 targets): peak RSS {plain[1] / 1024:.1f} MiB without the detectors, '
-          f'{det[1] / 1024:.1f} MiB with them; {line[0] if line else "?"}')
+          f'{det[1] / 1024:.1f} MiB with them ({(det[1] - plain[1]) / 1024:+.1f} MiB); '
+          f'{line[0] if line else "?"}')
     print(f'  incidents: {r.stdout.count(chr(10))}')
 
 if __name__ == '__main__':

@@ -152,7 +152,7 @@ export async function reportsScenario(page, k) {
 	const fresh = (after.reports || []).filter(r => r.id > maxId && r.period === month);
 	const made = fresh.find(r => r.format === 'pdf');
 	ok(!!made && /已生成/.test(done) && fresh.map(r => r.format).sort().join() === 'csv,pdf,xlsx' &&
-		fresh.every(r => r.who.startsWith(k.cfg.accounts.report.user + ' ') && !r.persons),
+		fresh.every(r => r.who === k.cfg.accounts.report.user && !r.persons),
 		`reports: three formats generated in ${((Date.now() - t0) / 1000).toFixed(1)} s and listed, departments only (${done}; #${made && made.id}, ${made && made.bytes} bytes)`);
 	if (!made)
 		return;

@@ -150,6 +150,12 @@ ok $? "diff shows the changed rule removed and added"
 grep -q "^+   198.51.100.53" "$WORK/diff" && grep -q "blocklist (changed): 1 added, 0 removed" "$WORK/diff"
 ok $? "diff shows the set element added"
 [ "$(grep -c '^[+-] forward' "$WORK/diff")" -eq 2 ]; ok $? "and nothing else: $(grep -c '^[+-] forward' "$WORK/diff") rule lines"
+printf 'incidents {\n  threshold violation 10 in 10m\n  dedup 2h\n}\nipv6 { sites { "https://www.example.gov.cn/" } }\n' |
+	cat "$WORK/p2.conf" - > "$WORK/p3.conf"
+ctl policy diff "$WORK/p3.conf" > "$WORK/diff3" 2>&1
+grep -q "^+ incidents .*p3.conf:[0-9]* *threshold violation 10 in 10m$" "$WORK/diff3" &&
+	grep -q "^+ incidents .*dedup 2h$" "$WORK/diff3" && grep -q '^+ ipv6 .*site "https://www.example.gov.cn/"$' "$WORK/diff3"
+ok $? "diff shows the incidents and ipv6 sections' changes: $(grep -E '^[+-] (incidents|ipv6)' "$WORK/diff3" | tr '\n' '|')"
 
 # Cutting off one's own access: the confirm timer gives it back.
 sed 's/^  pass from lan to wan/  block from $finance\n  pass from lan to wan/' "$WORK/policy.conf" > "$WORK/lockout.conf"

@@ -97,6 +97,103 @@ static void test_dedup(void)
 	zl_incidents_free(t);
 }
 
+/* The sentences' edge cases: a scan faster than a second, the issue's
+ * example with its grouped count, hours, one advertisement, no app. */
+static void test_sentences(void)
+{
+	struct zl_incidents *t = zl_incidents_new(0, 3600);
+	const struct zl_incident *i = NULL;
+	struct zl_inc_event e;
+	char s[256];
+	int n;
+
+	for (n = 0; n < 1000; n++) {
+		e = event(ZL_INC_SCAN, "192.0.2.70", "198.51.100.10", 100 * SEC + (uint64_t)n * 200);
+		e.detail = ZL_SCAN_PORTS;
+		e.l4proto = IPPROTO_TCP;
+		i = zl_incidents_add(t, &e);
+	}
+	zl_incident_sentence(i, "en", s, sizeof(s));
+	is_str(s, "host 192.0.2.70 scanned 1,000 ports of 198.51.100.10 in under 1 s",
+	       "a scan of 0.2 s is 'in under 1 s', not 'in 0 s'");
+	zl_incident_sentence(i, "zh", s, sizeof(s));
+	is_str(s, "主机 192.0.2.70 在不到 1 秒内扫描了 198.51.100.10 的 1,000 个端口",
+	       "... and '不到 1 秒' in Chinese");
+	e = event(ZL_INC_SCAN, "192.0.2.70", "198.51.100.10", 112 * SEC);
+	e.detail = ZL_SCAN_PORTS;
+	e.l4proto = IPPROTO_TCP;
+	e.count = 0;
+	i = zl_incidents_add(t, &e);
+	zl_incident_sentence(i, "en", s, sizeof(s));
+	is_str(s, "host 192.0.2.70 scanned 1,000 ports of 198.51.100.10 in 12 s",
+	       "the issue's example: 1,000 ports in 12 s");
+	zl_incident_sentence(i, "zh", s, sizeof(s));
+	is_str(s, "主机 192.0.2.70 在 12 秒内扫描了 198.51.100.10 的 1,000 个端口", "... in Chinese");
+	e = event(ZL_INC_BRUTEFORCE, "192.0.2.71", "198.51.100.22", 100 * SEC);
+	e.dport = 22;
+	e.count = 1234567;
+	zl_incidents_add(t, &e);
+	zl_incidents_set_window(t, 86400);
+	e.ts_us = 100 * SEC + 3 * 3600 * SEC + 5 * 60 * SEC;
+	e.count = 0;
+	i = zl_incidents_add(t, &e);
+	zl_incident_sentence(i, "en", s, sizeof(s));
+	is_str(s, "host 192.0.2.71 opened 1,234,567 short sessions to the SSH login of 198.51.100.22 "
+	       "(port 22) in 3 h 5 min", "three hours are '3 h 5 min', not '11100 s'");
+	zl_incident_sentence(i, "zh", s, sizeof(s));
+	is_str(s, "主机 192.0.2.71 在 3 小时 5 分钟内向 198.51.100.22 的 SSH 登录服务（端口 22）"
+	       "发起了 1,234,567 次短会话", "... '3 小时 5 分钟' in Chinese");
+	e = event(ZL_INC_ROGUE_RA, "192.0.2.72", NULL, 100 * SEC);
+	e.vlan = 10;
+	i = zl_incidents_add(t, &e);
+	zl_incident_sentence(i, "en", s, sizeof(s));
+	is_str(s, "unlisted IPv6 router 192.0.2.72 sent 1 router advertisement on VLAN 10",
+	       "one advertisement is singular");
+	e = event(ZL_INC_RISK, "192.0.2.73", "198.51.100.23", 100 * SEC);
+	e.risk = 1;
+	e.risk_name = "Known Proto on Non Std Port";
+	i = zl_incidents_add(t, &e);
+	zl_incident_sentence(i, "en", s, sizeof(s));
+	is_str(s, "risk \"Known Proto on Non Std Port\" on 1 flow from 192.0.2.73 to 198.51.100.23",
+	       "a risk without an application: no double space");
+	zl_incident_sentence(i, "zh", s, sizeof(s));
+	is_str(s, "192.0.2.73 到 198.51.100.23 的 1 条 流量带有风险“Known Proto on Non Std Port”",
+	       "... in Chinese too");
+	zl_incidents_free(t);
+}
+
+/* An incident put back (as the daemon does from its store at a restart)
+ * takes the events of its key within the window; the window is settable. */
+static void test_restore(void)
+{
+	struct zl_incidents *t = zl_incidents_new(0, 3600), *u;
+	const struct zl_incident *i, *r;
+	struct zl_inc_event e;
+
+	e = event(ZL_INC_SCAN, "192.0.2.70", "198.51.100.10", 100 * SEC);
+	e.l4proto = IPPROTO_TCP;
+	e.count = 40;
+	i = zl_incidents_add(t, &e);
+	u = zl_incidents_new(0, 3600);
+	r = zl_incidents_restore(u, i);
+	ok(r && r->id == 1 && r->count == 40, "an incident restored into a fresh table");
+	e.ts_us = 200 * SEC;
+	e.count = 5;
+	r = zl_incidents_add(u, &e);
+	ok(r && zl_incidents_count(u) == 1 && r->count == 45 && r->first_us == 100 * SEC &&
+	   r->last_us == 200 * SEC, "... a later event of its key adds to it (count 45, first kept)");
+	e.l4proto = IPPROTO_UDP;
+	zl_incidents_add(u, &e);
+	is_int(zl_incidents_count(u), 2, "... a UDP scan is another incident");
+	zl_incidents_set_window(u, 60);
+	e.l4proto = IPPROTO_TCP;
+	e.ts_us = 300 * SEC;
+	zl_incidents_add(u, &e);
+	is_int(zl_incidents_count(u), 3, "with a window of 60 s, 100 s later opens a new one");
+	zl_incidents_free(t);
+	zl_incidents_free(u);
+}
+
 struct sink {
 	struct zl_incidents *t;
 	int events;
@@ -325,6 +422,8 @@ int main(void)
 {
 	test_pfxset();
 	test_dedup();
+	test_sentences();
+	test_restore();
 	test_scan();
 	test_rogue();
 	return done_testing();

@@ -14,6 +14,7 @@
 
 #include "flat.h"
 #include "policy.h"
+#include "policydiff.h"
 #include "tap.h"
 
 /* A stand-in for nDPI's names, with a crude "did you mean". */
@@ -409,6 +410,45 @@ static void test_api(void)
 	is_str(zl_bh_action_name(ZL_BH_LIMIT), "limit", "behaviour action names");
 }
 
+/* Every threshold issue #11 names is the policy's: scan, brute force,
+ * policy violations (`violation`, or the incident type's name `policy`)
+ * and the dedup window. */
+static void test_incident_thresholds(void)
+{
+	static const char text[] =
+		"incidents {\n  threshold scan 16 in 30s; threshold bruteforce 5 in 1m\n"
+		"  threshold violation 10 in 10m\n  dedup 2h\n}\n";
+	const struct zl_inc_threshold *t;
+	struct zl_diag d;
+	struct zl_policy *p;
+
+	zl_diag_init(&d);
+	p = zl_policy_parse_string("thr.conf", text, strlen(text), NULL, &d);
+	ok(p && d.n == 0, "scan, bruteforce and violation thresholds and a dedup window parse");
+	if (!p) {
+		zl_diag_print(&d, stdout);
+		zl_diag_free(&d);
+		return;
+	}
+	t = p->incidents.thresholds;
+	ok(p->incidents.n_thresholds == 4 && !strcmp(t[2].type, "violation") && t[2].count == 10 &&
+	   t[2].window_s == 600, "threshold violation 10 in 10m: more than 10 in 600 s");
+	ok(!strcmp(t[3].type, "dedup") && t[3].window_s == 7200, "dedup 2h: 7200 s");
+	ok(t[0].count == 16 && t[0].window_s == 30 && t[1].count == 5 && t[1].window_s == 60,
+	   "scan 16 in 30 s, bruteforce 5 in 60 s");
+	zl_policy_free(p);
+	p = zl_policy_parse_string("pol.conf", "incidents { threshold policy 60 in 1h }\n", 40,
+				   NULL, &d);
+	ok(p && d.n == 0 && p->incidents.n_thresholds == 1 &&
+	   !strcmp(p->incidents.thresholds[0].type, "violation") &&
+	   p->incidents.thresholds[0].window_s == 3600, "'threshold policy' is the violation threshold");
+	zl_policy_free(p);
+	p = zl_policy_parse_string("n.conf", "set dedup { 192.0.2.1 }\n", 24, NULL, &d);
+	ok(p && d.n == 0, "'dedup' is a name outside the incidents section");
+	zl_policy_free(p);
+	zl_diag_free(&d);
+}
+
 /* The incidents section as issue #11 writes it, into plain data. */
 static void test_incidents(void)
 {
@@ -449,6 +489,7 @@ static void test_incidents(void)
 	   "the threat sets: a $set named like a keyword, and an address");
 	zl_policy_free(p);
 	zl_diag_free(&d);
+	test_incident_thresholds();
 }
 
 /* The ipv6 section: its sites and internal addresses, as zhulan.conf would write them. */
@@ -487,6 +528,72 @@ static void test_ipv6(void)
 	ok(p && !zl_policy_ipv6_sites(p) && !zl_policy_ipv6_internal(p),
 	   "without the section, neither is set (zhulan.conf's keys apply)");
 	zl_policy_free(p);
+	zl_diag_free(&d);
+}
+
+/* `policy diff` shows what changes in the incidents and ipv6 sections. */
+static void test_section_diff(void)
+{
+	static const char old_text[] =
+		"set scanners { 192.0.2.10 }\n"
+		"incidents { suppress scan from $scanners; threshold bruteforce 10 in 5m;\n"
+		"  routers { fe80::1 } }\n"
+		"ipv6 { sites { \"https://a.example.gov.cn/\" }; internal 2001:db8::/32 }\n";
+	static const char new_text[] =
+		"set scanners { 192.0.2.10 }\n"
+		"incidents { suppress scan from $scanners; threshold bruteforce 20 in 5m;\n"
+		"  routers { fe80::1, 00:00:5e:00:53:01 }\n"
+		"  suppress risk \"XSS Attack\" to 198.51.100.0/24\n"
+		"  threshold violation 10 in 10m; dedup 2h\n"
+		"}\n"
+		"ipv6 { sites { \"https://a.example.gov.cn/\", \"https://b.example.gov.cn/\" } }\n";
+	struct zl_diag d;
+	struct zl_policy *op, *np;
+	json_t *j, *v;
+	char *got = NULL, *t;
+	size_t i;
+
+	zl_diag_init(&d);
+	op = zl_policy_parse_string("old.conf", old_text, strlen(old_text), NULL, &d);
+	np = zl_policy_parse_string("new.conf", new_text, strlen(new_text), NULL, &d);
+	ok(op && np && d.n == 0, "two policies with incidents and ipv6 sections");
+	if (!op || !np) {
+		zl_diag_print(&d, stdout);
+		zl_policy_free(op);
+		zl_policy_free(np);
+		zl_diag_free(&d);
+		return;
+	}
+	j = zl_policy_diff(op, np);
+	json_array_foreach(json_object_get(j, "sections"), i, v) {
+		if (asprintf(&t, "%s%s %s %s %s|", got ? got : "",
+			     json_string_value(json_object_get(v, "op")),
+			     json_string_value(json_object_get(v, "section")),
+			     json_string_value(json_object_get(v, "line")),
+			     json_string_value(json_object_get(v, "item"))) < 0)
+			break;
+		free(got);
+		got = t;
+	}
+	is_str(got ? got : "",
+	       "- incidents old.conf:2 threshold bruteforce 10 in 5m|"
+	       "+ incidents new.conf:4 suppress risk \"XSS Attack\" to 198.51.100.0/24|"
+	       "+ incidents new.conf:2 threshold bruteforce 20 in 5m|"
+	       "+ incidents new.conf:5 threshold violation 10 in 10m|"
+	       "+ incidents new.conf:5 dedup 2h|"
+	       "+ incidents new.conf:2 router 00:00:5e:00:53:01|"
+	       "- ipv6 old.conf:4 internal 2001:db8::/32|"
+	       "+ ipv6 new.conf:7 site \"https://b.example.gov.cn/\"|",
+	       "the diff names each changed suppress rule, threshold, router, site and internal entry");
+	ok(json_array_size(json_object_get(j, "rules")) == 0 &&
+	   json_array_size(json_object_get(j, "sets")) == 0, "... and nothing else changed");
+	free(got);
+	json_decref(j);
+	j = zl_policy_diff(np, np);
+	is_int(json_array_size(json_object_get(j, "sections")), 0, "a policy against itself: no change");
+	json_decref(j);
+	zl_policy_free(op);
+	zl_policy_free(np);
 	zl_diag_free(&d);
 }
 
@@ -551,6 +658,7 @@ int main(void)
 	test_example();
 	test_incidents();
 	test_ipv6();
+	test_section_diff();
 	test_features();
 	test_bad_files();
 	test_api();

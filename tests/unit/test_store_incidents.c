@@ -63,6 +63,20 @@ static size_t n_listed(json_t *j)
 	return json_array_size(json_object_get(j, "incidents"));
 }
 
+struct opened {
+	int n;
+	char srcs[400];
+};
+
+static void on_open(const struct zl_incident_row *r, void *ud)
+{
+	struct opened *k = ud;
+	size_t l = strlen(k->srcs);
+
+	k->n++;
+	snprintf(k->srcs + l, sizeof(k->srcs) - l, "%s ", r->src_ip);
+}
+
 static long long sql_int(const char *db, const char *sql)
 {
 	sqlite3 *h;
@@ -173,6 +187,24 @@ int main(void)
 	is_int(n_listed(j), 5, "status new: five");
 	json_decref(j);
 
+	/* what the incidents thread reads back at start */
+	row(&old, "scan", ZL_SEV_MEDIUM, "192.0.2.12", "财政局", now_us() - 60 * US);
+	zl_store_incident_put(s, &old);
+	zl_store_incident_change(s, old.id, "acknowledged", NULL, NULL, "sam", from, sizeof(from));
+	row(&old, "scan", ZL_SEV_MEDIUM, "192.0.2.13", "财政局", now_us() - 2 * 86400 * US);
+	zl_store_incident_put(s, &old);
+	{
+		struct opened k = { 0, "" };
+		is_int(zl_store_incidents_open(s, now_us() - 86400 * US, 100, on_open, &k, err,
+					       sizeof(err)), 6,
+		       "open incidents of the last day: five new and one acknowledged");
+		is_str(k.srcs, "192.0.2.75 192.0.2.75 192.0.2.75 192.0.2.75 192.0.2.75 192.0.2.12 ",
+		       "... oldest last event first; not resolved, false positive or older ones");
+		k.n = 0;
+		is_int(zl_store_incidents_open(s, now_us() - 86400 * US, 2, on_open, &k, err,
+					       sizeof(err)), 2, "... at most max");
+	}
+
 	/* suppressed counts add up per day and type */
 	zl_store_incident_suppressed(s, now_us(), "scan", 10);
 	zl_store_incident_suppressed(s, now_us(), "scan", 5);
@@ -200,10 +232,10 @@ int main(void)
 	       "retention: the 200-day-old incident is purged");
 	is_int(sql_int(path, "SELECT count(*) FROM incident_notes WHERE text = 'old'"), 0,
 	       "... and its notes with it");
-	is_int(sql_int(path, "SELECT count(*) FROM incident_notes"), 4, "the other notes stay");
+	is_int(sql_int(path, "SELECT count(*) FROM incident_notes"), 5, "the other notes stay");
 	is_int(sql_int(path, "SELECT count(*) FROM incident_suppressed WHERE type = 'risk'"), 0,
 	       "old suppressed counts are purged too");
-	is_int(sql_int(path, "SELECT count(*) FROM incidents"), 7, "the other incidents stay");
+	is_int(sql_int(path, "SELECT count(*) FROM incidents"), 9, "the other incidents stay");
 	zl_store_close(s);
 	snprintf(path, sizeof(path), "rm -rf %s", dir);
 	if (system(path) != 0)

@@ -105,7 +105,7 @@ export default {
 			try {
 				const r = await post('policy/diff', { policy: current() });
 				ed.mark([]);
-				const n = (r.rules || []).length + (r.chains || []).length + (r.sets || []).length;
+				const n = (r.rules || []).length + (r.chains || []).length + (r.sets || []).length + (r.sections || []).length;
 				replace(out, h('div', { id: 'policy-check-ok' }, ctxBanner('ok', n ? t('policy.check_ok_changes', { n }) : t('policy.check_ok'))));
 			} catch (e) {
 				if (e.status === 422 && e.body && e.body.diagnostics)
@@ -131,6 +131,11 @@ export default {
 							type: 'button', class: 'diff-src',
 							onclick: () => { const m = /:(\d+)$/.exec(x.line); if (m && x.op === '+') ed.jump(+m[1], 1); },
 						}, x.line) : null));
+				for (const x of r.sections || [])
+					rows.push(h('div', { class: ['diff-line', x.op === '+' ? 'diff-add' : 'diff-del'] },
+						h('span', { class: 'diff-op' }, x.op), h('span', { class: 'diff-chain' }, x.section),
+						h('span', { class: 'diff-rule' }, x.item),
+						x.line ? h('span', { class: 'diff-src' }, x.line) : null));
 				for (const s of r.sets || [])
 					rows.push(h('div', { class: 'diff-line diff-chg' },
 						`~ set ${s.set}: ${t('policy.set_change', { added: num(s.added), removed: num(s.removed) })}`,
