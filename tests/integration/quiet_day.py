@@ -5,7 +5,8 @@
 
 CAPTURE is a capture of the lab's LAN side (tcpdump on the gateway's lan0)
 while its hosts ran real clients one action at a time; ACTIONS says which
-(a line "HOST KIND START END STATUS" per action, times as `date +%s.%N`).
+(a line "HOST KIND START END STATUS NAME" per action, times as `date +%s.%N`,
+NAME the server's DNS name).
 Each action's packets become a template: the TCP/UDP packets to or from
 its host between its start and its end (plus 0.3 s for the last FIN).
 
@@ -14,7 +15,8 @@ hosts replay those templates the way office workers do: a page, then more
 requests to the same site, pauses, a meeting; each host is given its own
 addresses (IPv4, and IPv6 if the template's host had it), MAC and client
 ports, each site its own server addresses (also in the DNS answers that
-name it), each admin's ssh session one of the county's ssh servers.
+name it; a name has several sites, as with a CDN, and a site one name),
+each admin's ssh session one of the county's ssh servers.
 Checksums are computed anew; frames go from the host's MAC to a gateway
 MAC that is nobody's, so a replay into the lab reaches only captures.
 
@@ -93,8 +95,8 @@ def csum(b):
 
 
 class Template:
-    def __init__(self, kind, host, pkts):
-        self.kind, self.host, self.pkts = kind, host, pkts
+    def __init__(self, kind, host, name, pkts):
+        self.kind, self.host, self.name, self.pkts = kind, host, name, pkts
         self.v6 = any(p[1][0] == 6 for p in pkts)
         self.t0 = pkts[0][0]
         self.span = pkts[-1][0] - self.t0
@@ -115,15 +117,15 @@ def templates(capture, actions, hosts):
     out = {}
     for line in open(actions):
         f = line.split()
-        if len(f) != 5 or f[0] not in by:
+        if len(f) != 6 or f[0] not in by:
             continue
-        h, kind, t0, t1, st = f[0], f[1], float(f[2]), float(f[3]), int(f[4])
+        h, kind, t0, t1, st, name = f[0], f[1], float(f[2]), float(f[3]), int(f[4]), f[5]
         if st != 0 and kind != 'typo':
             continue                            # only what worked
         ts, lst = by[h]
         sel = lst[bisect.bisect_left(ts, t0 - 0.02):bisect.bisect_right(ts, t1 + SLACK)]
         if sel:
-            out.setdefault(kind, []).append(Template(kind, h, sel))
+            out.setdefault(kind, []).append(Template(kind, h, name, sel))
     return out
 
 
@@ -260,9 +262,16 @@ def main():
     servers = [(bytes([198, 51, 100, 22 + j]),
                 ipaddress.ip_address('2001:db8:f::%d' % (22 + j)).packed) for j in range(3)]
 
-    def pick(kind, h):
-        c = [t for t in tp[kind] if t.v6 == h.dual] or tp[kind]
-        return R.choice(c)
+    names = sorted({t.name for k in WEB_KINDS for t in tp[k]})
+    name_of = [names[j % len(names)] for j in range(len(sites))]
+
+    def pick(kind, h, name=None):
+        """A template of kind for h: as h's IP versions, of the name if any."""
+        for f in (lambda t: t.v6 == h.dual and t.name == name, lambda t: t.v6 == h.dual):
+            c = [t for t in tp[kind] if f(t)]
+            if c:
+                return R.choice(c)
+        return R.choice(tp[kind])
 
     for h in hosts:
         # a worker: bursts on one site, other sites now and then, one or two
@@ -273,16 +282,18 @@ def main():
             breaks.append((s, s + R.uniform(120, 360)))
         active = T - sum(e - s for s, e in breaks)
         gap = active / a.actions_per_host
-        site = None
+        j = None
         t = R.uniform(0, gap)
         while t < T:
             if any(s <= t < e for s, e in breaks):
                 t = next(e for s, e in breaks if s <= t < e) + R.uniform(0, gap)
                 continue
-            if site is None or R.random() < 0.3:
-                site = sites[prefs[h.dept][R.choices(range(len(sites)), zipf)[0]]]
-            kind = R.choices(WEB_KINDS, WEB_WEIGHTS)[0]
-            end = day.play(pick(kind, h), h, t, web, site)
+            if j is None or R.random() < 0.3:
+                j = prefs[h.dept][R.choices(range(len(sites)), zipf)[0]]
+            tpl = pick(R.choices(WEB_KINDS, WEB_WEIGHTS)[0], h, name_of[j])
+            if tpl.name != name_of[j]:        # no such template: a site of its name
+                j = R.choice([i for i in range(len(sites)) if name_of[i] == tpl.name])
+            end = day.play(tpl, h, t, web, sites[j])
             t = max(end + 0.2, t + R.expovariate(1 / gap))
     # 3 admins (a department's first host): 5-8 ssh sessions each to one or
     # two of the county's ssh servers; two logins with a typo first

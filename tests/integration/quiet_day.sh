@@ -25,11 +25,10 @@ ZHULANCTL=${ZHULANCTL:-$(dirname "$ZHULAN")/zhulanctl}
 LAB="$top_srcdir/packaging/lab"
 P=zlq$$
 SPEED=15
-TPID= RPID=
+TPID=
 cleanup() {
 	[ -n "${DPID:-}" ] && kill -9 "$DPID" 2>/dev/null
 	[ -n "$TPID" ] && kill "$TPID" 2>/dev/null
-	[ -n "$RPID" ] && kill "$RPID" 2>/dev/null
 	"$LAB" down --prefix $P >/dev/null 2>&1
 	[ -n "${QD_KEEP:-}" ] && cp -r "$WORK" "$QD_KEEP"
 	rm -rf "$WORK"
@@ -50,13 +49,13 @@ TPID=$!
 for _ in $(seq 50); do grep -q "listening on" "$WORK/tcpdump.log" && break; sleep 0.1; done
 grep -q "listening on" "$WORK/tcpdump.log"; ok $? "tcpdump listens on the gateway's lan0"
 
-act() { # act HOST KIND CMD...: one action in HOST's namespace, logged with its times
-	local h=$1 k=$2 t0 rc
-	shift 2
+act() { # act HOST KIND NAME CMD...: one action in HOST's namespace, logged with its times
+	local h=$1 k=$2 n=$3 t0 rc
+	shift 3
 	t0=$(date +%s.%N)
 	ip netns exec "$P-$h" timeout 20 "$@" >/dev/null 2>&1 </dev/null
 	rc=$?
-	echo "$h $k $t0 $(date +%s.%N) $rc" >> "$WORK/actions.$h"
+	echo "$h $k $t0 $(date +%s.%N) $rc $n" >> "$WORK/actions.$h"
 	sleep 0.4
 }
 worker() { # worker HOST ADMIN: what a person there does, one thing at a time
@@ -69,21 +68,21 @@ worker() { # worker HOST ADMIN: what a person there does, one thing at a time
 		i=$((i + 1))
 		if [ "$admin" = 1 ] && [ $((i % 4)) = 0 ]; then
 			case $((i / 4 % 3)) in
-			0) act "$h" ssh ssh ssh.county.example 'uptime; ls / >/dev/null';;
-			1) act "$h" ssh sh -c "head -c 300000 /dev/urandom | ssh ssh.county.example 'cat >/dev/null; df >/dev/null'";;
-			2) act "$h" ssh ssh ssh.county.example 'for i in 1 2 3 4; do date; sleep 1; done';;
+			0) act "$h" ssh ssh.county.example ssh ssh.county.example 'uptime; ls / >/dev/null';;
+			1) act "$h" ssh ssh.county.example sh -c "head -c 300000 /dev/urandom | ssh ssh.county.example 'cat >/dev/null; df >/dev/null'";;
+			2) act "$h" ssh ssh.county.example ssh ssh.county.example 'for i in 1 2 3 4; do date; sleep 1; done';;
 			esac
-			[ "$i" = 4 ] && act "$h" typo ssh "adnim@ssh.county.example" true
+			[ "$i" = 4 ] && act "$h" typo ssh.county.example ssh "adnim@ssh.county.example" true
 			continue
 		fi
 		case $((i % 6)) in
-		0) act "$h" api curl -sk --max-time 10 -o /dev/null "https://$n/api/feed";;
-		1) act "$h" page curl -sk --max-time 10 -o /dev/null -o /dev/null -o /dev/null \
+		0) act "$h" api "$n" curl -sk --max-time 10 -o /dev/null "https://$n/api/feed";;
+		1) act "$h" page "$n" curl -sk --max-time 10 -o /dev/null -o /dev/null -o /dev/null \
 			"https://$n/" "https://$n/api/feed" "https://$n/static/ping.json";;
-		2) act "$h" http curl -s --max-time 10 -o /dev/null "http://$n/";;
-		3) act "$h" wget wget -q -O /dev/null --no-check-certificate -T 10 -t 1 "https://$n/static/ping.json";;
-		4) act "$h" dig dig +time=2 +tries=1 +short "$n" A;;
-		5) act "$h" asset curl -sk --max-time 15 -o /dev/null "https://$n/static/app.js";;
+		2) act "$h" http "$n" curl -s --max-time 10 -o /dev/null "http://$n/";;
+		3) act "$h" wget "$n" wget -q -O /dev/null --no-check-certificate -T 10 -t 1 "https://$n/static/ping.json";;
+		4) act "$h" dig "$n" dig +time=2 +tries=1 +short "$n" A;;
+		5) act "$h" asset "$n" curl -sk --max-time 15 -o /dev/null "https://$n/static/app.js";;
 		esac
 	done
 }
@@ -122,9 +121,9 @@ el "read offline"
 flows=$(wc -l < "$WORK/flows.json")
 [ "$(wc -l < "$WORK/inc.json")" = 0 ]
 ok $? "offline, in packet time (true 30-minute windows): 0 incidents in $flows flows ($(head -c 400 "$WORK/inc.json"))"
-nsrc=$(jq -r 'select(.src_ip | startswith("192.0.2.") or startswith("2001:db8:")) | .src_ip' "$WORK/flows.json" | sort -u | wc -l)
-[ "$(jq -r 'select(.src_ip | startswith("192.0.2.")) | .src_ip' "$WORK/flows.json" | sort -u | wc -l)" = 30 ]
-ok $? "... from 30 IPv4 hosts ($nsrc addresses with IPv6), to $(jq -r .dst_ip "$WORK/flows.json" | sort -u | wc -l) servers"
+src() { jq -r "select(.src_ip | startswith(\"$1\")) | .src_ip" "$WORK/flows.json" | sort -u | wc -l; }
+[ "$(src 192.0.2.)" = 30 ] && [ "$(src 2001:db8:)" = 15 ]
+ok $? "... from 30 hosts, 15 of them also over IPv6 ($(src 2001:db8:) IPv6 addresses), to $(jq -r .dst_ip "$WORK/flows.json" | sort -u | wc -l) servers"
 
 # ---------------------------------------------------------------- the daemon
 cat > "$WORK/policy.conf" <<'POL'
