@@ -166,6 +166,8 @@ static void cell_text(json_t *v, const char *kind, char *buf, size_t len)
 		bytes_text(json_number_value(v), buf, len);
 	} else if (!strcmp(kind, "change")) {
 		snprintf(buf, len, "%+.2f%%", json_number_value(v));
+	} else if (!strcmp(kind, "pp")) {
+		snprintf(buf, len, "%+.2f", json_number_value(v));  /* the title says 百分点 */
 	} else if (!strcmp(kind, "time") && json_is_integer(v)) {
 		time_t t = (time_t)(json_integer_value(v) / 1000000);
 		struct tm tm;
