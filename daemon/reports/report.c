@@ -529,6 +529,12 @@ static void section_health(struct rep *r, int64_t now)
 
 /* ---- the whole ---- */
 
+static void step(const struct zl_report_opts *o, const char *name, int percent)
+{
+	if (o->progress)
+		o->progress(o->progress_ud, name, percent);
+}
+
 json_t *zl_report_build(struct zl_store *s, const struct zl_report_opts *o, char *err,
 			size_t errlen)
 {
@@ -560,11 +566,18 @@ json_t *zl_report_build(struct zl_store *s, const struct zl_report_opts *o, char
 		r.sec[i] = rep_section(&r, section_ids[i], section_keys[i]);
 	if (o->persons)
 		rep_text(r.sec[3], S(&r, "txt.persons"));
+	/* the pass over the aggregates is most of the time */
+	step(o, "traffic", 5);
 	if (rep_traffic(&r) == 0) {
+		step(o, "ipv6", 55);
 		rep_ipv6(&r);
+		step(o, "summary", 60);
 		section_summary(&r);
+		step(o, "incidents", 65);
 		section_incidents(&r);
+		step(o, "policy", 70);
 		section_policy(&r);
+		step(o, "health", 75);
 		section_health(&r, now);
 	}
 	json_array_append_new(json_object_get(r.sec[8], "blocks"), json_pack("{s:s}", "type",

@@ -50,6 +50,10 @@ struct zl_report_opts {
 	int64_t uptime_s;
 	uint64_t capture_packets, capture_drops;
 	int64_t now_us;             /* 0: now */
+	/* told each step as it starts ("traffic", "ipv6", "summary", ...,
+	 * the section it builds) with the share done in percent; may be NULL */
+	void (*progress)(void *ud, const char *step, int percent);
+	void *progress_ud;
 };
 
 /* The default entertainment categories (nDPI's names). */
