@@ -164,6 +164,10 @@ static void table_csv(FILE *f, json_t *t, const char *lang)
 		}
 		zl_csv_end_row(f);
 	}
+	if (!json_array_size(json_object_get(t, "rows"))) {
+		zl_csv_text(f, zl_rs(lang, "txt.nodata"));
+		zl_csv_end_row(f);
+	}
 	zl_csv_end_row(f);
 }
 

@@ -88,6 +88,8 @@ static lxw_row_t table(lxw_worksheet *ws, lxw_row_t r, json_t *t, struct fmts *f
 		}
 		r++;
 	}
+	if (!json_array_size(json_object_get(t, "rows")))
+		worksheet_write_string(ws, r++, 0, zl_rs(lang, "txt.nodata"), NULL);
 	return r + 1;
 }
 

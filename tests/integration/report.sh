@@ -83,4 +83,8 @@ ok $? "a month with no data gives a report that says so"
 ok $? "... in CSV too"
 pdftotext "$W/empty.pdf" - | tr -d '\n' | grep -q '本期未检测网站 IPv6 支持度'
 ok $? "a month with no site checks says so"
+mkdir "$W/empty" && (cd "$W/empty" && unzip -q ../empty.zip) &&
+	grep -q '本期未检测网站 IPv6 支持度' "$W/empty/05-ipv6.csv" &&
+	grep -A2 '"各部门流量"' "$W/empty/02-traffic.csv" | grep -q '"本期无数据。"'
+ok $? "... in the CSV too, and an empty table says it has no data"
 done_testing
