@@ -175,11 +175,11 @@ static const struct str strings[] = {
 	{ "txt.nosource_ipv6", "双栈主机、网站 IPv6 支持度和待改造服务清单：暂无数据来源（尚未启用每日快照）。",
 	  "Dual-stack hosts, site readiness and the to-do list: no data source yet (no daily snapshots)." },
 	{ "txt.summary", "本报告统计期间为 %s，数据取自设备的流量聚合表和上网审计日志，"
-	  "与上一期（上月或等长的前一期间）比较。本文件中流量以十进制单位显示（1 GB = 10⁹ 字节），"
+	  "与上一期（上月或等长的前一期间）比较。PDF 报告中流量以十进制单位显示（1 GB = 10⁹ 字节），"
 	  "电子表格和 CSV 文件以字节为单位；环比为相对上期的增减百分比，占比的变化以百分点表示；"
 	  "表中“—”表示无可比数据。",
 	  "This report covers %s, from the appliance's traffic aggregates and access log, "
-	  "against the month (or period) before. Traffic is shown in decimal units (1 GB = 10⁹ bytes); "
+	  "against the month (or period) before. The PDF shows traffic in decimal units (1 GB = 10⁹ bytes); "
 	  "the spreadsheet and CSV give it in bytes. A change is relative to the period before in percent; "
 	  "a share's change is in percentage points. \"—\" means nothing to compare." },
 	{ "txt.persons", "本版本含个人信息，仅供有权查看人员使用，其生成已记入审计日志。",

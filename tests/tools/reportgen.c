@@ -108,7 +108,7 @@ static void addt(json_t *o, const char *field, int64_t v)
  * one (and is still reached over IPv4); their DNS answers say so. */
 static void service(struct zl_flow_record *f, long i)
 {
-	if (!strcmp(f->app, "HTTP.Baidu"))
+	if (!strcmp(f->app, "HTTP.Baidu") && !strchr(f->src_ip, ':'))   /* no AAAA: IPv4 alone */
 		snprintf(f->host, sizeof(f->host), "www.baidu.example");
 	else if (!strcmp(f->app, "TLS.Taobao"))
 		snprintf(f->host, sizeof(f->host), "www.taobao.example");
