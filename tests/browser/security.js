@@ -160,6 +160,16 @@ export async function reportsScenario(page, k) {
 	ok(progText.includes(month), `reports: generating shows its progress (${progText})`);
 	const bar = await page.waitForSelector('#rep-bar[role=progressbar]', { timeout: 5000 }).catch(() => null);
 	ok(!!bar, 'reports: a progress bar while the report is made');
+	// the panel as it is while the job runs, beside the pages' screenshots
+	const genPanel = await page.$('[data-panel=generate]');
+	if (genPanel && k.cfg.shots) {
+		fs.mkdirSync(k.cfg.shots + '/zh-CN', { recursive: true });
+		// a clip of the page: an element's own screenshot waits for it to be still
+		const box = await genPanel.boundingBox();
+		if (box)
+			await page.screenshot({ path: k.cfg.shots + '/zh-CN/reports-progress.png', clip: box })
+				.catch(e => diag('progress screenshot: ' + e.message));
+	}
 	await page.waitForSelector('#rep-progress .banner-ok, #rep-progress .banner-error', { timeout: 120000 });
 	const done = (await page.textContent('#rep-progress')).trim();
 	const bars = (await page.evaluate(() => window.__repBar)).map(v => v.split('|'));
