@@ -95,15 +95,21 @@ static void report_health(void *ud, struct zl_report_opts *o)
 	}
 }
 
-/* The reports' archive in "DATABASE.reports/" (statedir.c claims it with
- * the database's files), and its schedule. */
+/* The reports' archive in "reports/" beside the database (statedir.c
+ * claims it with the database's files; an archive in the old place,
+ * "DATABASE.reports/", moves there), its jobs and its schedule. */
 static int start_reports(struct daemon *d, char *err, size_t len)
 {
 	struct zl_archive_opts ao = { .store = d->store, .minute = d->conf.report_minute,
 				      .health = report_health, .ud = d };
-	char dir[4096];
+	char dir[4096], old[4096];
+	int n;
 
-	snprintf(dir, sizeof(dir), "%s.reports", d->conf.database);
+	if (zl_archive_dir(d->conf.database, dir, sizeof(dir), old, sizeof(old), err, len) < 0 ||
+	    (n = zl_store_report_moved(d->store, old, dir, err, len)) < 0)
+		return -1;
+	if (n > 0)
+		zl_log_info("reports: %d archived report(s) now in %s", n, dir);
 	ao.dir = dir;
 	ao.keep_days = d->conf.report_keep_days > d->conf.retention_days ?
 		d->conf.report_keep_days : d->conf.retention_days;

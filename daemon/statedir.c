@@ -14,7 +14,8 @@
 #include "log.h"
 #include "statedir.h"
 
-/* Is every entry of 'dir' named 'base' or 'base' followed by a suffix? */
+/* Is every entry of 'dir' named 'base', 'base' followed by a suffix, or
+ * "reports" (the reports' archive beside the database)? */
 static int only_ours(const char *dir, const char *base)
 {
 	size_t n = strlen(base);
@@ -26,7 +27,7 @@ static int only_ours(const char *dir, const char *base)
 		return 0;
 	while (ours && (e = readdir(d)))
 		if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..") &&
-		    strncmp(e->d_name, base, n))
+		    strcmp(e->d_name, "reports") && strncmp(e->d_name, base, n))
 			ours = 0;
 	closedir(d);
 	return ours;
@@ -46,16 +47,19 @@ static int split(const char *path, char **dir, const char **base)
 	return 0;
 }
 
-/* The reports' archive ("DATABASE.reports/", archive.c): its files too. */
-static int claim_reports(int dirfd, const char *base, uid_t uid, gid_t gid, char *err,
+/* The reports' archive ("reports/" beside the database, or before its
+ * renaming "DATABASE.reports/", archive.c): the directory and its files. */
+static int claim_reports(int dirfd, const char *name, uid_t uid, gid_t gid, char *err,
 			 size_t errlen)
 {
-	char name[4096];
 	struct dirent *e;
 	DIR *d;
 	int fd;
 
-	snprintf(name, sizeof(name), "%s.reports", base);
+	if (fchownat(dirfd, name, uid, gid, AT_SYMLINK_NOFOLLOW) < 0 && errno != ENOENT) {
+		snprintf(err, errlen, "%s: %s", name, strerror(errno));
+		return -1;
+	}
 	fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return 0;
@@ -109,8 +113,11 @@ int zl_statedir_claim_db(const char *db_path, uid_t uid, gid_t gid, char *err, s
 			rc = -1;
 		}
 	}
+	snprintf(file, sizeof(file), "%s.reports", base);
 	if (rc == 0)
-		rc = claim_reports(fd, base, uid, gid, err, errlen);
+		rc = claim_reports(fd, "reports", uid, gid, err, errlen);
+	if (rc == 0)
+		rc = claim_reports(fd, file, uid, gid, err, errlen);
 	if (fd >= 0)
 		close(fd);
 out:

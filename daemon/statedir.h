@@ -19,8 +19,9 @@
 
 /*
  * Create the database's directory if missing and, as root, give it and the
- * database's files to uid:gid, mode 0700 (the reports' archive,
- * DATABASE.reports/, and its files too). Returns 0 or -1 with "DIR: reason".
+ * database's files to uid:gid, mode 0700 (the reports' archive, reports/
+ * beside the database or its old DATABASE.reports/, and their files too).
+ * Returns 0 or -1 with "DIR: reason".
  */
 int zl_statedir_claim_db(const char *db_path, uid_t uid, gid_t gid, char *err, size_t errlen);
 /* As root: the socket's directory, if it holds only the socket, to root:gid 0750. */

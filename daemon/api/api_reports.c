@@ -1,6 +1,7 @@
 /*
- * api_reports.c - the monthly reports (daemon/reports/): generate one now,
- * the archive's list, and a file's download (audited). Roles report and
+ * api_reports.c - the monthly reports (daemon/reports/): ask for one (a
+ * job the archive's thread builds; its state and progress), the archive's
+ * list, and a file's download (audited). Roles report and
  * admin get the departments' version; security (and local root asking for
  * it) the persons' version, whose generation is a read of personal data.
  */
@@ -16,14 +17,18 @@
 #include "archive.h"
 #include "timearg.h"
 
+static enum MHD_Result job_reply(struct zl_api_req *r, unsigned status, json_t *job);
+
 /* POST /v1/reports {"month":"YYYY-MM"} or {"from":T,"to":T}, "format",
- * "lang", "persons" (local root only; security always gets them). */
+ * "lang", "persons" (local root only; security always gets them): 202 and
+ * the job at once (the same one when it is already asked for). */
 enum MHD_Result zl_api_reports_post(struct zl_api_req *r)
 {
 	struct zl_archive *a = r->c->ctx.reports;
 	struct zl_report_opts o = { 0 };
-	struct zl_report_file f;
 	enum MHD_Result rc = MHD_NO;
+	int64_t id;
+	int same;
 	const char *month, *from, *to, *format, *lang;
 	char err[512], period[64];
 	long long now = zl_api_now_us(), fu, tu;
@@ -70,17 +75,40 @@ enum MHD_Result zl_api_reports_post(struct zl_api_req *r)
 		return zl_api_fail(r->conn, MHD_HTTP_BAD_REQUEST, err);
 	if (o.persons && !zl_api_personal(r, ZL_ROLE_SECURITY, "report with persons", &rc))
 		return rc;
-	if (zl_archive_generate(a, &o, period, (enum zl_report_format)fmt, 0, &f, err,
-				sizeof(err)) < 0)
-		return zl_api_fail(r->conn, MHD_HTTP_INTERNAL_SERVER_ERROR, err);
-	zl_api_audit_event(r, NULL, "report generated",
-			   json_pack("{s:I, s:s, s:s, s:b, s:s}", "id", (json_int_t)f.id,
-				     "period", f.period, "format", f.format, "persons", f.persons,
-				     "sha256", f.sha256));
-	return zl_api_reply(r->conn, MHD_HTTP_OK, json_pack(
-		"{s:{s:I, s:s, s:s, s:s, s:b, s:I, s:s}}", "report", "id", (json_int_t)f.id,
-		"period", f.period, "format", f.format, "lang", f.lang, "persons", f.persons,
-		"bytes", (json_int_t)f.bytes, "sha256", f.sha256));
+	if ((id = zl_archive_submit(a, &o, period, (enum zl_report_format)fmt, &same, err,
+				    sizeof(err))) < 0)
+		return zl_api_fail(r->conn, MHD_HTTP_SERVICE_UNAVAILABLE, err);
+	if (!same)
+		zl_api_audit_event(r, NULL, "report requested",
+				   json_pack("{s:I, s:s, s:s, s:s, s:b}", "job", (json_int_t)id,
+					     "period", period, "format", zl_report_format_name(fmt),
+					     "lang", o.lang, "persons", o.persons));
+	return job_reply(r, MHD_HTTP_ACCEPTED, zl_archive_job(a, id));
+}
+
+/* A job's state, with where to ask again. */
+static enum MHD_Result job_reply(struct zl_api_req *r, unsigned status, json_t *job)
+{
+	struct MHD_Response *resp;
+	enum MHD_Result rc;
+	char loc[64], *body;
+	json_t *wrap;
+
+	if (!job)
+		return zl_api_fail(r->conn, MHD_HTTP_NOT_FOUND, "no such job (the last 64 are kept)");
+	snprintf(loc, sizeof(loc), "/v1/reports/jobs/%lld",
+		 (long long)json_integer_value(json_object_get(job, "id")));
+	wrap = json_pack("{s:o}", "job", job);
+	body = json_dumps(wrap, JSON_COMPACT);
+	json_decref(wrap);
+	if (!body)
+		return zl_api_fail(r->conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
+	resp = MHD_create_response_from_buffer(strlen(body), body, MHD_RESPMEM_MUST_FREE);
+	MHD_add_response_header(resp, "Content-Type", "application/json");
+	MHD_add_response_header(resp, "Location", loc);
+	rc = MHD_queue_response(r->conn, status, resp);
+	MHD_destroy_response(resp);
+	return rc;
 }
 
 static enum MHD_Result download(struct zl_api_req *r, int64_t id)
@@ -125,13 +153,26 @@ static enum MHD_Result download(struct zl_api_req *r, int64_t id)
 	return rc;
 }
 
-/* GET /v1/reports (the archive), GET /v1/reports/N (a file). */
+/* GET /v1/reports (the archive), GET /v1/reports/N (a file),
+ * GET /v1/reports/jobs[/N] (the jobs asked for). */
 enum MHD_Result zl_api_reports_get(struct zl_api_req *r)
 {
 	unsigned limit;
 	char err[300];
 	json_t *list;
 
+	if (!strcmp(r->rest, "/jobs")) {
+		if (!r->c->ctx.reports)
+			return zl_api_fail(r->conn, MHD_HTTP_SERVICE_UNAVAILABLE, "reports are not available");
+		return zl_api_reply(r->conn, MHD_HTTP_OK, json_pack("{s:o}", "jobs",
+								    zl_archive_jobs(r->c->ctx.reports)));
+	}
+	if (!strncmp(r->rest, "/jobs/", 6)) {
+		const char *n = r->rest + 6;
+		if (!r->c->ctx.reports || strspn(n, "0123456789") != strlen(n) || !*n || strlen(n) > 18)
+			return zl_api_fail(r->conn, MHD_HTTP_NOT_FOUND, "no such job");
+		return job_reply(r, MHD_HTTP_OK, zl_archive_job(r->c->ctx.reports, strtoll(n, NULL, 10)));
+	}
 	if (*r->rest) {
 		const char *n = r->rest + 1;
 		if (strspn(n, "0123456789") != strlen(n) || !*n || strlen(n) > 18)

@@ -1,12 +1,19 @@
 /*
- * ctl_report.c - zhulanctl report (ctl_report.h): ask the daemon to make a
- * report now (POST /v1/reports), then download it (GET /v1/reports/N) into
- * PATH and check its SHA-256 against the archive's.
+ * ctl_report.c - zhulanctl report (ctl_report.h): ask the daemon for a
+ * report (POST /v1/reports: a job), follow the job (GET
+ * /v1/reports/jobs/N; its progress on a terminal), then download the file
+ * (GET /v1/reports/N) into PATH and check its SHA-256 against the
+ * archive's; CSV into a directory: the ZIP's files written there.
  */
+#include <errno.h>
 #include <getopt.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/stat.h>
 
 #include <curl/curl.h>
 #include <jansson.h>
@@ -104,6 +111,115 @@ static int fetch(const char *sock, long long id, const char *output)
 	return 0;
 }
 
+static unsigned le16(const unsigned char *p)
+{
+	return p[0] | (unsigned)p[1] << 8;
+}
+
+static uint32_t le32(const unsigned char *p)
+{
+	return le16(p) | (uint32_t)le16(p + 2) << 16;
+}
+
+/* The report's ZIP (its files stored, csvzip.c) into dir; the files written
+ * or -1 (said on stderr). */
+static int unzip_to(const char *zip, const char *dir)
+{
+	unsigned char *b = NULL, *p;
+	char path[4096], name[256];
+	size_t len = 0, off = 0, nl, el, sz;
+	FILE *f = fopen(zip, "rb"), *o;
+	struct stat st;
+	int n = 0;
+
+	if (!f || fstat(fileno(f), &st) < 0 || !(b = malloc((size_t)st.st_size + 1)) ||
+	    (len = fread(b, 1, (size_t)st.st_size, f)) != (size_t)st.st_size) {
+		fprintf(stderr, "zhulanctl: %s: cannot read it\n", zip);
+		goto fail;
+	}
+	while (off + 30 <= len && le32(b + off) == 0x04034b50) {
+		p = b + off;
+		sz = le32(p + 18);
+		nl = le16(p + 26);
+		el = le16(p + 28);
+		if (le16(p + 8) != 0 || off + 30 + nl + el + sz > len || !nl || nl >= sizeof(name)) {
+			fprintf(stderr, "zhulanctl: %s: not a report's ZIP\n", zip);
+			goto fail;
+		}
+		memcpy(name, p + 30, nl);
+		name[nl] = 0;
+		if (strchr(name, '/') || name[0] == '.' || memchr(name, 0, nl)) {
+			fprintf(stderr, "zhulanctl: %s: a file named \"%s\" is refused\n", zip, name);
+			goto fail;
+		}
+		snprintf(path, sizeof(path), "%s/%s", dir, name);
+		if (!(o = fopen(path, "wb")) || fwrite(p + 30 + nl + el, 1, sz, o) != sz ||
+		    fclose(o) != 0) {
+			fprintf(stderr, "zhulanctl: %s: %s\n", path, strerror(errno));
+			goto fail;
+		}
+		printf("%s\n", path);
+		n++;
+		off += 30 + nl + el + sz;
+	}
+	fclose(f);
+	free(b);
+	return n;
+fail:
+	if (f)
+		fclose(f);
+	free(b);
+	return -1;
+}
+
+/* Follow job id until it ends: the report's id, or -1 (said on stderr). */
+static long long wait_job(const char *sock, long long id, zl_ctl_call_fn call)
+{
+	struct timespec ts = { 0, 300 * 1000000L };
+	char path[64], last[128] = "";
+	int tty = isatty(2);
+	const char *state;
+	long long report = -1;
+	json_t *ans, *job;
+	long code;
+
+	snprintf(path, sizeof(path), "/v1/reports/jobs/%lld", id);
+	for (;;) {
+		ans = call(sock, "GET", path, NULL, &code);
+		job = json_object_get(ans, "job");
+		state = json_string_value(json_object_get(job, "state")) ?: "";
+		if (code != 200) {
+			fprintf(stderr, "zhulanctl: job %lld: %s\n", id,
+				json_string_value(json_object_get(ans, "error")) ?: "the daemon refused");
+			break;
+		}
+		if (tty) {
+			char now[128];
+			snprintf(now, sizeof(now), "%3d%%  %s", (int)json_integer_value(
+				 json_object_get(job, "percent")), json_string_value(json_object_get(
+				 job, "step_title")) ?: "");
+			if (strcmp(now, last))
+				fprintf(stderr, "\r%-60s", now);
+			snprintf(last, sizeof(last), "%s", now);
+		}
+		if (!strcmp(state, "done")) {
+			report = (long long)json_integer_value(json_object_get(job, "report"));
+			break;
+		}
+		if (!strcmp(state, "failed")) {
+			fprintf(stderr, "%szhulanctl: the report could not be made: %s\n", tty ? "\n" : "",
+				json_string_value(json_object_get(job, "error")) ?: "?");
+			break;
+		}
+		json_decref(ans);
+		nanosleep(&ts, NULL);
+	}
+	if (tty && report >= 0)
+		fputc('\n', stderr);
+	json_decref(ans);
+	return report;
+}
+
 static void print_list(json_t *list)
 {
 	json_t *r;
@@ -134,11 +250,11 @@ int zl_ctl_report(const char *sock, int json, int argc, char **argv, zl_ctl_call
 	const char *month = NULL, *from = NULL, *to = NULL, *format = "pdf", *lang = "zh",
 		   *output = NULL;
 	json_t *req, *ans;
-	char *body, *buf = NULL, sha[65] = "";
-	size_t len = 0;
-	FILE *mem;
+	char *body, zip[4200];
+	struct stat st;
+	long long id;
 	long code;
-	int c, persons = 0, rc;
+	int c, persons = 0, rc, todir;
 
 	optind = 0;  /* 0: glibc starts over (permuting), argv[0] being "report" */
 	while ((c = getopt_long(argc, argv, "o:", lo, NULL)) != -1) {
@@ -175,6 +291,18 @@ int zl_ctl_report(const char *sock, int json, int argc, char **argv, zl_ctl_call
 		curl_global_cleanup();
 		goto usage;
 	}
+	/* CSV into a directory: "DIR/" or one that exists */
+	todir = output[strlen(output) - 1] == '/' || (stat(output, &st) == 0 && S_ISDIR(st.st_mode));
+	if (todir && strcmp(format, "csv")) {
+		fprintf(stderr, "zhulanctl: --output %s: a directory takes --format csv only\n", output);
+		curl_global_cleanup();
+		return 2;
+	}
+	if (todir && mkdir(output, 0700) < 0 && errno != EEXIST) {
+		fprintf(stderr, "zhulanctl: %s: %s\n", output, strerror(errno));
+		curl_global_cleanup();
+		return 2;
+	}
 	req = json_pack("{s:s, s:s, s:b}", "format", format, "lang", lang, "persons", persons);
 	if (month)
 		json_object_set_new(req, "month", json_string(month));
@@ -183,34 +311,35 @@ int zl_ctl_report(const char *sock, int json, int argc, char **argv, zl_ctl_call
 		json_object_set_new(req, "to", json_string(to));
 	body = json_dumps(req, JSON_COMPACT);
 	json_decref(req);
-	if (!(mem = open_memstream(&buf, &len))) {
-		free(body);
-		curl_global_cleanup();
-		return 2;
-	}
-	code = request(sock, "/v1/reports", body, mem, sha);
-	fclose(mem);
+	ans = call(sock, "POST", "/v1/reports", body, &code);
 	free(body);
-	ans = buf ? json_loads(buf, 0, NULL) : NULL;
-	free(buf);
 	if (code < 0)
 		fprintf(stderr, "zhulanctl: zhulan is not running (cannot connect to %s)\n", sock);
-	if (code != 200) {
-		if (code >= 0)
-			fprintf(stderr, "zhulanctl: %s\n", json_string_value(json_object_get(ans, "error")) ?:
-				"the daemon refused");
-		json_decref(ans);
+	else if (code != 202)
+		fprintf(stderr, "zhulanctl: %s\n", json_string_value(json_object_get(ans, "error")) ?:
+			"the daemon refused");
+	id = code == 202 ? (long long)json_integer_value(json_object_get(json_object_get(ans, "job"),
+									 "id")) : -1;
+	json_decref(ans);
+	if (id < 0 || (id = wait_job(sock, id, call)) < 0) {
 		curl_global_cleanup();
 		return code < 0 ? 2 : 1;
 	}
-	rc = fetch(sock, (long long)json_integer_value(json_object_get(json_object_get(ans, "report"),
-								       "id")), output);
-	json_decref(ans);
+	if (!todir) {
+		rc = fetch(sock, id, output);
+	} else {
+		/* the ZIP beside its files for the check, then its files alone */
+		snprintf(zip, sizeof(zip), "%s/.zhulan-report-%lld.zip", output, id);
+		rc = fetch(sock, id, zip);
+		if (rc == 0 && unzip_to(zip, output) < 0)
+			rc = 1;
+		remove(zip);
+	}
 	curl_global_cleanup();
 	return rc;
 usage:
 	fprintf(stderr, "usage: zhulanctl report (--month YYYY-MM | --from T --to T) "
-		"[--format pdf|xlsx|csv] [--lang zh|en] [--persons] --output PATH\n"
+		"[--format pdf|xlsx|csv] [--lang zh|en] [--persons] --output PATH|DIR/\n"
 		"       zhulanctl report list | report get N --output PATH\n");
 	return 2;
 }

@@ -2,7 +2,8 @@
  * ctl_report.h - zhulanctl's report commands, over /v1/reports:
  *
  *   zhulanctl report --month YYYY-MM [--format pdf|xlsx|csv] [--lang zh|en]
- *             [--persons] --output PATH
+ *             [--persons] --output PATH|DIR/   (waits on the daemon's job;
+ *             CSV into DIR/: one file a section)
  *   zhulanctl report --from T --to T ... --output PATH
  *   zhulanctl [--json] report list
  *   zhulanctl report get N --output PATH

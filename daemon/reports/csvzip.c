@@ -1,9 +1,10 @@
 /*
- * csvzip.c - the report as CSV: one file per table ("02-by_department.csv":
- * the section's number and the table's id), UTF-8 with a BOM, formula-safe
- * (daemon/api/csv.h), numbers exact; the files in one ZIP (stored, not
- * compressed: Windows' Explorer and every unzip open it), so that one
- * download holds the whole report.
+ * csvzip.c - the report as CSV: one file per section ("02-traffic.csv": the
+ * section's number and id) holding its tables one after the other, each
+ * under a row with its title and followed by a blank row; UTF-8 with a
+ * BOM, formula-safe (daemon/api/csv.h), numbers exact; the files in one
+ * ZIP (stored, not compressed: Windows' Explorer and every unzip open it),
+ * so that one download holds the whole report.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -117,28 +118,34 @@ static void zip_end(struct zip *z)
 	le16(z, 0);
 }
 
-static void csv_cell(FILE *f, json_t *v)
+static void csv_cell(FILE *f, json_t *v, const char *kind)
 {
-	if (json_is_integer(v))
+	char buf[32];
+
+	if (json_is_integer(v) && !strcmp(kind, "time")) {
+		/* a time as the reader's clock shows it, not microseconds */
+		time_t t = (time_t)(json_integer_value(v) / 1000000);
+		struct tm tm;
+		strftime(buf, sizeof(buf), "%Y-%m-%d %H:%M:%S", localtime_r(&t, &tm));
+		zl_csv_text(f, buf);
+	} else if (json_is_integer(v)) {
 		zl_csv_number(f, (long long)json_integer_value(v));
-	else if (json_is_real(v))
+	} else if (json_is_real(v)) {
 		fprintf(f, "%.4f", json_real_value(v));
-	else if (json_is_string(v))
+	} else if (json_is_string(v)) {
 		zl_csv_text(f, json_string_value(v));
+	}
 }
 
-/* One table as CSV text (malloc'd). */
-static char *table_csv(json_t *t, const char *lang, size_t *len)
+/* One table: its title row, its columns' row, its rows, a blank line. */
+static void table_csv(FILE *f, json_t *t, const char *lang)
 {
 	char title[256];
 	json_t *c, *row, *v;
-	char *buf = NULL;
 	size_t i, k;
-	FILE *f = open_memstream(&buf, len);
 
-	if (!f)
-		return NULL;
-	zl_csv_bom(f);
+	zl_csv_text(f, json_string_value(json_object_get(t, "title")));
+	zl_csv_end_row(f);
 	json_array_foreach(json_object_get(t, "columns"), k, c) {
 		if (k)
 			zl_csv_sep(f);
@@ -152,19 +159,67 @@ static char *table_csv(json_t *t, const char *lang, size_t *len)
 		json_array_foreach(row, k, v) {
 			if (k)
 				zl_csv_sep(f);
-			csv_cell(f, v);
+			csv_cell(f, v, json_string_value(json_object_get(json_array_get(
+				json_object_get(t, "columns"), k), "kind")) ?: "text");
 		}
 		zl_csv_end_row(f);
 	}
-	fclose(f);
+	if (!json_array_size(json_object_get(t, "rows"))) {
+		zl_csv_text(f, zl_rs(lang, "txt.nodata"));
+		zl_csv_end_row(f);
+	}
+	zl_csv_end_row(f);
+}
+
+/* One section as CSV text (malloc'd): its title, its texts (a row each),
+ * its tables one after the other; charts are left out (their figures are
+ * in the tables); the signature block as its three lines to fill in. */
+static char *section_csv(json_t *sec, const char *lang, size_t *len)
+{
+	json_t *b;
+	char *buf = NULL;
+	const char *type;
+	size_t k;
+	FILE *f = open_memstream(&buf, len);
+
+	if (!f)
+		return NULL;
+	zl_csv_bom(f);
+	zl_csv_text(f, json_string_value(json_object_get(sec, "title")));
+	zl_csv_end_row(f);
+	zl_csv_end_row(f);
+	json_array_foreach(json_object_get(sec, "blocks"), k, b) {
+		type = json_string_value(json_object_get(b, "type")) ?: "";
+		if (!strcmp(type, "text")) {
+			zl_csv_text(f, json_string_value(json_object_get(b, "text")));
+			zl_csv_end_row(f);
+			zl_csv_end_row(f);
+		} else if (!strcmp(type, "table")) {
+			table_csv(f, b, lang);
+		} else if (!strcmp(type, "signature")) {
+			static const char *const keys[] = { "sig.prepared", "sig.reviewed", "sig.date" };
+			size_t i;
+			for (i = 0; i < 3; i++) {
+				zl_csv_text(f, zl_rs(lang, keys[i]));
+				zl_csv_sep(f);
+				zl_csv_text(f, "");
+				zl_csv_end_row(f);
+			}
+		}
+	}
+	if (fclose(f) != 0) {
+		free(buf);
+		return NULL;
+	}
 	return buf;
 }
 
 int zl_report_csvzip(json_t *m, FILE *out, char *err, size_t errlen)
 {
 	struct zip z = { .f = out };
-	json_t *sec, *b;
-	size_t i, k, len;
+	const char *lang = json_string_value(json_object_get(m, "lang"));
+	json_t *sec;
+	size_t i, len;
 	time_t now = time(NULL);
 	struct tm tm;
 	char name[96], *csv;
@@ -173,16 +228,14 @@ int zl_report_csvzip(json_t *m, FILE *out, char *err, size_t errlen)
 	localtime_r(&now, &tm);
 	z.dtime = (uint16_t)(tm.tm_hour << 11 | tm.tm_min << 5 | tm.tm_sec / 2);
 	z.ddate = (uint16_t)((tm.tm_year - 80) << 9 | (tm.tm_mon + 1) << 5 | tm.tm_mday);
-	json_array_foreach(json_object_get(m, "sections"), i, sec)
-		json_array_foreach(json_object_get(sec, "blocks"), k, b) {
-			if (strcmp(json_string_value(json_object_get(b, "type")) ?: "", "table"))
-				continue;
-			snprintf(name, sizeof(name), "%02zu-%s.csv", i + 1,
-				 json_string_value(json_object_get(b, "id")));
-			if (!(csv = table_csv(b, json_string_value(json_object_get(m, "lang")), &len)) || zip_add(&z, name, csv, len) < 0)
-				rc = -1;
-			free(csv);
-		}
+	json_array_foreach(json_object_get(m, "sections"), i, sec) {
+		/* 01-summary.csv ... 08-signature.csv */
+		snprintf(name, sizeof(name), "%02zu-%s.csv", i + 1,
+			 json_string_value(json_object_get(sec, "id")));
+		if (!(csv = section_csv(sec, lang, &len)) || zip_add(&z, name, csv, len) < 0)
+			rc = -1;
+		free(csv);
+	}
 	zip_end(&z);
 	free(z.v);
 	if (rc < 0 || ferror(out)) {

@@ -166,6 +166,8 @@ static void cell_text(json_t *v, const char *kind, char *buf, size_t len)
 		bytes_text(json_number_value(v), buf, len);
 	} else if (!strcmp(kind, "change")) {
 		snprintf(buf, len, "%+.2f%%", json_number_value(v));
+	} else if (!strcmp(kind, "pp")) {
+		snprintf(buf, len, "%+.2f", json_number_value(v));  /* the title says 百分点 */
 	} else if (!strcmp(kind, "time") && json_is_integer(v)) {
 		time_t t = (time_t)(json_integer_value(v) / 1000000);
 		struct tm tm;
@@ -257,9 +259,13 @@ static void widths(struct pdf *p, json_t *cols, json_t *rows, double *w)
 	char buf[512];
 	json_t *row, *c;
 
-	json_array_foreach(cols, k, c)
-		w[k] = text_width(p, json_string_value(json_object_get(c, "title")), 8, 1) / 1.6 +
-			2 * CELL_PAD + 4;  /* a header may wrap */
+	json_array_foreach(cols, k, c) {
+		const char *title = json_string_value(json_object_get(c, "title")) ?: "";
+		/* a long header may wrap; a short one ("检测天数") reads better whole */
+		w[k] = text_width(p, title, 8, 1) / (strlen(title) > 18 ? 1.6 : 1.0) + 2 * CELL_PAD + 4;
+		if (strlen(title) <= 18 && w[k] > need[k])
+			need[k] = w[k];
+	}
 	json_array_foreach(rows, i, row) {
 		if (i >= 200)
 			break;
@@ -295,10 +301,20 @@ static void table(struct pdf *p, json_t *t)
 
 	if (json_array_size(cols) > 16)
 		return;
+	if (!json_array_size(rows)) {
+		/* no rows: the title and a line that says so, not an empty grid */
+		ensure(p, 40);
+		cairo_set_source_rgb(p->cr, 0.1, 0.1, 0.1);
+		p->y += text_at(p, json_string_value(json_object_get(t, "title")), MARGIN_X, p->y, 10, 1,
+				TEXT_W, PANGO_ALIGN_LEFT) + 4;
+		cairo_set_source_rgb(p->cr, 0.4, 0.4, 0.4);
+		p->y += text_at(p, zl_rs(p->lang, "txt.nodata"), MARGIN_X + CELL_PAD, p->y, 8.5, 0,
+				TEXT_W, PANGO_ALIGN_LEFT) + 14;
+		return;
+	}
 	widths(p, cols, rows, w);
 	hh = row_height(p, cols, NULL, w, 1);
-	ensure(p, 20 + hh + (json_array_size(rows) ? row_height(p, cols, json_array_get(rows, 0), w, 0)
-						       : 20));
+	ensure(p, 20 + hh + row_height(p, cols, json_array_get(rows, 0), w, 0));
 	cairo_set_source_rgb(p->cr, 0.1, 0.1, 0.1);
 	p->y += text_at(p, json_string_value(json_object_get(t, "title")), MARGIN_X, p->y, 10, 1,
 			TEXT_W, PANGO_ALIGN_LEFT) + 4;
@@ -310,11 +326,6 @@ static void table(struct pdf *p, json_t *t)
 			draw_row(p, cols, NULL, w, hh, 1);  /* the header again */
 		}
 		draw_row(p, cols, row, w, rh, 0);
-	}
-	if (!json_array_size(rows)) {
-		cairo_set_source_rgb(p->cr, 0.4, 0.4, 0.4);
-		p->y += text_at(p, zl_rs(p->lang, "txt.nodata"), MARGIN_X + CELL_PAD, p->y + CELL_PAD,
-				8.5, 0, TEXT_W, PANGO_ALIGN_LEFT) + 2 * CELL_PAD;
 	}
 	p->y += 14;
 }

@@ -3,11 +3,12 @@
  *
  *   report.c         options, periods, the model, sections 1, 4, 6, 7, 8
  *   report_traffic.c sections 2, 3 and 5 from the fold
+ *   report_ipv6.c    section 5's site readiness and service to-do list
  *   fold.c           the pass over agg5m, in two threads (fold.h)
  *   strings.c        the string catalogue (zh, en)
  *   pdf.c, charts.c  the PDF (cairo, pango) and its charts
  *   xlsx.c           the workbook (libxlsxwriter)
- *   csvzip.c         the CSV files, one per table, in a ZIP
+ *   csvzip.c         the CSV files, one per section, in a ZIP
  */
 #ifndef ZL_REPORT_INT_H
 #define ZL_REPORT_INT_H
@@ -50,6 +51,7 @@ json_t *rep_change(double now, double before);
 void rep_nodata(struct rep *r, json_t *sec, const char *key);
 
 int rep_traffic(struct rep *r);      /* sections 2, 3, 5 (report_traffic.c) */
+void rep_ipv6(struct rep *r);        /* 5's sites and to-do list (report_ipv6.c) */
 
 /* The renderers. */
 int zl_report_pdf(json_t *m, FILE *f, char *err, size_t errlen);

@@ -216,7 +216,9 @@ static void section_summary(struct rep *r)
 					     "change:col.change" };
 	static const char *const ccols[] = { "text:col.item", "num:col.this", "num:col.prev",
 					     "change:col.change" };
-	json_t *sec = r->sec[1], *t, *prev, *now_a, *prev_a;
+	static const char *const scols[] = { "text:col.item", "pct:col.this_pct",
+					     "pct:col.prev_pct", "pp:col.change_pp" };
+	json_t *sec = r->sec[1], *t, *prev, *now_a, *prev_a, *now_s, *prev_s;
 	int64_t pu, pd, pv6, ro, rp, po, pp;
 	int incidents = zl_store_rep_has(r->st, "incident_notes", NULL);
 	char text[1024];
@@ -244,10 +246,16 @@ static void section_summary(struct rep *r)
 	summary_row(t, S(r, "row.in"), json_integer(r->down), json_integer(pd));
 	summary_row(t, S(r, "row.out"), json_integer(r->up), json_integer(pu));
 	summary_row(t, S(r, "row.total"), json_integer(r->up + r->down), json_integer(pu + pd));
+	/* a share against a share: the change in percentage points, not a ratio */
+	t = rep_table(r, sec, "summary_ipv6", "tbl.summary_ipv6", scols, 4);
+	now_s = r->up + r->down ? json_real(r->v6 * 100.0 / (double)(r->up + r->down)) : json_null();
+	prev_s = pu + pd ? json_real(pv6 * 100.0 / (double)(pu + pd)) : json_null();
+	rep_row(t, json_pack("[s, O, O, o]", S(r, "row.v6share"), now_s, prev_s,
+			     json_is_null(now_s) || json_is_null(prev_s) ? json_null() :
+			     json_real(json_real_value(now_s) - json_real_value(prev_s))));
+	json_decref(now_s);
+	json_decref(prev_s);
 	t = rep_table(r, sec, "summary_counts", "tbl.summary_counts", ccols, 4);
-	summary_row(t, S(r, "row.v6share"),
-		    r->up + r->down ? json_real(r->v6 * 100.0 / (double)(r->up + r->down)) : json_null(),
-		    pu + pd ? json_real(pv6 * 100.0 / (double)(pu + pd)) : json_null());
 	summary_row(t, S(r, "row.blocked"), json_integer(action_count(now_a, "block")),
 		    json_integer(action_count(prev_a, "block")));
 	summary_row(t, S(r, "row.audited"), json_integer(action_count(now_a, "audit")),
@@ -521,6 +529,12 @@ static void section_health(struct rep *r, int64_t now)
 
 /* ---- the whole ---- */
 
+static void step(const struct zl_report_opts *o, const char *name, int percent)
+{
+	if (o->progress)
+		o->progress(o->progress_ud, name, percent);
+}
+
 json_t *zl_report_build(struct zl_store *s, const struct zl_report_opts *o, char *err,
 			size_t errlen)
 {
@@ -552,10 +566,18 @@ json_t *zl_report_build(struct zl_store *s, const struct zl_report_opts *o, char
 		r.sec[i] = rep_section(&r, section_ids[i], section_keys[i]);
 	if (o->persons)
 		rep_text(r.sec[3], S(&r, "txt.persons"));
+	/* the pass over the aggregates is most of the time */
+	step(o, "traffic", 5);
 	if (rep_traffic(&r) == 0) {
+		step(o, "ipv6", 55);
+		rep_ipv6(&r);
+		step(o, "summary", 60);
 		section_summary(&r);
+		step(o, "incidents", 65);
 		section_incidents(&r);
+		step(o, "policy", 70);
 		section_policy(&r);
+		step(o, "health", 75);
 		section_health(&r, now);
 	}
 	json_array_append_new(json_object_get(r.sec[8], "blocks"), json_pack("{s:s}", "type",

@@ -1,7 +1,7 @@
 /*
  * report.h - the monthly report for the county data office (数据局): its
  * data model, built from the store's aggregates for a month or any period,
- * and its three renderings (PDF with charts, XLSX, CSV in a ZIP).
+ * and its three renderings (PDF with charts, XLSX, CSV files in a ZIP).
  *
  * The model is a JSON object that the renderers only read:
  *   {"lang","title","subtitle","period","from","to","generated","by",
@@ -10,7 +10,8 @@
  *   {"type":"text","text"}
  *   {"type":"table","id","title","columns":[{"title","kind"}],"rows":[[..]]}
  *       kind: "text", "int", "bytes", "pct" (a number 0..100), "change"
- *       (a ratio in percent, null when there is nothing to compare), "time"
+ *       (a ratio in percent, null when there is nothing to compare), "pp"
+ *       (a share's change in percentage points, 百分点), "time"
  *   {"type":"chart","kind":"bar|line|area","title","unit","labels":[..],
  *       "series":[{"name","values":[..]}]}
  *   {"type":"signature"}
@@ -49,6 +50,10 @@ struct zl_report_opts {
 	int64_t uptime_s;
 	uint64_t capture_packets, capture_drops;
 	int64_t now_us;             /* 0: now */
+	/* told each step as it starts ("traffic", "ipv6", "summary", ...,
+	 * the section it builds) with the share done in percent; may be NULL */
+	void (*progress)(void *ud, const char *step, int percent);
+	void *progress_ud;
 };
 
 /* The default entertainment categories (nDPI's names). */

@@ -311,8 +311,7 @@ static void section_ipv6(struct fold *f)
 	}
 	if (!(rows = rep_rows(r, "ipv6_daily", r->o->from_us, r->o->to_us)))
 		return;
-	if (!json_array_size(rows))
-		rep_nodata(r, sec, "txt.nodata");
+	/* no snapshots: the empty table says so under its own title */
 	t = rep_table(r, sec, "ipv6_dual", "tbl.ipv6_dual", scols, 5);
 	json_array_foreach(rows, i, row) {
 		int64_t dual = json_integer_value(json_array_get(row, 1));

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <xlsxwriter.h>
@@ -14,7 +15,7 @@
 #include "report-int.h"
 
 struct fmts {
-	lxw_format *title, *head, *bold, *num, *dec, *text;
+	lxw_format *title, *head, *bold, *num, *dec, *text, *time;
 };
 
 static void sheet_name(json_t *sec, size_t i, char *buf, size_t len)
@@ -38,13 +39,23 @@ static void sheet_name(json_t *sec, size_t i, char *buf, size_t len)
 static void cell(lxw_worksheet *ws, lxw_row_t r, lxw_col_t c, json_t *v, const char *kind,
 		 struct fmts *f)
 {
-	if (json_is_integer(v))
+	if (json_is_integer(v) && !strcmp(kind, "time")) {
+		/* a date and time Excel knows as one (local, as the PDF shows it) */
+		time_t t = (time_t)(json_integer_value(v) / 1000000);
+		struct tm tm;
+		lxw_datetime dt;
+		localtime_r(&t, &tm);
+		dt = (lxw_datetime){ tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+				     tm.tm_min, tm.tm_sec };
+		worksheet_write_datetime(ws, r, c, &dt, f->time);
+	} else if (json_is_integer(v))
 		worksheet_write_number(ws, r, c, (double)json_integer_value(v), f->num);
 	else if (json_is_real(v))
 		worksheet_write_number(ws, r, c, json_real_value(v), f->dec);
 	else if (json_is_string(v))
 		worksheet_write_string(ws, r, c, json_string_value(v), f->text);
-	else if (!strcmp(kind, "change") || !strcmp(kind, "num") || !strcmp(kind, "pct"))
+	else if (!strcmp(kind, "change") || !strcmp(kind, "num") || !strcmp(kind, "pct") ||
+		 !strcmp(kind, "pp"))
 		worksheet_write_string(ws, r, c, "—", f->text);
 }
 
@@ -77,6 +88,8 @@ static lxw_row_t table(lxw_worksheet *ws, lxw_row_t r, json_t *t, struct fmts *f
 		}
 		r++;
 	}
+	if (!json_array_size(json_object_get(t, "rows")))
+		worksheet_write_string(ws, r++, 0, zl_rs(lang, "txt.nodata"), NULL);
 	return r + 1;
 }
 
@@ -122,6 +135,9 @@ int zl_report_xlsx(json_t *m, FILE *out, char *err, size_t errlen)
 	f.dec = workbook_add_format(wb);
 	format_set_num_format(f.dec, "0.00");
 	format_set_border(f.dec, LXW_BORDER_THIN);
+	f.time = workbook_add_format(wb);
+	format_set_num_format(f.time, "yyyy-mm-dd hh:mm");
+	format_set_border(f.time, LXW_BORDER_THIN);
 	f.text = workbook_add_format(wb);
 	format_set_border(f.text, LXW_BORDER_THIN);
 	json_array_foreach(json_object_get(m, "sections"), i, sec) {

@@ -88,4 +88,14 @@ int zl_store_ipv6_site_put(struct zl_store *s, const char *url, const json_t *re
 json_t *zl_store_ipv6_sites(struct zl_store *s, const char *const *urls, size_t n,
 			    char *err, size_t errlen);
 
+/*
+ * The monthly report's site readiness (daemon/reports/report_ipv6.c): the
+ * sites checked in the UTC days [from_day, to_day], by URL, each
+ * {"url", "days" (checked), "ready_days", "checked" (the last check, us),
+ * "ready" (its verdict), "criteria" (its criteria, as in the result)}.
+ * NULL with err.
+ */
+json_t *zl_store_ipv6_sites_period(struct zl_store *s, int64_t from_day, int64_t to_day,
+				   char *err, size_t errlen);
+
 #endif

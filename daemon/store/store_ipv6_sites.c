@@ -3,7 +3,7 @@
  * (store_ipv6.h): the day's last result of each site, kept 180 days, and
  * the read behind GET /v1/ipv6/sites: each site's latest result with the
  * day each criterion last changed (so the page shows when a site became
- * ready or broke).
+ * ready or broke); and the monthly report's read of a period.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -207,4 +207,40 @@ json_t *zl_store_ipv6_sites(struct zl_store *s, const char *const *urls, size_t 
 				"ready_percent", n ? 100.0 * ready / (double)n : 0.0);
 	zl_st_rput(s, db);
 	return out;
+}
+
+json_t *zl_store_ipv6_sites_period(struct zl_store *s, int64_t from_day, int64_t to_day,
+				   char *err, size_t errlen)
+{
+	sqlite3 *db = zl_st_rget(s);
+	sqlite3_stmt *st = zl_st_rprepare(s, db,
+		"SELECT d.url, g.n, g.nr, d.checked, d.ready, d.result FROM ipv6_site_day d"
+		" JOIN (SELECT url, count(*) AS n, sum(ready) AS nr, max(day) AS last"
+		"  FROM ipv6_site_day WHERE day BETWEEN :from AND :to GROUP BY url) g"
+		" ON d.url = g.url AND d.day = g.last ORDER BY d.url", err, errlen);
+	json_t *a = json_array(), *res, *crit;
+	int rc = SQLITE_ERROR;
+
+	if (!st) {
+		json_decref(a);
+		zl_st_rput(s, db);
+		return NULL;
+	}
+	zl_st_bind_int(st, ":from", from_day);
+	zl_st_bind_int(st, ":to", to_day);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		res = json_loads((const char *)sqlite3_column_text(st, 5), 0, NULL);
+		crit = json_object_get(res, "criteria");
+		json_array_append_new(a, json_pack("{s:o, s:I, s:I, s:I, s:b, s:o}",
+			"url", zl_st_jtext(sqlite3_column_text(st, 0)),
+			"days", (json_int_t)sqlite3_column_int64(st, 1),
+			"ready_days", (json_int_t)sqlite3_column_int64(st, 2),
+			"checked", (json_int_t)sqlite3_column_int64(st, 3),
+			"ready", sqlite3_column_int(st, 4),
+			"criteria", crit ? json_incref(crit) : json_array()));
+		json_decref(res);
+	}
+	a = zl_st_rdone(s, db, st, rc, a, err, errlen);
+	zl_st_rput(s, db);
+	return a;
 }

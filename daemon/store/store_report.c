@@ -414,3 +414,26 @@ int zl_store_report_expire(struct zl_store *s, int64_t now, void (*fn)(const cha
 	pthread_mutex_unlock(&s->wlock);
 	return n;
 }
+
+int zl_store_report_moved(struct zl_store *s, const char *old_dir, const char *new_dir,
+			  char *err, size_t errlen)
+{
+	sqlite3_stmt *st = NULL;
+	int n = -1;
+
+	pthread_mutex_lock(&s->wlock);
+	if (sqlite3_prepare_v2(s->wdb, "UPDATE reports SET path = ?2 || substr(path, length(?1) + 1) "
+			       "WHERE substr(path, 1, length(?1) + 1) = ?1 || '/'", -1, &st,
+			       NULL) == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, old_dir, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, new_dir, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) == SQLITE_DONE)
+			n = sqlite3_changes(s->wdb);
+	}
+	if (n < 0)
+		snprintf(err, errlen, "%s: cannot move the reports' paths: %s", s->path,
+			 sqlite3_errmsg(s->wdb));
+	sqlite3_finalize(st);
+	pthread_mutex_unlock(&s->wlock);
+	return n;
+}

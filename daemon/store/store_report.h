@@ -77,4 +77,9 @@ int zl_store_report_scheduled(struct zl_store *s, const char *period);
  * then the rows. The count, or -1. */
 int zl_store_report_expire(struct zl_store *s, int64_t now, void (*fn)(const char *path));
 
+/* The archive's files moved from old_dir to new_dir: their paths follow.
+ * The rows changed, or -1 with err. */
+int zl_store_report_moved(struct zl_store *s, const char *old_dir, const char *new_dir,
+			  char *err, size_t errlen);
+
 #endif

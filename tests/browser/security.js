@@ -141,13 +141,44 @@ export async function reportsScenario(page, k) {
 	await page.fill('#f-month', month);
 	await page.selectOption('#f-format', 'all');   // PDF, XLSX and CSV one after the other
 	await page.selectOption('#f-lang', 'zh');
+	// every state of the progress bar the page draws (from the daemon's job)
+	await page.evaluate(() => {
+		window.__repBar = [];
+		const seen = () => {
+			const b = document.querySelector('#rep-bar');
+			const v = b && `${b.dataset.job}|${b.dataset.state}|${b.getAttribute('aria-valuenow')}|${b.dataset.step}`;
+			if (v && window.__repBar[window.__repBar.length - 1] !== v)
+				window.__repBar.push(v);
+		};
+		new MutationObserver(seen).observe(document.querySelector('#rep-progress'),
+			{ childList: true, subtree: true, attributes: true });
+	});
 	const t0 = Date.now();
 	await page.click('[data-action=generate]');
 	const prog = await page.waitForSelector('#rep-progress .banner-info', { timeout: 5000 }).catch(() => null);
 	const progText = prog ? (await prog.textContent()).trim() : '';
 	ok(progText.includes(month), `reports: generating shows its progress (${progText})`);
+	const bar = await page.waitForSelector('#rep-bar[role=progressbar]', { timeout: 5000 }).catch(() => null);
+	ok(!!bar, 'reports: a progress bar while the report is made');
+	// the panel as it is while the job runs, beside the pages' screenshots
+	const genPanel = await page.$('[data-panel=generate]');
+	if (genPanel && k.cfg.shots) {
+		fs.mkdirSync(k.cfg.shots + '/zh-CN', { recursive: true });
+		// a clip of the page: an element's own screenshot waits for it to be still
+		const box = await genPanel.boundingBox();
+		if (box)
+			await page.screenshot({ path: k.cfg.shots + '/zh-CN/reports-progress.png', clip: box })
+				.catch(e => diag('progress screenshot: ' + e.message));
+	}
 	await page.waitForSelector('#rep-progress .banner-ok, #rep-progress .banner-error', { timeout: 120000 });
 	const done = (await page.textContent('#rep-progress')).trim();
+	const bars = (await page.evaluate(() => window.__repBar)).map(v => v.split('|'));
+	const jobs = [...new Set(bars.map(b => b[0]))];
+	const pcts = bars.map(b => Number(b[2]));
+	const jobState = jobs.length ? await apiJson(page, 'reports/jobs/' + jobs[jobs.length - 1]) : {};
+	ok(jobs.length === 3 && jobs.every(j => Number(j) > 0) && bars.some(b => b[1] === 'running' && Number(b[2]) > 0 && Number(b[2]) < 100) &&
+		pcts[pcts.length - 1] === 100 && jobState.job && jobState.job.state === 'done',
+		`reports: the bar follows the daemon's jobs (${jobs.length} jobs; ${bars.map(b => b[2] + '% ' + b[3]).join(', ')})`);
 	const after = await apiJson(page, 'reports');
 	const fresh = (after.reports || []).filter(r => r.id > maxId && r.period === month);
 	const made = fresh.find(r => r.format === 'pdf');
@@ -156,6 +187,8 @@ export async function reportsScenario(page, k) {
 		`reports: three formats generated in ${((Date.now() - t0) / 1000).toFixed(1)} s and listed, departments only (${done}; #${made && made.id}, ${made && made.bytes} bytes)`);
 	if (!made)
 		return;
+	ok(jobState.job && jobState.job.report === Math.max(...fresh.map(r => r.id)),
+		`reports: the last job's archive id is the new row's (${jobState.job && jobState.job.report})`);
 	const row = await page.waitForSelector(`#rep-list tr[data-report="${made.id}"]`);
 	const rowText = await row.textContent();
 	ok(rowText.includes(month) && rowText.includes(made.sha256) && rowText.includes('PDF'),

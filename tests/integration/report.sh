@@ -32,7 +32,8 @@ mkdir "$W/csv" && (cd "$W/csv" && unzip -q ../r.csv)
 ok $? "the CSV files unzip"
 cp "$W/r.xlsx" "$W/csv/r.xlsx"
 $PYTHON3 "$top_srcdir/tests/integration/report_check.py" "$W/csv" "$W/totals.json" "$W/z.db" \
-	"$from" "$to" "$pfrom" | sed "s/^\(not \)\?ok [0-9]* - /&csv: /" > "$W/check.tap"
+	"$from" "$to" "$pfrom" 2>"$W/check.err" | sed "s/^\(not \)\?ok [0-9]* - /&csv: /" > "$W/check.tap"
+[ "${PIPESTATUS[0]}" = 0 ] || { ok 1 "report_check.py ran to its end"; sed 's/^/# /' "$W/check.err"; }
 while read -r line; do
 	case "$line" in ok*) ok 0 "${line#ok * - }";; "not ok"*) ok 1 "${line#not ok * - }";; esac
 done < "$W/check.tap"
@@ -42,6 +43,11 @@ for h in 一、概要 二、流量统计 三、上网行为管理 四、安全�
 	grep -q "$h" "$W/r.txt"
 	ok $? "the PDF has the heading $h"
 done
+grep -q '网站 IPv6 支持度' "$W/r.txt" && grep -q 'jyj.example.gov.cn' "$W/r.txt" &&
+	grep -q '待改造服务清单' "$W/r.txt" && grep -q 'www.baidu.example' "$W/r.txt"
+ok $? "the PDF's section 5 has the site readiness and the service to-do list"
+grep -q '变化（百分点）' "$W/r.txt"
+ok $? "the PDF gives the IPv6 share's change in percentage points"
 fig() { $PYTHON3 -c "
 import json; t=json.load(open('$W/totals.json'))
 def b(v):
@@ -75,4 +81,10 @@ ok $? "persons only in the persons' version"
 ok $? "a month with no data gives a report that says so"
 "$RG" render "$W/z.db" csv "$W/empty.zip" --month 2001-01 2>>"$W/render.log"
 ok $? "... in CSV too"
+pdftotext "$W/empty.pdf" - | tr -d '\n' | grep -q '本期未检测网站 IPv6 支持度'
+ok $? "a month with no site checks says so"
+mkdir "$W/empty" && (cd "$W/empty" && unzip -q ../empty.zip) &&
+	grep -q '本期未检测网站 IPv6 支持度' "$W/empty/05-ipv6.csv" &&
+	grep -A2 '"各部门流量"' "$W/empty/02-traffic.csv" | grep -q '"本期无数据。"'
+ok $? "... in the CSV too, and an empty table says it has no data"
 done_testing

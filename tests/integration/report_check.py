@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """report_check.py DIR TOTALS.json DB FROM_US TO_US PREV_FROM_US: every figure of the
-report's CSV files (DIR, unzipped) and its XLSX (DIR/r.xlsx) against the generator's true
+report's CSV files (DIR, unzipped: one file per section) and its XLSX (DIR/r.xlsx) against the generator's true
 totals and against independent SQL (sqlite3 shell). Prints TAP lines without a plan."""
 import csv, json, subprocess, sys
 
@@ -18,10 +18,35 @@ def ok(cond, what):
         fails += 1
 
 
+# each section is one file (01-summary.csv ... 08-signature.csv): its title,
+# then each table under a row with its title, its columns, its rows, a blank row
+SECTIONS = {"01": "summary", "02": "traffic", "03": "behaviour", "04": "incidents",
+            "05": "ipv6", "06": "policy", "07": "health", "08": "signature"}
+TITLES = {"summary_traffic": "流量总计（与上期比较）", "summary_ipv6": "IPv6 流量占比（与上期比较）",
+          "summary_counts": "主要指标（与上期比较）", "by_department": "各部门流量",
+          "by_category": "各类别流量", "by_app": "应用流量前 20 名", "by_day": "每日流量",
+          "busiest_hours": "流量最高的 10 个小时",
+          "blocked_rules": "按规则统计的阻断次数（前 50 条）",
+          "blocked_departments": "按部门统计的阻断次数",
+          "blocked_apps": "按应用统计的阻断次数（前 20 名）",
+          "limited": "限速的连接（按部门和应用，前 50 项）",
+          "ent_departments": "工作时间娱乐类流量部门排名", "policy": "策略版本",
+          "compliance": "日志留存合规检查", "ipv6_sites": "网站 IPv6 支持度（按国家监测指标）",
+          "ipv6_todo": "待改造服务清单（经 IPv4 访问的外部服务）"}
+
+
+def section(num):
+    with open("%s/%s-%s.csv" % (d, num, SECTIONS[num]), encoding="utf-8-sig", newline="") as f:
+        return list(csv.reader(f))
+
+
 def table(name):
-    with open("%s/%s.csv" % (d, name), encoding="utf-8-sig", newline="") as f:
-        rows = list(csv.reader(f))
-    return rows[0], rows[1:]
+    """'02-by_department': the table titled so in section 02's file: (columns, rows)."""
+    num, tid = name.split("-", 1)
+    rows = section(num)
+    i = rows.index([TITLES[tid]])
+    end = rows.index([], i)
+    return rows[i + 1], rows[i + 2:end]
 
 
 def name(s):
@@ -35,6 +60,12 @@ def sql(q):
 
 
 T, P = totals, totals["prev"]
+import os
+ok(sorted(f for f in os.listdir(d) if f.endswith(".csv")) ==
+   ["%s-%s.csv" % kv for kv in sorted(SECTIONS.items())],
+   "one CSV file per section, 01-summary.csv to 08-signature.csv")
+ok(all(open("%s/%s-%s.csv" % (d, k, v), "rb").read(3) == b"\xef\xbb\xbf"
+       for k, v in SECTIONS.items()), "each file is UTF-8 with a BOM")
 _, rows = table("01-summary_traffic")
 ok([r[1:3] for r in rows] == [[str(T["down"]), str(P["down"])], [str(T["up"]), str(P["up"])],
                               [str(T["up"] + T["down"]), str(P["up"] + P["down"])]],
@@ -47,10 +78,18 @@ by = {r[0]: r for r in rows}
 for key, label in (("block", "阻断访问次数"), ("audit", "审计访问次数"), ("limit", "限速连接数")):
     ok(by[label][1] == str(T[key]) and by[label][2] == str(P[key]),
        "summary: %s this month and before equal the generator's" % key)
+    ok(abs(float(by[label][3]) - (T[key] - P[key]) * 100.0 / P[key]) < 0.0001,
+       "summary: %s's change is (this - before) / before in percent" % key)
     ok(by[label][1] == sql("SELECT count(*) FROM access_log WHERE action = '%s' AND ts >= %d "
                            "AND ts < %d" % (key, frm, to)), "summary: %s equals SQL" % key)
 share = T["v6"] * 100.0 / (T["up"] + T["down"])
-ok(abs(float(by["IPv6 流量占比（%）"][1]) - share) < 0.0001, "summary: the IPv6 share")
+pshare = P["v6"] * 100.0 / (P["up"] + P["down"])
+cols, rows = table("01-summary_ipv6")
+ok(abs(float(rows[0][1]) - share) < 0.0001 and abs(float(rows[0][2]) - pshare) < 0.0001,
+   "summary: the IPv6 share, this month and before")
+ok(cols[3] == "变化（百分点）" and abs(float(rows[0][3]) - (share - pshare)) < 0.0001,
+   "summary: the IPv6 share's change in percentage points (%.4f - %.4f), not a ratio"
+   % (share, pshare))
 ok(by["策略变更次数"][1] == sql("SELECT count(*) FROM policy_versions WHERE ts >= %d AND ts < %d"
                             % (frm, to)) == "2", "summary: policy changes")
 
@@ -83,6 +122,24 @@ ok({r[1]: int(r[2]) for r in rows} == {k: v["bytes"] for k, v in T["entertainmen
    "entertainment in working hours by department (Mon-Fri 08:30-12:00, 14:00-17:30)")
 _, rows = table("03-limited")
 ok(sum(int(r[2]) for r in rows) == T["limit"], "limited flows")
+_, rows = table("05-ipv6_sites")
+ok({r[0]: (int(r[1]), int(r[2]), r[4]) for r in rows} ==
+   {u: (v["days"], v["ready_days"], "达标" if v["ready"] else "未达标")
+    for u, v in T["sites"].items()},
+   "site readiness: the month's sites, days checked and ready, the last verdict")
+ok([r[5] for r in rows if r[0] == "https://jyj.example.gov.cn/"] == ["三级链接、性能劣化比"],
+   "site readiness: the criteria the last check failed, by name")
+fd, td = frm // 86400000000, (to - 1) // 86400000000
+wsvc = sql("SELECT group_concat(name || ':' || b4 || ':' || b6, ' ') FROM (SELECT name,"
+           " sum(v4_bytes) AS b4, sum(v6_bytes) AS b6 FROM ipv6_svc_day WHERE day BETWEEN %d AND %d"
+           " GROUP BY name HAVING sum(v4_bytes) > 0 AND NOT max(internal) ORDER BY name)"
+           % (fd, td)).split()
+_, rows = table("05-ipv6_todo")
+ok(sorted("%s:%s:%s" % (r[0], r[3], r[4]) for r in rows) == wsvc and len(wsvc) == 2,
+   "the service to-do list: each service reached over IPv4 with its bytes, as SQL has them")
+why = {r[0]: r[2] for r in rows}
+ok(why.get("www.baidu.example", "").startswith("无 AAAA") and
+   why.get("www.taobao.example", "").startswith("有 AAAA"), "the to-do list says why")
 _, rows = table("06-policy")
 ok(len(rows) == 2 and rows[1][5] == "1" and rows[1][6] == "1",
    "policy versions with their diff (one line changed: +1 -1)")
@@ -104,6 +161,11 @@ try:
     ws = wb[wb.sheetnames[1]]
     got = {r[0]: r[1] for r in ws.iter_rows(values_only=True) if r and r[0] in want}
     ok(got == {k: v[0] for k, v in want.items()}, "XLSX: traffic by department")
+    ws = wb[wb.sheetnames[4]]
+    cells = [r for r in ws.iter_rows(values_only=True) if r and r[0]]
+    ok(sorted("%s:%s:%s" % (r[0], r[3], r[4]) for r in cells if r[0].startswith("www.")) == wsvc
+       and any(r[0] == "https://jyj.example.gov.cn/" and r[1] == 2 for r in cells),
+       "XLSX: the site readiness and the to-do list, numbers as numbers")
 except ImportError:
     ok(False, "python3-openpyxl is installed")
 sys.exit(1 if fails else 0)

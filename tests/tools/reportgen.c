@@ -3,9 +3,10 @@
  *
  *   reportgen fill DB YYYY-MM FLOWS TOTALS.json
  *       a store (the daemon's own write path: zl_store_put_flow_wait,
- *       zl_store_put_access_wait, zl_store_hosts_replace) with FLOWS flows
- *       in the month and FLOWS/4 in the month before, access-log rows and
- *       an address book; writes the true totals the report must show
+ *       zl_store_put_access_wait, zl_store_hosts_replace,
+ *       zl_store_ipv6_site_put) with FLOWS flows in the month and FLOWS/4
+ *       in the month before, access-log rows, an address book, named
+ *       services and site checks; writes the true totals the report must show
  *   reportgen bench DB DAYS HOSTS
  *       agg5m rows for the DAYS days before today (what tens of millions
  *       of flows fold into), written straight into the table like
@@ -25,8 +26,10 @@
 
 #include "addrbook.h"
 #include "conf.h"
+#include "dnsans.h"
 #include "report.h"
 #include "store.h"
+#include "store_ipv6.h"
 
 #define US 1000000LL
 
@@ -101,6 +104,73 @@ static void addt(json_t *o, const char *field, int64_t v)
 	json_object_set_new(o, field, json_integer(json_integer_value(json_object_get(o, field)) + v));
 }
 
+/* Services for section 5's to-do list: Baidu has no AAAA record, Taobao
+ * one (and is still reached over IPv4); their DNS answers say so. */
+static void service(struct zl_flow_record *f, long i)
+{
+	if (!strcmp(f->app, "HTTP.Baidu") && !strchr(f->src_ip, ':'))   /* no AAAA: IPv4 alone */
+		snprintf(f->host, sizeof(f->host), "www.baidu.example");
+	else if (!strcmp(f->app, "TLS.Taobao"))
+		snprintf(f->host, sizeof(f->host), "www.taobao.example");
+	else if (!strcmp(f->app, "DNS")) {
+		snprintf(f->host, sizeof(f->host), i % 2 ? "www.baidu.example" : "www.taobao.example");
+		f->dns_rr = i % 2 ? ZL_DNS_A | ZL_DNS_NO_AAAA : ZL_DNS_A | ZL_DNS_AAAA;
+	}
+}
+
+/* Site checks for section 5 (the national criteria, sitecheck.h): one site
+ * ready all month, one that broke (its last check fails two criteria),
+ * one checked only the month before. Their verdicts into t["sites"]. */
+static int site_checks(struct zl_store *s, int64_t from, int64_t pfrom, json_t *t)
+{
+	static const char *const ids[][3] = {
+		{ "aaaa", "AAAA record", "AAAA 记录" }, { "ns", "Name servers over IPv6", "域名服务器 IPv6" },
+		{ "home6", "Homepage over IPv6", "首页 IPv6 访问" }, { "content", "Same content", "内容一致性" },
+		{ "links2", "Second-level links", "二级链接" }, { "links3", "Third-level links", "三级链接" },
+		{ "perf", "Degradation", "性能劣化比" },
+	};
+	static const struct { const char *url; int day, fail1, fail2, cur; } checks[] = {
+		{ "https://www.example.gov.cn/", 2, -1, -1, 1 },
+		{ "https://www.example.gov.cn/", 9, -1, -1, 1 },
+		{ "https://jyj.example.gov.cn/", 3, -1, -1, 1 },
+		{ "https://jyj.example.gov.cn/", 20, 5, 6, 1 },
+		{ "https://old.example.gov.cn/", 4, 0, -1, 0 },
+	};
+	json_t *sites = json_object(), *res, *c;
+	char err[256];
+	size_t i, k;
+
+	for (i = 0; i < sizeof(checks) / sizeof(checks[0]); i++) {
+		int ready = checks[i].fail1 < 0;
+		res = json_pack("{s:s, s:b, s:[]}", "url", checks[i].url, "ready", ready, "criteria");
+		for (k = 0; k < 7; k++) {
+			c = json_pack("{s:s, s:s, s:s, s:b}", "id", ids[k][0], "name", ids[k][1],
+				      "name_zh", ids[k][2], "ok", (int)k != checks[i].fail1 &&
+				      (int)k != checks[i].fail2);
+			json_array_append_new(json_object_get(res, "criteria"), c);
+		}
+		if (zl_store_ipv6_site_put(s, checks[i].url, res, (checks[i].cur ? from : pfrom) +
+					   (int64_t)checks[i].day * 86400 * US + 12 * 3600 * US,
+					   err, sizeof(err)) < 0) {
+			fprintf(stderr, "reportgen: %s\n", err);
+			return -1;
+		}
+		json_decref(res);
+		if (checks[i].cur) {
+			json_t *e = json_object_get(sites, checks[i].url);
+			if (!e)
+				json_object_set_new(sites, checks[i].url, e = json_pack("{s:i, s:i}", "days", 0,
+											"ready_days", 0));
+			json_object_set_new(e, "days", json_integer(json_integer_value(json_object_get(e, "days")) + 1));
+			json_object_set_new(e, "ready_days", json_integer(json_integer_value(
+				json_object_get(e, "ready_days")) + ready));
+			json_object_set_new(e, "ready", json_boolean(ready));
+		}
+	}
+	json_object_set_new(t, "sites", sites);
+	return 0;
+}
+
 static int fill(const char *db, const char *month, long nflows, const char *out)
 {
 	struct zl_store_opts so = { .path = db, .retention_days = 400 };
@@ -158,6 +228,7 @@ static int fill(const char *db, const char *month, long nflows, const char *out)
 		f.dst_port = 443;
 		snprintf(f.app, sizeof(f.app), "%s", apps[a][0]);
 		snprintf(f.category, sizeof(f.category), "%s", apps[a][1]);
+		service(&f, i);
 		f.src2dst_bytes = 100 + next() % 100000;
 		f.dst2src_bytes = 100 + next() % 5000000;
 		f.src2dst_packets = f.dst2src_packets = 10;
@@ -221,6 +292,8 @@ static int fill(const char *db, const char *month, long nflows, const char *out)
 			add(t, "blocked_apps", r.app, "n", 1);
 		}
 	}
+	if (site_checks(s, from, pfrom, t) < 0)
+		return 1;
 	zl_store_close(s);
 	json_object_set_new(t, "prev", prev);
 	if (json_dump_file(t, out, JSON_INDENT(1) | JSON_SORT_KEYS) < 0) {

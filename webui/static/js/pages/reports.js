@@ -1,8 +1,9 @@
 // reports.js - 报表: the monthly reports' archive (month, format, language,
 // size, SHA-256, who made it and when), downloads through zhulan-web
 // (/api/v1/reports/N; the file's SHA-256 is checked in the browser against
-// the listed one), "generate now" (month, format, language) with its
-// progress (the list is polled until the new entry is there), and a
+// the listed one), "generate now" (month, format, language): the daemon
+// answers with a job at once, whose step and percentage the page asks for
+// twice a second and shows as a progress bar, then the new archive row; a
 // preview of the month's summary figures from the same aggregates the
 // report is built from.
 import { h, replace } from '../dom.js';
@@ -14,7 +15,7 @@ import { lineChart } from '../charts.js';
 import { actor } from './incidents.js';
 
 const FORMATS = ['pdf', 'xlsx', 'csv'];
-const POLL_MS = 1000;
+const POLL_MS = 500;
 const pad = (n) => String(n).padStart(2, '0');
 
 function lastMonth() {
@@ -169,39 +170,52 @@ export default {
 			}
 		}
 
-		function showProgress(text, kind) {
+		function showProgress(text, kind, job) {
+			const pct = job ? Math.max(0, Math.min(100, job.percent || 0)) : null;
+			// the width through the CSSOM: the CSP refuses style attributes
+			const fill = h('div', { class: 'rep-bar-fill' });
+			fill.style.width = pct + '%';
 			replace(progress, text ? h('div', { class: ['banner', 'banner-' + (kind || 'info')], role: 'status' },
 				kind ? null : h('span', { class: 'spinner', 'aria-hidden': 'true' }),
-				h('span', { class: 'banner-text', id: 'rep-progress-text' }, text)) : null);
+				h('span', { class: 'banner-text', id: 'rep-progress-text' }, text)) : null,
+			job && !kind ? h('div', {
+				class: 'rep-bar', id: 'rep-bar', role: 'progressbar', 'aria-valuemin': '0',
+				'aria-valuemax': '100', 'aria-valuenow': String(pct), 'data-job': String(job.id),
+				'data-state': job.state, 'data-step': job.step || '',
+			}, fill) : null);
 		}
 
-		// POST /reports answers when the file is archived; meanwhile the list
-		// is asked every second, and the new row is the sign it is done.
+		// POST /reports answers at once with a job (the same one when this
+		// report is already being made); its state, step and percentage are
+		// asked for until it is done (then the archive's id) or failed (why).
 		async function generateOne(v, format, step, steps) {
-			const before = Math.max(0, ...reports.map(r => r.id));
 			const started = Date.now();
-			let answer = null, failure = null, entry = null;
-			const req = post('reports', { month: v.month, format, lang: v.lang })
-				.then(r => { answer = r.report; }, e => { failure = e; });
-			// zhulan-web gives up on an answer after 60 s of silence (502) while
-			// the daemon goes on: then the list alone says when it is done
-			const lost = (e) => e && (e.status === 502 || e.status === 0) && Date.now() - started < 600000;
-			while (!entry && (!failure || lost(failure))) {
+			const answer = await post('reports', { month: v.month, format, lang: v.lang });
+			let job = answer.job;
+			while (job.state === 'queued' || job.state === 'running') {
 				showProgress(t('rep.working', {
 					month: v.month, format: format.toUpperCase(), s: Math.round((Date.now() - started) / 1000),
 					step: steps > 1 ? t('rep.step', { i: step, n: steps }) : '',
-				}));
-				await Promise.race([req, new Promise(res => setTimeout(res, POLL_MS))]);
+					what: job.step_title || '', pct: job.percent || 0,
+				}), null, job);
+				await new Promise(res => setTimeout(res, POLL_MS));
+				if (gone)
+					throw new Error(t('rep.left'));
 				try {
-					await loadList();
-				} catch (e) { /* the next round asks again */ }
-				entry = reports.find(r => r.id > before && r.format === format &&
-					(answer ? r.id === answer.id : r.period === v.month && r.lang === v.lang));
-				if (answer && !entry && Date.now() - started > 30000)
-					break;   // answered but not listed: say so below
+					job = (await get('reports/jobs/' + job.id)).job;
+				} catch (e) {
+					if (!(e.status === 502 || e.status === 0) || Date.now() - started > 600000)
+						throw e;   // zhulan-web or the daemon away for a moment: ask again
+				}
 			}
-			if (!entry && failure)
-				throw failure;
+			if (job.state === 'failed')
+				throw new Error(job.error || t('rep.not_listed'));
+			showProgress(t('rep.working', {
+				month: v.month, format: format.toUpperCase(), s: Math.round((Date.now() - started) / 1000),
+				step: steps > 1 ? t('rep.step', { i: step, n: steps }) : '', what: job.step_title || '', pct: 100,
+			}), null, job);
+			await loadList();
+			const entry = reports.find(r => r.id === job.report);
 			if (!entry)
 				throw new Error(t('rep.not_listed'));
 			fresh.add(entry.id);

@@ -1,0 +1,117 @@
+/*
+ * report_ipv6.c - the rest of section 5 (IPv6 改造): the sites' readiness
+ * by the national monitoring criteria (the checks' results the store keeps
+ * per site and day, daemon/ipv6/sitecheck.h) and the to-do list of
+ * external services still reached over IPv4 (the IPv6 figures' services
+ * per day). Both read UTC days, as the IPv6 tables keep them.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "report-int.h"
+#include "store_ipv6.h"
+
+#define DAY_US (86400LL * 1000000LL)
+#define TODO_MAX 25   /* services of each kind */
+
+/* The criteria a check failed, by name in the report's language. */
+static void failed_names(struct rep *r, json_t *criteria, char *buf, size_t len)
+{
+	const char *name, *sep = strcmp(r->lang, "zh") ? ", " : "、";
+	json_t *c;
+	size_t i, n = 0;
+
+	*buf = 0;
+	json_array_foreach(criteria, i, c) {
+		if (json_is_true(json_object_get(c, "ok")))
+			continue;
+		name = json_string_value(json_object_get(c, !strcmp(r->lang, "zh") ? "name_zh" : "name"))
+			?: json_string_value(json_object_get(c, "id")) ?: "?";
+		n += (size_t)snprintf(buf + n, n < len ? len - n : 0, "%s%s", n ? sep : "", name);
+	}
+	if (!*buf)
+		snprintf(buf, len, "%s", S(r, "txt.all_met"));
+}
+
+static void sites(struct rep *r, int64_t from_day, int64_t to_day)
+{
+	static const char *const cols[] = { "text:col.site", "int:col.days_checked",
+					    "int:col.days_ready", "time:col.last_check",
+					    "text:col.verdict", "text:col.failed" };
+	json_t *sec = r->sec[5], *list, *e, *t;
+	char failed[1024];
+	size_t i;
+
+	if (!zl_store_rep_has(r->st, "ipv6_site_day", NULL))
+		return;
+	if (!(list = zl_store_ipv6_sites_period(zl_store_rep_store(r->st), from_day, to_day, r->err,
+						sizeof(r->err)))) {
+		r->failed = 1;
+		return;
+	}
+	if (!json_array_size(list)) {
+		rep_nodata(r, sec, "txt.nosites");
+		json_decref(list);
+		return;
+	}
+	rep_text(sec, S(r, "txt.sites"));
+	t = rep_table(r, sec, "ipv6_sites", "tbl.ipv6_sites", cols, 6);
+	json_array_foreach(list, i, e) {
+		int ready = json_is_true(json_object_get(e, "ready"));
+		failed_names(r, json_object_get(e, "criteria"), failed, sizeof(failed));
+		rep_row(t, json_pack("[O, O, O, O, s, s]", json_object_get(e, "url"),
+				     json_object_get(e, "days"), json_object_get(e, "ready_days"),
+				     json_object_get(e, "checked"),
+				     S(r, ready ? "txt.ready" : "txt.notready"), ready ? "—" : failed));
+	}
+	json_decref(list);
+}
+
+static void todo_rows(struct rep *r, json_t *t, json_t *list, const char *why_key)
+{
+	json_t *e;
+	size_t i;
+
+	json_array_foreach(list, i, e)
+		rep_row(t, json_pack("[O, O, s, O, O]", json_object_get(e, "name"),
+				     json_object_get(e, "app"), S(r, why_key),
+				     json_object_get(e, "bytes_ipv4"), json_object_get(e, "bytes_ipv6")));
+}
+
+static void todo(struct rep *r, int64_t from_day, int64_t to_day)
+{
+	static const char *const cols[] = { "text:col.service", "text:col.app", "text:col.todo_why",
+					    "bytes:col.v4bytes", "bytes:col.v6bytes" };
+	json_t *sec = r->sec[5], *svc, *td, *none, *v4, *t;
+
+	if (!zl_store_rep_has(r->st, "ipv6_svc_day", NULL))
+		return;
+	if (!(svc = zl_store_ipv6_services(zl_store_rep_store(r->st), from_day, to_day, TODO_MAX,
+					   r->err, sizeof(r->err)))) {
+		r->failed = 1;
+		return;
+	}
+	td = json_object_get(svc, "todo");
+	none = json_object_get(td, "no_aaaa");
+	v4 = json_object_get(td, "aaaa_over_ipv4");
+	if (!json_array_size(none) && !json_array_size(v4)) {
+		rep_nodata(r, sec, "txt.notodo");
+	} else {
+		t = rep_table(r, sec, "ipv6_todo", "tbl.ipv6_todo", cols, 5);
+		todo_rows(r, t, none, "txt.todo_no_aaaa");
+		todo_rows(r, t, v4, "txt.todo_over_v4");
+	}
+	json_decref(svc);
+}
+
+void rep_ipv6(struct rep *r)
+{
+	int64_t from_day = r->o->from_us / DAY_US, to_day = (r->o->to_us - 1) / DAY_US;
+
+	if (r->failed)
+		return;
+	sites(r, from_day, to_day);
+	if (!r->failed)
+		todo(r, from_day, to_day);
+}
