@@ -20,8 +20,7 @@
  * Days are the gateway's local dates (localday.h: a flow counts on the
  * local date it ended, in the daemon's time zone), so that a county's day
  * runs from its midnight to its midnight. Rows written before the daemon
- * counted local days stay keyed
- * by their UTC date.
+ * counted local days stay keyed by their UTC date (docs/ARCHITECTURE.md).
  */
 #ifndef ZL_STORE_IPV6_H
 #define ZL_STORE_IPV6_H
