@@ -59,8 +59,9 @@ int zl_store_ipv6_neigh(struct zl_store *s, const struct zl_addrbook_neigh *v, s
 int zl_store_ipv6_snapshot(struct zl_store *s, int64_t day, char *err, size_t errlen);
 
 /*
- * The reads. 'day' is a day number (zl_localday_of); department NULL: all. JSON shapes are
- * in docs/API.md (GET /v1/ipv6 and below). NULL with err on failure.
+ * The reads. 'day' is a day number (zl_localday_of); department NULL: all.
+ * JSON shapes are in docs/API.md (GET /v1/ipv6 and below). NULL with err
+ * on failure.
  */
 json_t *zl_store_ipv6_summary(struct zl_store *s, int64_t day, const char *department,
 			      char *err, size_t errlen);

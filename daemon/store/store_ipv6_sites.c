@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "localday.h"
 #include "log.h"
@@ -22,9 +21,9 @@ const char zl_st_ipv6_sites_schema[] =
 	/*
 	 * The site checks' results (store_ipv6_sites.c): one row per site and
 	 * day (UTC days in rows written before the daemon counted local days,
-	 * local dates since: localday.h), the day's last check. oks: {"criterion id": 0 or 1} for the
-	 * history of each criterion without parsing whole results; result: the
-	 * check's JSON (sitecheck.h).
+	 * local dates since: localday.h), the day's last check. oks:
+	 * {"criterion id": 0 or 1} for the history of each criterion without
+	 * parsing whole results; result: the check's JSON (sitecheck.h).
 	 */
 	"CREATE TABLE ipv6_site_day ("
 	" url TEXT NOT NULL, day INTEGER NOT NULL, checked INTEGER NOT NULL,"
