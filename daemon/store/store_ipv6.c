@@ -87,6 +87,7 @@ struct zl_st_v6 {
 	size_t n_used;
 	sqlite3_stmt *up_addr, *up_svc, *up_neigh;
 	int64_t last_maint_day;
+	int64_t day, day_from, day_to;   /* the last flow's local date and its bounds */
 };
 
 int zl_st_v6_new(struct zl_store *s)
@@ -267,8 +268,8 @@ int zl_st_v6_add(struct zl_store *s, const struct zl_flow_record *r)
 	int fam = r->ip_version == 6 ? 6 : 4, af = fam == 6 ? AF_INET6 : AF_INET, internal;
 	uint8_t src[16] = { 0 }, dst[16] = { 0 };
 	uint64_t bytes = r->src2dst_bytes + r->dst2src_bytes;
-	int64_t day = zl_localday_of(r->last_us);
 	char name[sizeof(r->host)];
+	int64_t day;
 	struct acc *a;
 	size_t i;
 
@@ -276,6 +277,14 @@ int zl_st_v6_add(struct zl_store *s, const struct zl_flow_record *r)
 	    inet_pton(af, r->src_ip, src) != 1 || inet_pton(af, r->dst_ip, dst) != 1 ||
 	    link_local(fam, src) || link_local(fam, dst))
 		return v->n_used >= ACC_FULL;
+	/* the local date: localtime_r per flow costs ~0.5 us, a day's bounds
+	 * kept make it two compares (flows end in order, roughly) */
+	if (r->last_us < v->day_from || r->last_us >= v->day_to) {
+		v->day = zl_localday_of(r->last_us);
+		v->day_from = zl_localday_start_us(v->day);
+		v->day_to = zl_localday_end_us(v->day);
+	}
+	day = v->day;
 	pthread_mutex_lock(&v->plock);
 	internal = in_prefixes(v->internal, v->n_internal, fam, dst);
 	a = acc_get(v, ACC_ADDR, day, r->src_ip);
