@@ -7,28 +7,23 @@
  */
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #include "api.h"
 #include "conf.h"
+#include "localday.h"
 #include "store_ipv6.h"
 
-/* day=YYYY-MM-DD (a UTC day), today when absent; 0 or -1 with err. */
+/* day=YYYY-MM-DD (the gateway's local date), today (local) when absent;
+ * 0 or -1 with err. */
 static int arg_day(struct MHD_Connection *conn, int64_t *day, char *err, size_t errlen)
 {
 	const char *v = zl_api_arg(conn, "day");
-	struct tm tm = { 0 };
-	char *end;
 
-	*day = zl_ipv6_day(zl_api_now_us());
-	if (!v)
-		return 0;
-	end = strptime(v, "%Y-%m-%d", &tm);
-	if (!end || *end || strlen(v) != 10) {
-		snprintf(err, errlen, "day: expected YYYY-MM-DD, got \"%s\"", v);
+	*day = zl_localday_of(zl_api_now_us());
+	if (v && zl_localday_parse(v, day) < 0) {
+		snprintf(err, errlen, "day: expected a date YYYY-MM-DD, got \"%s\"", v);
 		return -1;
 	}
-	*day = zl_ipv6_day((int64_t)timegm(&tm) * 1000000);
 	return 0;
 }
 
@@ -108,12 +103,10 @@ enum MHD_Result zl_api_ipv6_snapshot(struct zl_api_req *r)
 {
 	char err[256], dt[16];
 	int64_t day;
-	time_t t;
 
 	if (arg_day(r->conn, &day, err, sizeof(err)) < 0)
 		return zl_api_fail(r->conn, MHD_HTTP_BAD_REQUEST, err);
-	t = (time_t)(day * 86400);
-	strftime(dt, sizeof(dt), "%Y-%m-%d", gmtime_r(&t, &(struct tm){ 0 }));
+	zl_localday_text(day, dt, sizeof(dt));
 	if (zl_store_ipv6_snapshot(r->c->ctx.store, day, err, sizeof(err)) < 0)
 		return zl_api_fail(r->conn, MHD_HTTP_INTERNAL_SERVER_ERROR, err);
 	zl_api_audit_event(r, NULL, "ipv6 snapshot", json_pack("{s:s}", "day", dt));

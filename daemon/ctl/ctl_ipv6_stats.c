@@ -75,7 +75,7 @@ static void print_summary(json_t *j)
 	json_t *c = json_object_get(j, "county"), *d;
 	size_t i;
 
-	printf("IPv6 on %s (from the %s); national target: %lld%% of traffic, "
+	printf("IPv6 on %s (the gateway's local date; from the %s); national target: %lld%% of traffic, "
 	       "%lld%% of portals\n", js(j, "day"), js(j, "source"),
 	       ji(j, "targets", "traffic_percent"), ji(j, "targets", "portals_percent"));
 	printf("%-16s %6s %7s %6s %8s %8s %10s %10s %10s\n", "", "hosts", "active", "idle",
@@ -96,6 +96,7 @@ static void print_hosts(json_t *j)
 	size_t i, k;
 	char b4[32], b6[32];
 
+	printf("hosts on %s (the gateway's local date)\n", js(j, "day"));
 	printf("%-18s %-12s %-16s %-18s %10s %10s %8s  %s\n", "host", "department", "name",
 	       "state", "IPv4", "IPv6", "v6 share", "addresses");
 	json_array_foreach(json_object_get(j, "hosts"), i, h) {
@@ -145,7 +146,7 @@ static void print_apps(json_t *a)
 
 static void print_services(json_t *j)
 {
-	printf("services from %s to %s\n", js(j, "from"), js(j, "to"));
+	printf("services from %s to %s (the gateway's local dates)\n", js(j, "from"), js(j, "to"));
 	svc_rows("used over IPv4 although they have AAAA (clients or resolvers to fix):",
 		 json_object_get(json_object_get(j, "todo"), "aaaa_over_ipv4"));
 	svc_rows("without AAAA (the provider's to do):",

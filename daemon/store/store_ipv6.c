@@ -14,11 +14,11 @@
 #include <sqlite3.h>
 
 #include "addrbook.h"
+#include "localday.h"
 #include "log.h"
 #include "store-int.h"
 #include "store_ipv6.h"
 
-#define DAY_US (86400LL * US)
 #define ACC_SLOTS 16384          /* a batch's keys: at most 3 per flow */
 #define ACC_FULL (ACC_SLOTS * 3 / 4)
 #define MAX_PREFIXES 256
@@ -87,12 +87,8 @@ struct zl_st_v6 {
 	size_t n_used;
 	sqlite3_stmt *up_addr, *up_svc, *up_neigh;
 	int64_t last_maint_day;
+	int64_t day, day_from, day_to;   /* the last flow's local date and its bounds */
 };
-
-int64_t zl_ipv6_day(int64_t us)
-{
-	return zl_st_floor_div(us, DAY_US);
-}
 
 int zl_st_v6_new(struct zl_store *s)
 {
@@ -272,8 +268,8 @@ int zl_st_v6_add(struct zl_store *s, const struct zl_flow_record *r)
 	int fam = r->ip_version == 6 ? 6 : 4, af = fam == 6 ? AF_INET6 : AF_INET, internal;
 	uint8_t src[16] = { 0 }, dst[16] = { 0 };
 	uint64_t bytes = r->src2dst_bytes + r->dst2src_bytes;
-	int64_t day = zl_ipv6_day(r->last_us);
 	char name[sizeof(r->host)];
+	int64_t day;
 	struct acc *a;
 	size_t i;
 
@@ -281,6 +277,14 @@ int zl_st_v6_add(struct zl_store *s, const struct zl_flow_record *r)
 	    inet_pton(af, r->src_ip, src) != 1 || inet_pton(af, r->dst_ip, dst) != 1 ||
 	    link_local(fam, src) || link_local(fam, dst))
 		return v->n_used >= ACC_FULL;
+	/* the local date: localtime_r per flow costs ~0.5 us, a day's bounds
+	 * kept make it two compares (flows end in order, roughly) */
+	if (r->last_us < v->day_from || r->last_us >= v->day_to) {
+		v->day = zl_localday_of(r->last_us);
+		v->day_from = zl_localday_start_us(v->day);
+		v->day_to = zl_localday_end_us(v->day);
+	}
+	day = v->day;
 	pthread_mutex_lock(&v->plock);
 	internal = in_prefixes(v->internal, v->n_internal, fam, dst);
 	a = acc_get(v, ACC_ADDR, day, r->src_ip);
@@ -403,7 +407,7 @@ int zl_store_ipv6_neigh(struct zl_store *s, const struct zl_addrbook_neigh *nv, 
 {
 	struct zl_st_v6 *v = s->v6;
 	char why[256] = "", addr[INET6_ADDRSTRLEN], mac[18];
-	int64_t day = zl_ipv6_day(now_us);
+	int64_t day = zl_localday_of(now_us);
 	int rc, written = 0;
 	size_t i;
 
@@ -449,7 +453,7 @@ int zl_store_ipv6_neigh(struct zl_store *s, const struct zl_addrbook_neigh *nv, 
  */
 void zl_st_v6_maintain(struct zl_store *s)
 {
-	int64_t today = zl_ipv6_day(zl_st_now_us()), day, n;
+	int64_t today = zl_localday_of(zl_st_now_us()), day, n;
 	char sql[300], err[256];
 
 	if (s->v6->last_maint_day == today)
@@ -458,7 +462,7 @@ void zl_st_v6_maintain(struct zl_store *s)
 		/* none yet, or one taken on demand before the day ended */
 		snprintf(sql, sizeof(sql), "SELECT coalesce((SELECT max(taken) FROM ipv6_daily "
 			 "WHERE day = %lld), 0) < %lld AND EXISTS (SELECT 1 FROM ipv6_addr_day "
-			 "WHERE day = %lld)", (long long)day, (long long)((day + 1) * DAY_US),
+			 "WHERE day = %lld)", (long long)day, (long long)zl_localday_end_us(day),
 			 (long long)day);
 		pthread_mutex_lock(&s->wlock);
 		if (zl_st_query_int(s->wdb, sql, &n, NULL, 0) == SQLITE_OK && n &&

@@ -13,10 +13,14 @@
  * day's address rows, so that a machine's IPv4 and IPv6 addresses are
  * joined by MAC, and an IPv6 address is known even when it carries no
  * traffic. Pages read these tables (a day is a few thousand rows), never
- * the flows. Once a day the writer snapshots the day before into
- * ipv6_daily (county and departments), which the trend reads.
+ * the flows. Once a day, after local midnight, the writer snapshots the
+ * day before into ipv6_daily (county and departments), which the trend
+ * reads.
  *
- * Days are UTC days (unix time / 86400), like the aggregates' buckets.
+ * Days are the gateway's local dates (localday.h: a flow counts on the
+ * local date it ended, in the daemon's time zone), so that a county's day
+ * runs from its midnight to its midnight. Rows written before the daemon
+ * counted local days stay keyed by their UTC date (docs/ARCHITECTURE.md).
  */
 #ifndef ZL_STORE_IPV6_H
 #define ZL_STORE_IPV6_H
@@ -30,9 +34,6 @@ struct zl_store;
 struct zl_addrbook_neigh;
 
 #define ZL_IPV6_KEEP_DAYS 180
-
-/* The day of a time in microseconds (UTC). */
-int64_t zl_ipv6_day(int64_t us);
 
 /*
  * The county's client prefixes (hosts behind a router, which the neighbour
@@ -58,8 +59,9 @@ int zl_store_ipv6_neigh(struct zl_store *s, const struct zl_addrbook_neigh *v, s
 int zl_store_ipv6_snapshot(struct zl_store *s, int64_t day, char *err, size_t errlen);
 
 /*
- * The reads. 'day' is a day number; department NULL: all. JSON shapes are
- * in docs/API.md (GET /v1/ipv6 and below). NULL with err on failure.
+ * The reads. 'day' is a day number (zl_localday_of); department NULL: all.
+ * JSON shapes are in docs/API.md (GET /v1/ipv6 and below). NULL with err
+ * on failure.
  */
 json_t *zl_store_ipv6_summary(struct zl_store *s, int64_t day, const char *department,
 			      char *err, size_t errlen);

@@ -10,6 +10,7 @@
 #include <sqlite3.h>
 
 #include "addrbook.h"
+#include "localday.h"
 #include "log.h"
 #include "store-int.h"
 #include "store_ipv6.h"
@@ -206,12 +207,6 @@ static json_t *fig_json(const struct fig *f)
 			 "dual_stack_use_share", pct(f->n[ST_DUAL], f->n[ST_DUAL] + f->n[ST_IDLE]));
 }
 
-static void day_text(int64_t day, char *buf, size_t len)
-{
-	zl_st_rfc3339(day * 86400 * US, 0, buf, len);
-	buf[10 < len ? 10 : len - 1] = 0;
-}
-
 static json_t *figs_json(const struct figs *x, int64_t day, const char *source,
 			 const char *dept)
 {
@@ -226,7 +221,7 @@ static json_t *figs_json(const struct figs *x, int64_t day, const char *source,
 		json_object_set_new(d, "department", json_string(x->dept[i].dept));
 		json_array_append_new(depts, d);
 	}
-	day_text(day, dt, sizeof(dt));
+	zl_localday_text(day, dt, sizeof(dt));
 	return json_pack("{s:s, s:s, s:o, s:o, s:{s:I, s:I}, s:{s:I, s:I}}",
 			 "day", dt, "source", source, "county", fig_json(&x->county),
 			 "departments", depts,
@@ -281,7 +276,7 @@ json_t *zl_store_ipv6_summary(struct zl_store *s, int64_t day, const char *depar
 	sqlite3 *db = zl_st_rget(s);
 	struct figs x;
 	json_t *out = NULL;
-	int snap = day < zl_ipv6_day(zl_st_now_us()) && load_snapshot(db, day, &x);
+	int snap = day < zl_localday_of(zl_st_now_us()) && load_snapshot(db, day, &x);
 
 	if (snap || compute(db, day, &x) == 0)
 		out = figs_json(&x, day, snap ? "snapshot" : "counters", department);
@@ -329,7 +324,7 @@ json_t *zl_store_ipv6_hosts(struct zl_store *s, int64_t day, const char *departm
 				    zl_st_jtext(sqlite3_column_text(st, 3)));
 	}
 	if ((a = zl_st_rdone(s, db, st, rc, a, err, errlen))) {
-		day_text(day, dt, sizeof(dt));
+		zl_localday_text(day, dt, sizeof(dt));
 		out = json_pack("{s:s, s:o}", "day", dt, "hosts", a);
 	}
 	zl_st_rput(s, db);
@@ -413,8 +408,8 @@ json_t *zl_store_ipv6_services(struct zl_store *s, int64_t from_day, int64_t to_
 	apps = internal ? app_list(s, db, from_day, to_day, limit, err, errlen) : NULL;
 	zl_st_rput(s, db);
 	if (apps) {
-		day_text(from_day, f, sizeof(f));
-		day_text(to_day, t, sizeof(t));
+		zl_localday_text(from_day, f, sizeof(f));
+		zl_localday_text(to_day, t, sizeof(t));
 		out = json_pack("{s:s, s:s, s:o, s:o, s:{s:o, s:o}, s:o}", "from", f, "to", t,
 				"services", all, "apps", apps, "todo", "aaaa_over_ipv4", v4,
 				"no_aaaa", none, "internal", internal);
@@ -501,7 +496,7 @@ int zl_store_ipv6_snapshot(struct zl_store *s, int64_t day, char *err, size_t er
 json_t *zl_store_ipv6_trend(struct zl_store *s, unsigned days, const char *department,
 			    char *err, size_t errlen)
 {
-	int64_t today = zl_ipv6_day(zl_st_now_us()), day;
+	int64_t today = zl_localday_of(zl_st_now_us()), day;
 	json_t *a = json_array(), *d;
 	sqlite3 *db = zl_st_rget(s);
 	struct figs x;
@@ -525,7 +520,7 @@ json_t *zl_store_ipv6_trend(struct zl_store *s, unsigned days, const char *depar
 		f = department ? find_fig(&x, department) : &x.county;
 		if (f) {
 			d = fig_json(f);
-			day_text(day, dt, sizeof(dt));
+			zl_localday_text(day, dt, sizeof(dt));
 			json_object_set_new(d, "day", json_string(dt));
 			json_object_set_new(d, "source", json_string(snap ? "snapshot" : "counters"));
 			json_array_append_new(a, d);
@@ -533,5 +528,6 @@ json_t *zl_store_ipv6_trend(struct zl_store *s, unsigned days, const char *depar
 		free(x.dept);
 	}
 	zl_st_rput(s, db);
-	return json_pack("{s:I, s:o}", "days", (json_int_t)days, "trend", a);
+	zl_localday_text(today, dt, sizeof(dt));   /* the window's last day, with or without figures */
+	return json_pack("{s:I, s:s, s:o}", "days", (json_int_t)days, "today", dt, "trend", a);
 }

@@ -8,8 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "localday.h"
 #include "log.h"
 #include "store-int.h"
 #include "store_ipv6.h"
@@ -20,22 +20,15 @@
 const char zl_st_ipv6_sites_schema[] =
 	/*
 	 * The site checks' results (store_ipv6_sites.c): one row per site and
-	 * UTC day, the day's last check. oks: {"criterion id": 0 or 1} for the
-	 * history of each criterion without parsing whole results; result: the
-	 * check's JSON (sitecheck.h).
+	 * day (UTC days in rows written before the daemon counted local days,
+	 * local dates since: localday.h), the day's last check. oks:
+	 * {"criterion id": 0 or 1} for the history of each criterion without
+	 * parsing whole results; result: the check's JSON (sitecheck.h).
 	 */
 	"CREATE TABLE ipv6_site_day ("
 	" url TEXT NOT NULL, day INTEGER NOT NULL, checked INTEGER NOT NULL,"
 	" ready INTEGER NOT NULL, oks TEXT NOT NULL, result TEXT NOT NULL,"
 	" PRIMARY KEY (url, day)) WITHOUT ROWID;";
-
-static void day_text(int64_t day, char *buf, size_t len)
-{
-	time_t t = (time_t)(day * 86400);
-	struct tm tm;
-
-	strftime(buf, len, "%Y-%m-%d", gmtime_r(&t, &tm));
-}
 
 int zl_store_ipv6_site_put(struct zl_store *s, const char *url, const json_t *result,
 			   int64_t now_us, char *err, size_t errlen)
@@ -45,7 +38,7 @@ int zl_store_ipv6_site_put(struct zl_store *s, const char *url, const json_t *re
 		"VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
 		"DELETE FROM ipv6_site_day WHERE day < ?2 - " STR(ZL_IPV6_KEEP_DAYS),
 	};
-	int64_t day = zl_ipv6_day(now_us);
+	int64_t day = zl_localday_of(now_us);
 	json_t *oks = json_object(), *c;
 	char *oks_s = NULL, *res_s = json_dumps(result, JSON_COMPACT);
 	int rc = SQLITE_NOMEM;
@@ -104,7 +97,7 @@ static void fold(struct site *x, int64_t day, int ready, const char *oks)
 	const char *id;
 	char dt[16];
 
-	day_text(day, dt, sizeof(dt));
+	zl_localday_text(day, dt, sizeof(dt));
 	json_object_foreach(o, id, v) {
 		json_t *was = json_object_get(x->last, id);
 
@@ -131,7 +124,7 @@ static json_t *site_json(const char *url, struct site *x, int configured)
 	x->latest = NULL;
 	json_object_set_new(e, "configured", json_boolean(configured));
 	if (x->ready_since >= 0) {
-		day_text(x->ready_since, dt, sizeof(dt));
+		zl_localday_text(x->ready_since, dt, sizeof(dt));
 		json_object_set_new(e, "ready_since", json_string(dt));
 	}
 	json_array_foreach(json_object_get(e, "criteria"), i, c) {

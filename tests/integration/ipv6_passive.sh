@@ -11,6 +11,11 @@
 # headers are counted, and IPv6's are 20 bytes longer); the name with
 # AAAA that edu1 reached over IPv4 tops the to-do list, the name without
 # AAAA is on the other; per-host rows are refused to the report role.
+# Days are the gateway's local dates: the daemon runs in Asia/Shanghai
+# (UTC+8) and its day is Shanghai's date; then in a zone where it is 23:30
+# (or 00:30) now on a date that is not the UTC date, and a flow counts on
+# that local date (not on the UTC date, as when days were UTC days); then
+# in UTC.
 . "$(dirname "$0")/lib.sh"
 [ "$(id -u)" -eq 0 ] || skip_all "needs root for network namespaces"
 command -v dnsmasq >/dev/null || skip_all "dnsmasq not installed"
@@ -58,7 +63,10 @@ POL
 lab_conf
 # ipv6_internal is the fallback: the policy's section comes first
 echo "ipv6_internal = 203.0.113.99" >> "$WORK/zhulan.conf"
-start; ok $? "the daemon starts on the gateway"
+# the daemon's zone comes from TZ (systemd's units set none: /etc/localtime)
+export TZ=Asia/Shanghai
+d0=$(date +%F)
+start; ok $? "the daemon starts on the gateway (TZ=$TZ)"
 
 q() {   # q HOST NS NAME TYPE: the answer's records
 	inns "$1" dig +short +tries=1 +time=3 @"$2" "$3" "$4"
@@ -137,6 +145,11 @@ is "$(jq -c '.internal' "$WORK/sum.json")" '{"servers":2,"serving_ipv6":1}' \
 is "$(jq -r '.services | map(.name) | index("portal.county.example")' "$WORK/svc.json")" null \
 	"the portal is not an external service"
 ctl ipv6 | grep -q '^county'; ok $? "zhulanctl ipv6 prints the county's row"
+d1=$(date +%F)
+day=$(jq -r .day "$WORK/sum.json")
+[ "$day" = "$d0" ] || [ "$day" = "$d1" ]; ok $? "the day is Shanghai's date $d1 (got $day; UTC: $(date -u +%F))"
+ctl ipv6 | head -1 | grep -q "^IPv6 on $(date +%F) (the gateway's local date"
+ok $? "zhulanctl ipv6 shows the local date"
 ctl ipv6 services | grep -q 'dual.example'; ok $? "zhulanctl ipv6 services lists the to-do"
 
 # Roles: the report role reads the figures, not the hosts (personal data).
@@ -148,5 +161,46 @@ is "$(rep /v1/ipv6/trend?days=30)" 200 "report reads the trend"
 is "$(rep /v1/ipv6/hosts)" 403 "report may not read per-host rows"
 is "$(curl -s -X POST --unix-socket "$WORK/run/control.sock" http://zhulan/v1/ipv6/snapshot |
 	jq .taken)" true "a snapshot on demand"
+stop; ok $st "the daemon stops cleanly"
+
+# A zone whose date is not the UTC date, late or early in its day: 23:30
+# a day behind UTC (POSIX TZ "ZLT+H:M" is H:M behind), or after 23:00 UTC
+# 00:30 a day ahead ("ZLT-H:M"). A flow now counts on that local date, not
+# on the UTC date (as when days were UTC days). A database of its own, so
+# the local date's rows are this flow's only.
+tod=$(( $(date -u +%s) % 86400 ))
+if [ $tod -le 82800 ]; then off=$(( tod + 1800 )) sign=+; else off=$(( 88200 - tod )) sign=-; fi
+export TZ=$(printf 'ZLT%s%d:%02d' $sign $(( off / 3600 )) $(( off % 3600 / 60 )))
+ld=$(date +%F) ud=$(date -u +%F)
+[ "$ld" != "$ud" ]; ok $? "TZ=$TZ: it is $(date '+%F %H:%M') local, $(date -u '+%F %H:%M') UTC"
+sed -i "s|^database = .*|database = $WORK/db/local.db|" "$WORK/zhulan.conf"
+start; ok $? "the daemon starts again in that zone"
+inns fin2 curl -s -4 -m 10 -o /dev/null --resolve "portal.county.example:80:198.51.100.11" \
+	http://portal.county.example/; ok $? "fin2 opens the portal at $(date +%H:%M) local"
+host_bytes() {   # host_bytes FILE ADDRESS: the host's bytes that day
+	jq --arg a "$2" '[.hosts[] | select(.addresses | index($a)) | .bytes_ipv4 + .bytes_ipv6] | add // 0' "$1"
+}
+for _ in $(seq 60); do
+	ctl --json ipv6 hosts > "$WORK/hosts2.json" 2>/dev/null &&
+		[ "$(host_bytes "$WORK/hosts2.json" 192.0.2.11)" -gt 0 ] && break
+	sleep 1
+done
+is "$(jq -r .day "$WORK/hosts2.json")" "$ld" "today is the local date"
+ok $(( $(host_bytes "$WORK/hosts2.json" 192.0.2.11) > 0 ? 0 : 1 )) "fin2's flow counts on the local date $ld"
+api() { curl -s --unix-socket "$WORK/run/control.sock" "http://zhulan$1"; }
+api "/v1/ipv6/hosts?day=$ud" > "$WORK/hosts_utc.json"
+is "$(jq -r .day "$WORK/hosts_utc.json"):$(host_bytes "$WORK/hosts_utc.json" 192.0.2.11)" "$ud:0" \
+	"and not on the UTC date $ud"
+is "$(api /v1/ipv6/trend?days=7 | jq -r '.today + " " + (.trend | map(.day) | join(","))')" "$ld $ld" \
+	"the trend's window ends at the local date, which has the figures"
+stop; ok $st "the daemon stops cleanly"
+
+# UTC: the day is the UTC date
+export TZ=UTC
+start; ok $? "the daemon starts again in UTC"
+u0=$(date -u +%F)
+ctl --json ipv6 > "$WORK/sum3.json"
+day=$(jq -r .day "$WORK/sum3.json")
+[ "$day" = "$u0" ] || [ "$day" = "$(date -u +%F)" ]; ok $? "in UTC the day is the UTC date (got $day)"
 stop; ok $st "the daemon stops cleanly"
 done_testing

@@ -300,7 +300,7 @@ got=$(crit http://noaaaa.gov.example/)
 ok $? "GET /v1/ipv6/sites: noaaaa.gov.example fails for want of AAAA" || diag "got: $got"
 [ "$(sf 's["http://noaaaa.gov.example/"]["criteria"][0]["reason"]')" = "no AAAA record for noaaaa.gov.example" ]
 ok $? "noaaaa.gov.example: the reason names the missing record"
-today=$(date -u +%F)
+today=$(date +%F)   # the daemon's local date (TZ or /etc/localtime, as this script's)
 [ "$(sf 'sorted(set([c["since"] for x in j["sites"] for c in x["criteria"]] + [x["ready_since"] for x in j["sites"]]))')" = "['$today']" ]
 ok $? "each criterion's verdict and each site's readiness since today ($today)"
 [ "$(sf '(s["http://diff.gov.example/"]["configured"], s["http://diff.gov.example/"]["ready"], s["http://diff.gov.example/"]["criteria"][3]["ok"])')" = "(False, False, False)" ]

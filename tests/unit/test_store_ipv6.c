@@ -5,6 +5,9 @@
  * outside clients left out, the services' to-do lists ranked by IPv4
  * bytes, the internal zone, a day's snapshot and the trend; then a day of
  * 2,000 hosts and 2,000 services whose snapshot must take under a second.
+ * Days are local dates: it all runs in UTC and again in Asia/Shanghai
+ * (UTC+8), where a flow at 23:30 and one at 00:30 local are a UTC day's
+ * flows on two local dates.
  *
  * Addresses are strings in a database, no packet is sent: the small case
  * uses documentation addresses, the 2,000 hosts the benchmarking range
@@ -21,6 +24,7 @@
 
 #include "addrbook.h"
 #include "dnsans.h"
+#include "localday.h"
 #include "store.h"
 #include "store_ipv6.h"
 #include "tap.h"
@@ -28,7 +32,7 @@
 #define US 1000000LL
 #define DAY_US (86400 * US)
 
-static char dir[] = "/tmp/zl-store6-XXXXXX";
+static char dir[32];
 
 static void sleep_ms(int ms)
 {
@@ -282,7 +286,7 @@ static void bench_day(struct zl_store *s, int64_t t)
 		zl_addrbook_rows_free(&rows);
 	}
 	t0 = now_s();
-	ok(zl_store_ipv6_snapshot(s, zl_ipv6_day(t), err, sizeof(err)) == 0, "snapshot: %s",
+	ok(zl_store_ipv6_snapshot(s, zl_localday_of(t), err, sizeof(err)) == 0, "snapshot: %s",
 	   err[0] ? err : "taken");
 	dt = now_s() - t0;
 	ok(dt < 1.0, "a day's snapshot over 2,000 hosts takes under a second (%.3f s)", dt);
@@ -290,7 +294,42 @@ static void bench_day(struct zl_store *s, int64_t t)
 	free(nv);
 }
 
-int main(void)
+/*
+ * A flow that ends at 23:30 local counts on that date, one at 00:30 on the
+ * next (in Shanghai both are in one UTC day, 15:30 and 16:30): days 10 and
+ * 9 back, away from the other cases' days.
+ */
+static void check_local_dates(struct zl_store *s, int64_t today)
+{
+	int64_t midnight = zl_localday_start_us(today - 9);
+	struct zl_addrbook_neigh nv;
+	char err[256], want[16];
+	json_t *o;
+
+	flow(s, midnight - 1800 * US, "TCP", "192.0.2.30", "198.51.100.10", "TLS", "late.example",
+	     1000, 0);
+	flow(s, midnight + 1800 * US, "TCP", "192.0.2.31", "198.51.100.10", "TLS", "early.example",
+	     1000, 0);
+	ok(settle(s) == 0, "flows at 23:30 and 00:30 local written");
+	/* county hosts: the neighbour table showed them at those times */
+	neigh(&nv, "192.0.2.30", 0x30);
+	zl_store_ipv6_neigh(s, &nv, 1, midnight - 1800 * US);
+	neigh(&nv, "192.0.2.31", 0x31);
+	zl_store_ipv6_neigh(s, &nv, 1, midnight + 1800 * US);
+	o = zl_store_ipv6_hosts(s, today - 10, NULL, err, sizeof(err));
+	zl_localday_text(today - 10, want, sizeof(want));
+	is_str(jstr(o, "day"), want, "hosts of the local date %s", want);
+	is_int(json_array_size(json_object_get(o, "hosts")), 1, "one host on %s", want);
+	is_str(jstr(o, "hosts.0.host"), "02:00:00:00:00:30", "the 23:30 flow's, on its local date");
+	json_decref(o);
+	o = zl_store_ipv6_hosts(s, today - 9, NULL, err, sizeof(err));
+	zl_localday_text(today - 9, want, sizeof(want));
+	is_int(json_array_size(json_object_get(o, "hosts")), 1, "one host on %s", want);
+	is_str(jstr(o, "hosts.0.host"), "02:00:00:00:00:31", "the 00:30 flow's, on the next local date");
+	json_decref(o);
+}
+
+static void run(const char *tz, int bench)
 {
 	struct zl_store_opts o = { 0 };
 	struct zl_store *s;
@@ -298,22 +337,31 @@ int main(void)
 	char db[600], err[256];
 	json_t *tr, *sum;
 
+	setenv("TZ", tz, 1);
+	tzset();
+	printf("# TZ=%s\n", tz);
+	snprintf(dir, sizeof(dir), "/tmp/zl-store6-XXXXXX");
 	if (!mkdtemp(dir))
-		return 1;
+		return;
 	snprintf(db, sizeof(db), "%s/z.db", dir);
 	o.path = db;
 	o.batch_ms = 20;
 	s = zl_store_open(&o, err, sizeof(err));
 	ok(s != NULL, "open: %s", s ? "ok" : err);
 	if (!s)
-		return done_testing();
+		return;
 	ok(zl_store_ipv6_prefixes(s, NULL, "198.51.100.200/31, 2001:db8:f::200", err, sizeof(err)) == 0,
 	   "internal zone");
 	ok(zl_store_ipv6_prefixes(s, NULL, "198.51.100.0/33", err, sizeof(err)) < 0 &&
 	   strstr(err, "ipv6_internal"), "a bad prefix refused: %s", err);
 	zl_store_start(s);
 	now = (int64_t)time(NULL) * US;
-	today = zl_ipv6_day(now);
+	today = zl_localday_of(now);
+	tr = zl_store_ipv6_trend(s, 30, NULL, err, sizeof(err));
+	zl_localday_text(today, db, sizeof(db));
+	is_str(jstr(tr, "today"), db, "the trend's window ends today, the local date %s", db);
+	json_decref(tr);
+	snprintf(db, sizeof(db), "%s/z.db", dir);
 
 	small_day(s, now - DAY_US);        /* yesterday */
 	check_small(s, today - 1, "counters");
@@ -335,6 +383,9 @@ int main(void)
 	is_int(json_array_size(json_object_get(sum, "departments")), 1, "summary of one department");
 	json_decref(sum);
 
+	check_local_dates(s, today);
+	if (!bench)
+		goto reopen;
 	bench_day(s, now - 2 * DAY_US);
 	sum = zl_store_ipv6_summary(s, today - 2, NULL, err, sizeof(err));
 	is_int(jint(sum, "county.hosts.total"), 2000, "2,000 hosts in the snapshot");
@@ -345,6 +396,7 @@ int main(void)
 	json_decref(sum);
 
 	/* a day whose snapshot is missing gets one when the writer starts */
+reopen:
 	zl_store_close(s);
 	{
 		sqlite3 *raw;
@@ -373,7 +425,12 @@ int main(void)
 	json_decref(sum);
 	zl_store_close(s);
 	snprintf(db, sizeof(db), "rm -rf %s", dir);
-	if (system(db) != 0)
-		return 1;
+	ok(system(db) == 0, "test directory removed");
+}
+
+int main(void)
+{
+	run("UTC", 1);
+	run("Asia/Shanghai", 0);
 	return done_testing();
 }

@@ -14,6 +14,7 @@
 
 #include <sqlite3.h>
 
+#include "localday.h"
 #include "store.h"
 #include "store_ipv6.h"
 #include "tap.h"
@@ -21,7 +22,7 @@
 #define US 1000000LL
 #define DAY_US (86400 * US)
 
-static char dir[] = "/tmp/zl-store6s-XXXXXX";
+static char dir[32];
 
 /* a result as zl_sitecheck_json makes it, with two criteria */
 static json_t *result(const char *url, int aaaa, int home, const char *checked)
@@ -46,11 +47,10 @@ static void put(struct zl_store *s, const char *url, int aaaa, int home, int64_t
 	json_decref(r);
 }
 
+/* the local date of a time: a check's day */
 static const char *day_of(int64_t t, char *buf)
 {
-	time_t sec = (time_t)(t / US);
-
-	strftime(buf, 16, "%Y-%m-%d", gmtime(&sec));
+	zl_localday_text(zl_localday_of(t), buf, 16);
 	return buf;
 }
 
@@ -64,25 +64,34 @@ static json_t *crit(json_t *j, size_t i, size_t c)
 	return json_array_get(json_object_get(site(j, i), "criteria"), c);
 }
 
-int main(void)
+/* in the process's zone (TZ): days are local dates */
+static void run(const char *tz)
 {
 	static const char *const urls[] = { "https://www.dazhu.gov.cn/", "http://never.example/" };
 	struct zl_store_opts o = { 0 };
 	struct zl_store *s;
-	char db[600], err[256], d1[16], d2[16], d3[16];
-	/* noon (UTC) today: a minute before is the same day */
-	int64_t now = ((int64_t)time(NULL) / 86400 * 86400 + 43200) * US;
+	char db[600], err[256], d1[16], d2[16], d3[16], early[16];
+	int64_t today, now, t0030;
 	json_t *j;
 
+	setenv("TZ", tz, 1);
+	tzset();
+	printf("# TZ=%s\n", tz);
+	/* noon (local) today: a minute before is the same day; 00:30 local
+	 * today (in Shanghai 16:30 UTC, on yesterday's UTC date) */
+	today = zl_localday_of((int64_t)time(NULL) * US);
+	now = zl_localday_start_us(today) + 12 * 3600 * US;
+	t0030 = zl_localday_start_us(today) + 1800 * US;
+	snprintf(dir, sizeof(dir), "/tmp/zl-store6s-XXXXXX");
 	if (!mkdtemp(dir))
-		return 1;
+		return;
 	snprintf(db, sizeof(db), "%s/z.db", dir);
 	o.path = db;
 	o.batch_ms = 20;
 	s = zl_store_open(&o, err, sizeof(err));
 	ok(s != NULL, "open: %s", s ? "ok" : err);
 	if (!s)
-		return done_testing();
+		return;
 	zl_store_start(s);
 	/* 200 days ago (dropped by the next put), then 3 days: no AAAA, then
 	 * AAAA (home still failing), then both; the last day checked twice */
@@ -92,13 +101,15 @@ int main(void)
 	put(s, urls[0], 0, 0, now - 60 * US);
 	put(s, urls[0], 1, 1, now);          /* replaces the check a minute ago */
 	put(s, "http://demand.example/", 0, 1, now);
+	put(s, "http://early.example/", 1, 1, t0030);
+	day_of(t0030, early);
 	day_of(now - 2 * DAY_US, d1);
 	day_of(now - DAY_US, d2);
 	day_of(now, d3);
 
 	j = zl_store_ipv6_sites(s, urls, 2, err, sizeof(err));
 	ok(j != NULL, "read: %s", j ? "ok" : err);
-	is_int(json_array_size(json_object_get(j, "sites")), 3, "two configured sites and one on demand");
+	is_int(json_array_size(json_object_get(j, "sites")), 4, "two configured sites and two on demand");
 	is_str(json_string_value(json_object_get(site(j, 0), "url")), urls[0], "configured order");
 	ok(json_is_true(json_object_get(site(j, 0), "ready")), "the latest result: ready");
 	is_str(json_string_value(json_object_get(crit(j, 0, 0), "since")), d2,
@@ -110,9 +121,14 @@ int main(void)
 	is_str(json_string_value(json_object_get(site(j, 1), "url")), urls[1], "the site never checked");
 	ok(json_is_null(json_object_get(site(j, 1), "checked")), "with checked null");
 	is_str(json_string_value(json_object_get(site(j, 2), "url")), "http://demand.example/",
-	       "the URL checked on demand last");
+	       "URLs checked on demand after the configured");
 	ok(json_is_false(json_object_get(site(j, 2), "configured")), "not configured");
 	is_str(json_string_value(json_object_get(crit(j, 2, 0), "since")), d3, "its verdicts since today");
+	is_str(json_string_value(json_object_get(site(j, 3), "url")), "http://early.example/",
+	       "a site checked at 00:30 local today");
+	is_str(json_string_value(json_object_get(site(j, 3), "ready_since")), d3,
+	       "is stored under today's local date, %s", d3);
+	is_str(early, d3, "(its local date)");
 	is_int(json_integer_value(json_object_get(json_object_get(j, "summary"), "ready")), 1,
 	       "summary: one configured site ready");
 	ok(json_real_value(json_object_get(json_object_get(j, "summary"), "ready_percent")) == 50.0,
@@ -126,14 +142,20 @@ int main(void)
 
 		sqlite3_open_v2(db, &d, SQLITE_OPEN_READONLY, NULL);
 		sqlite3_prepare_v2(d, "SELECT count(*), min(day) FROM ipv6_site_day", -1, &st, NULL);
-		ok(st && sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) == 4 &&
-		   sqlite3_column_int64(st, 1) == now / DAY_US - 2,
-		   "4 rows kept (3 days of one site, one of another), the 200-day-old one dropped (%s)", d1);
+		ok(st && sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) == 5 &&
+		   sqlite3_column_int64(st, 1) == today - 2,
+		   "5 rows kept (3 days of one site, one of two others), the 200-day-old one dropped (%s)",
+		   d1);
 		sqlite3_finalize(st);
 		sqlite3_close(d);
 		snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-		if (system(cmd) != 0)
-			return 1;
+		ok(system(cmd) == 0, "test directory removed");
 	}
+}
+
+int main(void)
+{
+	run("UTC");
+	run("Asia/Shanghai");
 	return done_testing();
 }

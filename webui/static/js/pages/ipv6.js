@@ -85,7 +85,7 @@ export default {
 			const todoN = summary && summary.todo ? summary.todo.aaaa_over_ipv4 + summary.todo.no_aaaa : null;
 			const ready = siteSum ? siteSum.ready_percent : null;
 			replace(stats,
-				stat(t('v6.share_today'), pct(b), t('v6.target', { n: targets.traffic_percent }) +
+				stat(t('v6.share_today') + (summary && summary.day ? ' · ' + summary.day : ''), pct(b), t('v6.target', { n: targets.traffic_percent }) +
 					(b !== null ? ' · ' + (b >= targets.traffic_percent ? t('v6.met') :
 						t('v6.gap', { n: (targets.traffic_percent - b).toFixed(1) })) : ''),
 				{ id: 'v6-share', kind: b === null ? null : b >= targets.traffic_percent ? null : 'warn' }),
@@ -143,11 +143,13 @@ export default {
 			const byDay = {};
 			for (const p of r.trend || [])
 				byDay[p.day] = p;
-			// the whole window (UTC days, as the daemon counts them), so the
-			// target line spans it and days without figures are gaps
+			// the whole window, so the target line spans it and days without
+			// figures are gaps: the gateway's local dates, ending at its today
+			// (the browser's clock and zone may differ); date arithmetic only
+			const end = Date.parse((r.today || new Date().toISOString().slice(0, 10)) + 'T00:00:00Z');
 			const window = [];
 			for (let i = days - 1; i >= 0; i--)
-				window.push(new Date(Date.now() - i * 86400000).toISOString().slice(0, 10));
+				window.push(new Date(end - i * 86400000).toISOString().slice(0, 10));
 			const target = (r.targets || targets).traffic_percent;
 			const fig = (d, f) => (hasTraffic(byDay[d]) ? f(byDay[d]) : null);
 			chart.set(window.map(d => d.slice(5)), [
