@@ -316,6 +316,7 @@ static void section_ipv6(struct fold *f)
 		return;
 	if (!json_array_size(rows))
 		rep_nodata(r, sec, "txt.nodata");
+	rep_text(sec, S(r, "txt.ipv6_utc"));
 	t = rep_table(r, sec, "ipv6_dual", "tbl.ipv6_dual", scols, 5);
 	json_array_foreach(rows, i, row) {
 		int64_t dual = json_integer_value(json_array_get(row, 1));

@@ -165,6 +165,8 @@ static const struct str strings[] = {
 	  "This edition names persons: for entitled staff only; its generation is audited." },
 	{ "txt.work_hours", "娱乐类别：%s；工作时间按配置计算（默认周一至周五 08:30–12:00、14:00–17:30）。",
 	  "Entertainment categories: %s; working hours as configured (default Mon–Fri 08:30–12:00, 14:00–17:30)." },
+	{ "txt.ipv6_utc", "双栈主机数取自每日快照，按协调世界时（UTC）日期统计，与本报告其他按本地时间统计的日期可能相差一天。",
+	  "Dual-stack hosts come from the daily snapshots, by UTC date; the rest of this report counts local days." },
 	{ "txt.county", "全县", "County" },
 	{ "txt.other", "其他", "Other" },
 	{ "dept.unknown", "（未登记）", "(not in the address book)" },

@@ -13,7 +13,16 @@
  *   reportgen render DB FORMAT OUT (--month YYYY-MM | --from US --to US)
  *       [--lang en] [--persons]
  *       build and render a report; the time it took on stderr
+ *   reportgen rollup DB
+ *       the reports' rollups made again from agg5m and access_log (after
+ *       bench, which writes around the writer); the time it took
+ *   reportgen capture DB SECONDS RATE FROM_US TO_US
+ *       the capture path's side of the store (zl_store_put_flow, which
+ *       never waits) at RATE flows a second for SECONDS, first alone, then
+ *       while reports of [FROM_US, TO_US) are built one after the other:
+ *       flows dropped and the longest put of each
  */
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +36,7 @@
 #include "conf.h"
 #include "report.h"
 #include "store.h"
+#include "store_report.h"
 
 #define US 1000000LL
 
@@ -341,8 +351,130 @@ static int render(int argc, char **argv)
 	return 0;
 }
 
+static double now_s(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+static int rollup(const char *path)
+{
+	struct zl_store_opts so = { .path = path, .retention_days = 400 };
+	struct zl_store *s;
+	char err[512];
+	double t;
+	int rc;
+
+	if (!(s = zl_store_open(&so, err, sizeof(err)))) {
+		fprintf(stderr, "reportgen: %s\n", err);
+		return 1;
+	}
+	t = now_s();
+	rc = zl_store_rollup_rebuild(s, err, sizeof(err));
+	if (rc < 0)
+		fprintf(stderr, "reportgen: %s\n", err);
+	else
+		printf("rollups made from the tables in %.1f s\n", now_s() - t);
+	zl_store_close(s);
+	return rc < 0;
+}
+
+struct builder {
+	struct zl_store *s;
+	struct zl_report_opts o;
+	volatile int stop;
+	int reports;
+};
+
+static void *build_loop(void *ud)
+{
+	struct builder *b = ud;
+	char err[512];
+	json_t *m;
+
+	while (!b->stop) {
+		FILE *f = fopen("/dev/null", "wb");
+		if ((m = zl_report_build(b->s, &b->o, err, sizeof(err))) && f)
+			zl_report_render(m, ZL_REPORT_PDF, f, err, sizeof(err));
+		if (f)
+			fclose(f);
+		json_decref(m);
+		b->reports++;
+	}
+	return NULL;
+}
+
+/* RATE flows a second for SECONDS through the non-waiting put: drops and
+ * the longest put (ms). */
+static void offer(struct zl_store *s, int seconds, long rate, uint64_t *dropped, double *worst)
+{
+	double t0 = now_s(), t, a;
+	long i, n = (long)seconds * rate;
+	struct zl_flow_record f = { 0 };
+
+	*dropped = 0;
+	*worst = 0;
+	snprintf(f.proto, sizeof(f.proto), "TCP");
+	snprintf(f.dst_ip, sizeof(f.dst_ip), "203.0.113.80");
+	snprintf(f.app, sizeof(f.app), "TLS.WeChat");
+	snprintf(f.category, sizeof(f.category), "Chat");
+	f.ip_version = 4;
+	f.dst_port = 443;
+	for (i = 0; i < n; i++) {
+		while ((t = now_s()) < t0 + (double)i / (double)rate)
+			;
+		snprintf(f.src_ip, sizeof(f.src_ip), "10.9.%d.%d", (int)(i / 250 % 250), (int)(i % 250));
+		f.src_port = (uint16_t)(1024 + i % 60000);
+		f.last_us = f.first_us = (int64_t)time(NULL) * US;
+		f.src2dst_bytes = f.dst2src_bytes = 1000;
+		a = now_s();
+		if (zl_store_put_flow(s, &f) < 0)
+			(*dropped)++;
+		if (now_s() - a > *worst)
+			*worst = now_s() - a;
+	}
+	*worst *= 1e3;
+}
+
+static int capture(char **argv)
+{
+	struct zl_store_opts so = { .path = argv[2], .retention_days = 400 };
+	struct builder b = { .o = { .by = "reportgen", .work_days = 0x3e } };
+	int seconds = atoi(argv[3]);
+	long rate = atol(argv[4]);
+	uint64_t d0, d1;
+	double w0, w1;
+	pthread_t t;
+	char err[512];
+
+	b.o.n_work_ranges = zl_conf_parse_hours("08:30-12:00,14:00-17:30", b.o.work_ranges, 4);
+	b.o.from_us = strtoll(argv[5], NULL, 10);
+	b.o.to_us = strtoll(argv[6], NULL, 10);
+	if (!(b.s = zl_store_open(&so, err, sizeof(err))) || zl_store_start(b.s) < 0) {
+		fprintf(stderr, "reportgen: %s\n", err);
+		return 1;
+	}
+	offer(b.s, seconds, rate, &d0, &w0);
+	pthread_create(&t, NULL, build_loop, &b);
+	offer(b.s, seconds, rate, &d1, &w1);
+	b.stop = 1;
+	pthread_join(t, NULL);
+	printf("capture path, %ld flows/s for %d s: alone %llu dropped, longest put %.2f ms; "
+	       "while %d reports were built: %llu dropped, longest put %.2f ms\n", rate, seconds,
+	       (unsigned long long)d0, w0, b.reports, (unsigned long long)d1, w1);
+	zl_store_close(b.s);
+	zl_report_cleanup();
+	return d1 > d0;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc == 3 && !strcmp(argv[1], "rollup"))
+		return rollup(argv[2]);
+	if (argc == 7 && !strcmp(argv[1], "capture"))
+		return capture(argv);
 	if (argc == 6 && !strcmp(argv[1], "fill"))
 		return fill(argv[2], argv[3], atol(argv[4]), argv[5]);
 	if (argc == 5 && !strcmp(argv[1], "bench"))
@@ -350,6 +482,7 @@ int main(int argc, char **argv)
 	if (argc >= 5 && !strcmp(argv[1], "render"))
 		return render(argc, argv);
 	fprintf(stderr, "usage: reportgen fill DB YYYY-MM FLOWS TOTALS.json | bench DB DAYS HOSTS |\n"
-		"       render DB pdf|xlsx|csv OUT (--month M | --from US --to US) [--lang en] [--persons]\n");
+		"       render DB pdf|xlsx|csv OUT (--month M | --from US --to US) [--lang en] [--persons] |\n"
+		"       rollup DB | capture DB SECONDS RATE FROM_US TO_US\n");
 	return 2;
 }
