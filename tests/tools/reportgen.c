@@ -12,7 +12,8 @@
  *       accessbench writes its access log (the writer would take hours)
  *   reportgen render DB FORMAT OUT (--month YYYY-MM | --from US --to US)
  *       [--lang en] [--persons]
- *       build and render a report; the time it took on stderr
+ *       build and render a report; the time it took on stderr. FORMAT
+ *       all: PDF, XLSX and CSV in turn into OUT.pdf, OUT.xlsx, OUT.csv
  *   reportgen rollup DB
  *       the reports' rollups made again from agg5m and access_log (after
  *       bench, which writes around the writer); the time it took
@@ -304,7 +305,7 @@ static int render(int argc, char **argv)
 {
 	struct zl_store_opts so = { .path = argv[2], .retention_days = 400 };
 	struct zl_report_opts o = { .by = "reportgen", .work_days = 0x3e };
-	int fmt = zl_report_format_parse(argv[3]), i;
+	int fmt = zl_report_format_parse(argv[3]), i, k, all = !strcmp(argv[3], "all");
 	struct timespec a, b;
 	struct zl_store *s;
 	char err[512];
@@ -329,23 +330,30 @@ static int render(int argc, char **argv)
 			return 2;
 		}
 	}
+	if (all)
+		fmt = ZL_REPORT_PDF;
 	if (fmt < 0 || !(s = zl_store_open(&so, err, sizeof(err)))) {
 		fprintf(stderr, "reportgen: %s\n", fmt < 0 ? "format?" : err);
 		return 2;
 	}
-	clock_gettime(CLOCK_MONOTONIC, &a);
-	m = zl_report_build(s, &o, err, sizeof(err));
-	if (!m || !(f = fopen(argv[4], "wb")) || zl_report_render(m, fmt, f, err, sizeof(err)) < 0) {
-		fprintf(stderr, "reportgen: %s\n", err);
-		return 1;
+	/* "all": each format in turn (OUT.pdf, OUT.xlsx, OUT.csv), one open */
+	for (k = all ? 0 : fmt; k <= (all ? 2 : fmt); k++) {
+		char out[512];
+		snprintf(out, sizeof(out), all ? "%s.%s" : "%s", argv[4], zl_report_format_name(k));
+		clock_gettime(CLOCK_MONOTONIC, &a);
+		m = zl_report_build(s, &o, err, sizeof(err));
+		if (!m || !(f = fopen(out, "wb")) || zl_report_render(m, k, f, err, sizeof(err)) < 0) {
+			fprintf(stderr, "reportgen: %s\n", err);
+			return 1;
+		}
+		fclose(f);
+		clock_gettime(CLOCK_MONOTONIC, &b);
+		fprintf(stderr, "report %s built and rendered in %.0f ms\n", zl_report_format_name(k),
+			(double)(b.tv_sec - a.tv_sec) * 1e3 + (double)(b.tv_nsec - a.tv_nsec) / 1e6);
+		if (getenv("REPORTGEN_MODEL"))
+			json_dump_file(m, getenv("REPORTGEN_MODEL"), JSON_INDENT(1));
+		json_decref(m);
 	}
-	fclose(f);
-	clock_gettime(CLOCK_MONOTONIC, &b);
-	fprintf(stderr, "report %s built and rendered in %.0f ms\n", argv[3],
-		(double)(b.tv_sec - a.tv_sec) * 1e3 + (double)(b.tv_nsec - a.tv_nsec) / 1e6);
-	if (getenv("REPORTGEN_MODEL"))
-		json_dump_file(m, getenv("REPORTGEN_MODEL"), JSON_INDENT(1));
-	json_decref(m);
 	zl_store_close(s);
 	zl_report_cleanup();
 	return 0;
@@ -363,20 +371,35 @@ static int rollup(const char *path)
 {
 	struct zl_store_opts so = { .path = path, .retention_days = 400 };
 	struct zl_store *s;
+	sqlite3 *db;
+	sqlite3_stmt *st;
 	char err[512];
-	double t;
-	int rc;
+	double t = now_s();
+	int rc = 0, version = 0;
 
+	/* a database of an older schema: opening it back-fills them */
+	if (sqlite3_open(path, &db) == SQLITE_OK &&
+	    sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL) == SQLITE_OK) {
+		if (sqlite3_step(st) == SQLITE_ROW)
+			version = sqlite3_column_int(st, 0);
+		sqlite3_finalize(st);
+	}
+	sqlite3_close(db);
 	if (!(s = zl_store_open(&so, err, sizeof(err)))) {
 		fprintf(stderr, "reportgen: %s\n", err);
 		return 1;
 	}
-	t = now_s();
-	rc = zl_store_rollup_rebuild(s, err, sizeof(err));
-	if (rc < 0)
-		fprintf(stderr, "reportgen: %s\n", err);
-	else
-		printf("rollups made from the tables in %.1f s\n", now_s() - t);
+	if (version && (unsigned)version < zl_store_schema_version()) {
+		printf("opened (quick_check) and migrated from schema %d (step 10 back-fills the "
+		       "rollups) in %.1f s\n", version, now_s() - t);
+	} else {
+		t = now_s();
+		rc = zl_store_rollup_rebuild(s, err, sizeof(err));
+		if (rc < 0)
+			fprintf(stderr, "reportgen: %s\n", err);
+		else
+			printf("rollups made from the tables in %.1f s\n", now_s() - t);
+	}
 	zl_store_close(s);
 	return rc < 0;
 }
@@ -482,7 +505,7 @@ int main(int argc, char **argv)
 	if (argc >= 5 && !strcmp(argv[1], "render"))
 		return render(argc, argv);
 	fprintf(stderr, "usage: reportgen fill DB YYYY-MM FLOWS TOTALS.json | bench DB DAYS HOSTS |\n"
-		"       render DB pdf|xlsx|csv OUT (--month M | --from US --to US) [--lang en] [--persons] |\n"
+		"       render DB pdf|xlsx|csv|all OUT (--month M | --from US --to US) [--lang en] [--persons] |\n"
 		"       rollup DB | capture DB SECONDS RATE FROM_US TO_US\n");
 	return 2;
 }
