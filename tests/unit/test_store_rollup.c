@@ -142,6 +142,7 @@ static void test_writer(void)
 static void test_backfill(void)
 {
 	const char *path = pathf("v9.db");
+	long long b = (long long)base_s / 1800 * 1800;   /* a half hour's start */
 	struct zl_store *s;
 	sqlite3 *db = raw(path);
 	char sql[1024];
@@ -162,9 +163,7 @@ static void test_backfill(void)
 		 "bytes_down) VALUES (%lld, '10.0.0.1', '财政局', 'TLS.Douyin', 'block', 'p:1', 1, 2),"
 		 " (%lld, '10.0.0.1', '财政局', 'TLS.Douyin', 'limit', 'p:2', 3, 4),"
 		 " (%lld, '10.0.0.2', '', 'TLS.WeChat', 'audit', '', 5, 6)",
-		 (long long)base_s, (long long)base_s + 300, (long long)base_s + 1800,
-		 (long long)base_s + 3600, (long long)base_s * US, (long long)(base_s + 1) * US,
-		 (long long)(base_s + 2000) * US);
+		 b, b + 300, b + 1800, b + 3600, b * US, (b + 1) * US, (b + 2000) * US);
 	is_int(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK, "back-fill: rows of step 9");
 	sqlite3_close(db);
 	s = open_store(path, 0, 0, 0);
