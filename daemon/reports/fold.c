@@ -1,7 +1,6 @@
 /*
- * fold.c - one pass over the period's agg5m rows (fold.h).
+ * fold.c - the period's traffic from the half-hourly rollups (fold.h).
  */
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +10,7 @@
 
 #define US 1000000LL
 #define SLOT 300
+#define ROLL ZL_STORE_ROLL_SLOT
 
 static uint64_t hash(const char *s)
 {
@@ -172,95 +172,68 @@ static int slots_init(struct fold *f)
 	return f->day_up && f->day_down && f->day_v6 && f->hour_bytes ? 0 : -1;
 }
 
-/* What a (host, application, category) of agg5m maps to, found once. */
-static struct pair *pair_of(struct fold *f, const struct zl_rep_agg *a)
+static int is_ent(const struct fold *f, const char *category)
 {
-	char key[320];
-	int added, i, h;
-	struct acc *d, *c, *x;
-	struct pair *p;
-	const char *dept;
-
-	snprintf(key, sizeof(key), "%s\x1f%s\x1f%s", a->host, a->app, a->category);
-	if ((i = smap_get(&f->pairs, key, &added, NULL)) < 0)
-		goto oom;
-	if (!added)
-		return &f->pair[i];
-	if ((size_t)i == f->pair_cap) {
-		struct pair *w = realloc(f->pair, (f->pair_cap = f->pair_cap ? f->pair_cap * 2 : 1024) *
-					 sizeof(*w));
-		if (!w)
-			goto oom;
-		f->pair = w;
-	}
-	h = smap_find(&f->sh->hosts, a->host);
-	dept = h >= 0 && f->sh->host_dept[h] >= 0 ? f->sh->dept.v[f->sh->host_dept[h]].name :
-		S(f->r, "dept.unknown");
-	if (!(d = group_acc(f, &f->dept, dept)) || !(c = group_acc(f, &f->cat, a->category)) ||
-	    !(x = group_acc(f, &f->app, a->app)))
-		goto oom;
-	x->extra = c->name;
-	p = &f->pair[i];
-	p->dept = (int)(d - f->dept.v);
-	p->cat = (int)(c - f->cat.v);
-	p->app = (int)(x - f->app.v);
-	p->person = -1;
-	if (f->r->o->persons && h >= 0 && f->sh->host_person[h] >= 0) {
-		const struct acc *sp = &f->sh->person.v[f->sh->host_person[h]];
-		if (!(d = group_acc(f, &f->person, sp->name)))
-			goto oom;
-		d->extra = sp->extra;
-		p->person = (int)(d - f->person.v);
-	}
-	p->v6 = strchr(a->host, ':') != NULL;
-	p->ent = smap_find(&f->sh->ent, a->category) >= 0;
-	return p;
-oom:
-	f->oom = 1;
-	return NULL;
+	return smap_find(&f->ent, category) >= 0;
 }
 
-static void fold_row(void *ud, const struct zl_rep_agg *a)
+/* A row of the rollup (or of agg5m off its half hours) into every figure
+ * but the persons'. */
+static void fold_traffic(void *ud, const struct zl_rep_traffic *a)
 {
 	struct fold *f = ud;
-	int64_t slot = (a->bucket - f->from_s) / SLOT, bytes = a->bytes_up + a->bytes_down;
-	struct acc *acc[3], *q;
-	struct pair *p;
-	int work, day, k;
+	int64_t slot = (a->t - f->from_s) / SLOT, bytes = a->bytes_up + a->bytes_down;
+	int64_t v6 = a->v6 ? bytes : 0;
+	struct acc *acc[2], *q;
+	int work, day, k, ent;
 
-	if (slot < 0 || (size_t)slot >= f->nslots || f->oom || !(p = pair_of(f, a)))
+	if (a->t < f->from_s || (size_t)slot >= f->nslots || f->oom)
+		return;
+	if (!(acc[0] = group_acc(f, &f->dept, *a->department ? a->department :
+				 S(f->r, "dept.unknown"))) ||
+	    !(acc[1] = group_acc(f, &f->cat, a->category)))
 		return;
 	work = f->slot_work[slot];
 	day = f->slot_day[slot];
+	ent = is_ent(f, a->category);
 	f->up += a->bytes_up;
 	f->down += a->bytes_down;
 	f->flows += a->flows;
-	f->v6 += p->v6 ? bytes : 0;
+	f->v6 += v6;
 	f->day_up[day] += a->bytes_up;
 	f->day_down[day] += a->bytes_down;
-	f->day_v6[day] += p->v6 ? bytes : 0;
+	f->day_v6[day] += v6;
 	f->hour_bytes[f->slot_hour[slot]] += bytes;
 	f->hod_bytes[f->slot_hod[slot]] += bytes;
-	acc[0] = &f->dept.v[p->dept];
-	acc[1] = &f->cat.v[p->cat];
-	acc[2] = &f->app.v[p->app];
-	for (k = 0; k < 3; k++) {
+	for (k = 0; k < 2; k++) {
 		q = acc[k];
 		q->up += a->bytes_up;
 		q->down += a->bytes_down;
 		q->flows += a->flows;
-		q->v6 += p->v6 ? bytes : 0;
+		q->v6 += v6;
 		q->work += work ? bytes : 0;
-		q->ent += work && p->ent ? bytes : 0;
+		q->ent += work && ent ? bytes : 0;
 	}
 	acc[1]->days[day] += bytes;
-	if (p->person >= 0) {
-		q = &f->person.v[p->person];
-		q->work += work ? bytes : 0;
-		q->ent += work && p->ent ? bytes : 0;
-		q->up += a->bytes_up;
-		q->down += a->bytes_down;
-	}
+}
+
+/* An agg5m row of the working hours into its person's figures (the
+ * persons' version only: the rollups hold no persons). */
+static void fold_person(void *ud, const struct zl_rep_agg *a)
+{
+	struct fold *f = ud;
+	int64_t slot = (a->bucket - f->from_s) / SLOT, bytes = a->bytes_up + a->bytes_down;
+	struct acc *q;
+	int h;
+
+	if (a->bucket < f->from_s || (size_t)slot >= f->nslots || !f->slot_work[slot] ||
+	    (h = smap_find(&f->hosts, a->host)) < 0 || f->host_person[h] < 0)
+		return;
+	q = &f->person.v[f->host_person[h]];
+	q->up += a->bytes_up;
+	q->down += a->bytes_down;
+	q->work += bytes;
+	q->ent += is_ent(f, a->category) ? bytes : 0;
 }
 
 /* The address book into hosts -> department, person. */
@@ -294,107 +267,17 @@ static int load_hosts(struct fold *f)
 	return f->oom ? -1 : 0;
 }
 
-/* A worker's fold: its own totals, groups and pairs; the main fold's
- * slots, address book and names. */
-static int worker_init(struct fold *w, const struct fold *m)
-{
-	memset(w, 0, sizeof(*w));
-	w->r = m->r;
-	w->sh = m;
-	w->cat.per_day = 1;
-	w->from_s = m->from_s;
-	w->nslots = m->nslots;
-	w->ndays = m->ndays;
-	w->nhours = m->nhours;
-	w->slot_day = m->slot_day;
-	w->slot_hour = m->slot_hour;
-	w->slot_hod = m->slot_hod;
-	w->slot_work = m->slot_work;
-	w->day_up = calloc(w->ndays, sizeof(int64_t));
-	w->day_down = calloc(w->ndays, sizeof(int64_t));
-	w->day_v6 = calloc(w->ndays, sizeof(int64_t));
-	w->hour_bytes = calloc(w->nhours, sizeof(int64_t));
-	return w->day_up && w->day_down && w->day_v6 && w->hour_bytes ? 0 : -1;
-}
-
-static void merge_group(struct fold *m, struct group *g, struct group *wg, int app)
-{
-	struct acc *a, *b;
-	size_t i, d;
-
-	for (i = 0; i < wg->map.n; i++) {
-		a = &wg->v[i];
-		if (!(b = group_acc(m, g, a->name)))
-			return;
-		b->up += a->up;
-		b->down += a->down;
-		b->flows += a->flows;
-		b->v6 += a->v6;
-		b->ent += a->ent;
-		b->work += a->work;
-		for (d = 0; a->days && b->days && d < m->ndays; d++)
-			b->days[d] += a->days[d];
-		if (a->extra && !b->extra) {
-			/* an application's category: the main fold's copy of the name */
-			struct acc *c = app ? group_acc(m, &m->cat, a->extra) : NULL;
-			b->extra = c ? c->name : a->extra;
-		}
-	}
-}
-
-static void merge(struct fold *m, struct fold *w)
-{
-	size_t i;
-
-	m->up += w->up;
-	m->down += w->down;
-	m->flows += w->flows;
-	m->v6 += w->v6;
-	for (i = 0; i < m->ndays; i++) {
-		m->day_up[i] += w->day_up[i];
-		m->day_down[i] += w->day_down[i];
-		m->day_v6[i] += w->day_v6[i];
-	}
-	for (i = 0; i < m->nhours; i++)
-		m->hour_bytes[i] += w->hour_bytes[i];
-	for (i = 0; i < 24; i++)
-		m->hod_bytes[i] += w->hod_bytes[i];
-	merge_group(m, &m->dept, &w->dept, 0);
-	merge_group(m, &m->cat, &w->cat, 0);
-	merge_group(m, &m->app, &w->app, 1);
-	merge_group(m, &m->person, &w->person, 0);
-}
-
-struct scan {
-	struct fold *w;
-	struct zl_store_rep *st;
-	int64_t from_us, to_us;
-	int rc;
-	char err[256];
-};
-
-static void *scan_run(void *ud)
-{
-	struct scan *sc = ud;
-
-	sc->rc = zl_store_rep_agg(sc->st, sc->from_us, sc->to_us, fold_row, sc->w, sc->err,
-				  sizeof(sc->err));
-	return NULL;
-}
-
 void fold_free(struct fold *f)
 {
-	if (!f->sh || f->sh == f) {
-		free(f->slot_day);
-		free(f->slot_hour);
-		free(f->slot_hod);
-		free(f->slot_work);
-		free(f->day_label);
-		free(f->host_dept);
-		free(f->host_person);
-		smap_free(&f->hosts);
-		smap_free(&f->ent);
-	}
+	free(f->slot_day);
+	free(f->slot_hour);
+	free(f->slot_hod);
+	free(f->slot_work);
+	free(f->day_label);
+	free(f->host_dept);
+	free(f->host_person);
+	smap_free(&f->hosts);
+	smap_free(&f->ent);
 	free(f->day_up);
 	free(f->day_down);
 	free(f->day_v6);
@@ -403,73 +286,123 @@ void fold_free(struct fold *f)
 	group_free(&f->cat);
 	group_free(&f->app);
 	group_free(&f->person);
-	smap_free(&f->pairs);
-	free(f->pair);
+}
+
+/* Are the 5-minute slots of the half hour from slot i alike in day, hour,
+ * hour of day and working time? Then the rollup's row of it is exact. */
+static int uniform(const struct fold *f, size_t i)
+{
+	size_t k;
+
+	for (k = i + 1; k < i + ROLL / SLOT; k++)
+		if (f->slot_day[k] != f->slot_day[i] || f->slot_hour[k] != f->slot_hour[i] ||
+		    f->slot_hod[k] != f->slot_hod[i] || f->slot_work[k] != f->slot_work[i])
+			return 0;
+	return 1;
 }
 
 /*
- * The period's rows in two halves at once, the first on the report's own
- * connection in this thread, the second on another read connection in a
- * thread of its own (its own read transaction: a closed month does not
- * change between the two), then merged. A store with one connection free
- * only would make the second wait: the report takes two of the four.
+ * The period in runs: whole half hours whose slots are alike from the
+ * rollup, the rest (the ends of a period off the half hours, a time zone
+ * or working hours off them) from agg5m, 5 minutes at a time.
  */
+static int read_traffic(struct fold *f)
+{
+	struct rep *r = f->r;
+	int64_t end = f->from_s + (int64_t)f->nslots * SLOT, t = f->from_s, run = t, next;
+	int fine = -1, unit;
+
+	while (t < end) {
+		next = (t / ROLL + 1) * ROLL;
+		unit = !(t % ROLL == 0 && next <= end && uniform(f, (size_t)((t - f->from_s) / SLOT)));
+		if (next > end)
+			next = end;
+		if (fine >= 0 && unit != fine) {
+			if (zl_store_rep_traffic(r->st, run, t, fine, fold_traffic, f, r->err,
+						 sizeof(r->err)) < 0)
+				return -1;
+			run = t;
+		}
+		fine = unit;
+		t = next;
+	}
+	if (fine >= 0 && zl_store_rep_traffic(r->st, run, end, fine, fold_traffic, f, r->err,
+					      sizeof(r->err)) < 0)
+		return -1;
+	return f->oom ? -1 : 0;
+}
+
+/* The applications' totals over the period, with their categories. */
+static int read_apps(struct fold *f)
+{
+	json_t *rows = rep_rows(f->r, "apps", f->r->o->from_us, f->r->o->to_us), *row;
+	struct acc *x, *c;
+	size_t i;
+
+	if (!rows)
+		return -1;
+	json_array_foreach(rows, i, row) {
+		const char *app = json_string_value(json_array_get(row, 0));
+		const char *cat = json_string_value(json_array_get(row, 1));
+		if (!(x = group_acc(f, &f->app, app ? app : "")) ||
+		    !(c = group_acc(f, &f->cat, cat ? cat : "")))
+			break;
+		x->extra = c->name;
+		x->up += json_integer_value(json_array_get(row, 3));
+		x->down += json_integer_value(json_array_get(row, 4));
+		x->flows += json_integer_value(json_array_get(row, 5));
+	}
+	json_decref(rows);
+	return f->oom ? -1 : 0;
+}
+
+/* The persons' working-hours figures: agg5m over the working slots only. */
+static int read_persons(struct fold *f)
+{
+	struct rep *r = f->r;
+	size_t i = 0, k;
+
+	if (load_hosts(f) < 0)
+		return -1;
+	while (i < f->nslots) {
+		if (!f->slot_work[i]) {
+			i++;
+			continue;
+		}
+		for (k = i; k < f->nslots && f->slot_work[k]; k++)
+			;
+		if (zl_store_rep_agg(r->st, (f->from_s + (int64_t)i * SLOT) * US,
+				     (f->from_s + (int64_t)k * SLOT) * US, fold_person, f, r->err,
+				     sizeof(r->err)) < 0)
+			return -1;
+		i = k;
+	}
+	return f->oom ? -1 : 0;
+}
+
 int fold_run(struct fold *f)
 {
 	const char *e = f->r->o->entertainment ? f->r->o->entertainment : ZL_REPORT_ENTERTAINMENT, *p;
-	struct scan sc[2] = { { 0 } };
-	struct fold w[2];
 	struct rep *r = f->r;
-	int64_t mid;
-	pthread_t t;
 	char name[64];
-	int added, rc = -1, started = 0, k;
+	int added;
 	size_t n;
 
-	f->sh = f;
-	memset(w, 0, sizeof(w));
-	w[0].sh = w[1].sh = f;
 	for (p = e; *p; p += n + (p[n] == ',')) {
 		n = strcspn(p, ",");
 		snprintf(name, sizeof(name), "%.*s", (int)n, p);
 		if (*name)
 			smap_get(&f->ent, name, &added, NULL);
 	}
-	if (slots_init(f) < 0 || load_hosts(f) < 0 || worker_init(&w[0], f) < 0 ||
-	    worker_init(&w[1], f) < 0) {
-		if (!r->failed)
-			snprintf(r->err, sizeof(r->err), "out of memory");
-		r->failed = 1;
-		fold_free(&w[0]);
-		fold_free(&w[1]);
+	if (slots_init(f) < 0) {
+		f->oom = 1;
 		return -1;
 	}
-	/* the halves meet at a bucket boundary */
-	mid = (f->from_s + (int64_t)(f->nslots / 2) * SLOT) * US;
-	sc[0] = (struct scan){ .w = &w[0], .st = r->st, .from_us = r->o->from_us, .to_us = mid };
-	sc[1] = (struct scan){ .w = &w[1], .from_us = mid, .to_us = r->o->to_us };
-	if ((sc[1].st = zl_store_rep_begin(zl_store_rep_store(r->st), sc[1].err, sizeof(sc[1].err))) &&
-	    pthread_create(&t, NULL, scan_run, &sc[1]) == 0)
-		started = 1;
-	scan_run(&sc[0]);
-	if (started)
-		pthread_join(t, NULL);
-	else if (sc[1].st)
-		scan_run(&sc[1]);   /* no thread: one after the other */
-	else
-		sc[1].rc = -1;
-	zl_store_rep_end(sc[1].st);
-	for (k = 0; k < 2; k++)
-		if (sc[k].rc < 0 || w[k].oom) {
-			snprintf(r->err, sizeof(r->err), "%s", w[k].oom ? "out of memory" : sc[k].err);
-			r->failed = 1;
-		}
-	if (!r->failed) {
-		merge(f, &w[0]);
-		merge(f, &w[1]);
-		rc = f->oom ? -1 : 0;
+	if (read_traffic(f) < 0 || read_apps(f) < 0 || (r->o->persons && read_persons(f) < 0)) {
+		if (f->oom)
+			snprintf(r->err, sizeof(r->err), "out of memory");
+		r->failed = 1;
+		return -1;
 	}
-	fold_free(&w[0]);
-	fold_free(&w[1]);
-	return rc;
+	return 0;
 }

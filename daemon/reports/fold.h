@@ -1,8 +1,9 @@
 /*
- * fold.h - the report's pass over agg5m (private to daemon/reports/): the
- * rows of the period folded in memory by department, category,
- * application, person, local day and hour (fold.c), read by two threads
- * on two read connections, each over half the period, then merged.
+ * fold.h - the report's traffic (private to daemon/reports/): the period's
+ * rows of the half-hourly rollups (and of agg5m where a half hour is cut
+ * by the period's ends, the local day or the working hours) folded in
+ * memory by department, category, application, local day and hour
+ * (fold.c); the persons' version adds agg5m's working hours by person.
  */
 #ifndef ZL_FOLD_H
 #define ZL_FOLD_H
@@ -36,18 +37,9 @@ struct group {
 	int per_day;
 };
 
-struct pair {
-	int dept, cat, app, person;
-	unsigned char v6, ent;
-};
-
 struct fold {
 	struct rep *r;
-	const struct fold *sh;       /* the address book, slots, names: the main fold's */
 	int64_t up, down, flows, v6;
-	struct smap pairs;           /* "host\x1fapp\x1fcategory" -> pair */
-	struct pair *pair;
-	size_t pair_cap;
 	int64_t from_s;
 	size_t nslots, ndays, nhours;
 	int *slot_day, *slot_hour;  /* local day index, hour of the period */
@@ -65,8 +57,9 @@ struct fold {
 struct acc *group_acc(struct fold *f, struct group *g, const char *name);
 
 /* Fill f (r, cat.per_day set by the caller) for r's period: the slots, the
- * address book, the entertainment categories, then every agg5m row. 0, or
- * -1 with r->err set. fold_free frees it. */
+ * entertainment categories, then the rollups' rows (and for the persons'
+ * version the address book and agg5m's working hours). 0, or -1 with
+ * r->err set. fold_free frees it. */
 int fold_run(struct fold *f);
 void fold_free(struct fold *f);
 

@@ -1,9 +1,9 @@
 /*
  * report_traffic.c - sections 2 (traffic), 3 (上网行为管理) and 5 (IPv6
- * 改造) from one pass over the period's agg5m rows, folded in memory by
- * department (the address book's, by source address), category,
- * application, local day and hour; plus the access log's blocks and
- * limits by their (action, ts) index.
+ * 改造) from the period's half-hourly rollups (fold.c), folded in memory
+ * by department (the address book's, by source address, when the flow was
+ * written), category, application, local day and hour; plus the access
+ * log's blocks and limits from its rollup.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -166,6 +166,9 @@ static void blocked_table(struct rep *r, json_t *rows, size_t col, const char *i
 
 	json_array_foreach(rows, i, row) {
 		const char *name = json_string_value(json_array_get(row, col));
+		/* a rollup row names one of rule, department, application */
+		if (json_is_null(json_array_get(row, col)))
+			continue;
 		if ((x = smap_get(&m, name && *name ? name : "—", &added, NULL)) < 0)
 			break;
 		if ((size_t)x == cap) {

@@ -9,6 +9,7 @@
  *   store_ipv6.c    the IPv6 measurement's per-day counters (the writer's fold),
  *   store_ipv6_query.c  their reads, snapshots and trend
  *   store_ipv6_sites.c  the site checks' results per day
+ *   store_rollup.c  the reports' half-hourly rollups (the writer's fold)
  *
  * Three locks, never nested: qlock guards the queue and the counters,
  * wlock the write connection (the writer's transactions and audit
@@ -67,9 +68,9 @@
 /* Tables the retention applies to (not audit, not policy_versions). */
 struct zl_st_purged {
 	const char *table, *column;
-	int seconds;            /* the column counts seconds, not microseconds */
+	int seconds;            /* the column counts seconds (1, or a row's span: 1800) */
 };
-#define ZL_ST_N_PURGED 5
+#define ZL_ST_N_PURGED 8
 extern const struct zl_st_purged zl_st_purged_tables[ZL_ST_N_PURGED];
 
 /* A queue slot: the writer writes every kind in the same transactions. */
@@ -119,6 +120,7 @@ struct zl_store {
 	int64_t next_purge_ms, retry_ms;
 	pthread_t writer;
 	struct zl_st_v6 *v6;            /* the IPv6 counters of the batch being written */
+	struct zl_st_roll *roll;        /* the rollups of the batch, the book's departments */
 	uint64_t queued, written, dropped, purged, purged_rows, access_dropped;
 	int writable;
 	char last_error[256];
@@ -181,6 +183,22 @@ void zl_st_v6_discard(struct zl_store *s);
 void zl_st_v6_maintain(struct zl_store *s);
 /* store_ipv6_query.c: a day's snapshot, on the write connection, wlock held */
 int zl_st_v6_snapshot_locked(struct zl_store *s, int64_t day, char *err, size_t errlen);
+
+/* store_rollup.c: the reports' rollups (schema step 10). The writer adds
+ * each flow and access-log row of a batch (-1: out of memory) and writes
+ * the sums in the batch's transaction (zl_st_roll_flush, wlock held:
+ * SQLITE_DONE or an error code). A flow's department is the address
+ * book's, kept in memory: load_hosts (wlock held) after the book changes. */
+struct zl_st_roll;
+extern const char zl_st_rollup_schema[];
+int zl_st_roll_new(struct zl_store *s, char *why, size_t len);
+void zl_st_roll_finalize(struct zl_store *s);
+void zl_st_roll_free(struct zl_store *s);
+int zl_st_roll_load_hosts(struct zl_store *s, char *why, size_t len);
+int zl_st_roll_add_flow(struct zl_store *s, const struct zl_flow_record *f);
+int zl_st_roll_add_access(struct zl_store *s, const struct zl_access_record *a);
+int zl_st_roll_flush(struct zl_store *s, char *why, size_t len);
+void zl_st_roll_discard(struct zl_store *s);
 
 /* store.c: the writer's statements, and the store's memory (for close) */
 void zl_st_finalize_writer(struct zl_store *s);

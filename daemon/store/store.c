@@ -207,12 +207,17 @@ static const char *const schema[] = {
 	" scheduled INTEGER NOT NULL DEFAULT 0, path TEXT NOT NULL, bytes INTEGER NOT NULL,"
 	" sha256 TEXT NOT NULL, keep_until INTEGER NOT NULL);"
 	"CREATE INDEX reports_keep ON reports(keep_until);",
+
+	/* 10: the reports' half-hourly rollups of agg5m and access_log, back-
+	 * filled from the rows kept (store_rollup.c) */
+	zl_st_rollup_schema,
 };
 
 /* Tables the retention applies to (not audit, not policy_versions). */
 const struct zl_st_purged zl_st_purged_tables[ZL_ST_N_PURGED] = {
 	{ "flows", "last_us", 0 }, { "agg5m", "bucket", 1 }, { "access_log", "ts", 0 },
 	{ "incidents", "last_ts", 0 }, { "incident_suppressed", "day", 1 },
+	{ "roll_traffic", "slot", 1800 }, { "roll_apps", "slot", 1800 }, { "roll_access", "slot", 1800 },
 };
 
 int64_t zl_st_now_us(void)
@@ -475,6 +480,7 @@ void zl_st_finalize_writer(struct zl_store *s)
 	size_t i;
 
 	zl_st_v6_finalize(s);
+	zl_st_roll_finalize(s);
 	for (i = 0; i < ARRAY_SIZE(all); i++) {
 		sqlite3_finalize(*all[i]);
 		*all[i] = NULL;
@@ -563,6 +569,7 @@ void zl_st_free(struct zl_store *s)
 	free(s->ring);
 	free(s->ring_ms);
 	zl_st_v6_free(s);
+	zl_st_roll_free(s);
 	free(s->path);
 	free(s->wal_path);
 	free(s);
@@ -618,7 +625,7 @@ struct zl_store *zl_store_open(const struct zl_store_opts *o, char *err, size_t 
 		goto fail;
 	}
 	if (setup_writer(s->wdb, why, sizeof(why)) < 0 || migrate(s->wdb, why, sizeof(why)) < 0 ||
-	    prepare_writer(s, why, sizeof(why)) < 0)
+	    prepare_writer(s, why, sizeof(why)) < 0 || zl_st_roll_new(s, why, sizeof(why)) < 0)
 		goto fail;
 	/* Opened after the writer, so the WAL and its index already exist. */
 	for (i = 0; i < READERS; i++) {

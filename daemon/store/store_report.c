@@ -4,9 +4,13 @@
  *
  * Times: :from/:to are microseconds (access_log, incidents, policy
  * versions), :from_s/:to_s the same bounds in seconds (agg5m's buckets).
- * access_log is read only through its (action, ts) index: a month's blocks
- * and limits are a small share of it, and counting a month's audit rows
- * reads the index alone.
+ * Traffic and access-log figures come from the half-hourly rollups
+ * (store_rollup.c): :ta/:tb are the whole half hours of [from_s, to_s),
+ * read from roll_traffic/roll_apps, and the parts before and after them
+ * (a period that does not start or end on a half hour) from agg5m;
+ * :aa/:ab (seconds) and :aa_us/:ab_us the same for roll_access and
+ * access_log. A month's figures read some hundred thousand rollup rows,
+ * whatever the number of flows and access-log rows behind them.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -16,6 +20,7 @@
 
 #include <sqlite3.h>
 
+#include "localday.h"
 #include "store-int.h"
 #include "store_report.h"
 
@@ -28,28 +33,55 @@ struct named {
 	const char *name, *sql;
 };
 
+/* agg5m's sums over [a, b) (seconds), access_log's counts by action over [a, b) (us) */
+#define AGG_EDGE(a, b) "SELECT sum(bytes_up), sum(bytes_down), sum(flows), sum(CASE WHEN " \
+	"instr(host, ':') THEN bytes_up + bytes_down ELSE 0 END) FROM agg5m WHERE bucket >= " a \
+	" AND bucket < " b
+#define ACC_EDGE(a, b) "SELECT action, count(*) FROM access_log WHERE ts >= " a " AND ts < " b \
+	" GROUP BY action"
+#define ROLL ZL_STORE_ROLL_SLOT
+
 /* Each query's columns are what the report (daemon/reports/report.c) reads. */
 static const struct named queries[] = {
 	/* up, down, flows, IPv6 bytes (agg5m's host is the source address) */
-	{ "totals", "SELECT coalesce(sum(bytes_up), 0), coalesce(sum(bytes_down), 0), "
-	  "coalesce(sum(flows), 0), coalesce(sum(CASE WHEN instr(host, ':') THEN bytes_up + bytes_down "
-	  "ELSE 0 END), 0) FROM agg5m WHERE bucket >= :from_s AND bucket < :to_s" },
-	/* action, rows: each count reads the (action, ts) index only */
-	{ "actions", "SELECT 'block', count(*) FROM access_log WHERE action = 'block' AND ts >= :from "
-	  "AND ts < :to UNION ALL SELECT 'audit', count(*) FROM access_log WHERE action = 'audit' "
-	  "AND ts >= :from AND ts < :to UNION ALL SELECT 'limit', count(*) FROM access_log "
-	  "WHERE action = 'limit' AND ts >= :from AND ts < :to" },
-	/* rule, department, application, attempts */
-	{ "blocked", "SELECT rule, department, app, count(*) FROM access_log WHERE action = 'block' "
-	  "AND ts >= :from AND ts < :to GROUP BY 1, 2, 3" },
+	{ "totals", "SELECT coalesce(sum(u), 0), coalesce(sum(d), 0), coalesce(sum(f), 0), "
+	  "coalesce(sum(v), 0) FROM (SELECT sum(bytes_up) AS u, sum(bytes_down) AS d, sum(flows) AS f, "
+	  "sum(CASE WHEN v6 THEN bytes_up + bytes_down ELSE 0 END) AS v FROM roll_traffic "
+	  "WHERE slot >= :ta AND slot < :tb UNION ALL " AGG_EDGE(":from_s", ":ta") " UNION ALL "
+	  AGG_EDGE(":tb", ":to_s") ")" },
+	/* action, rows */
+	{ "actions", "SELECT action, sum(k) FROM (SELECT action, n AS k FROM roll_access "
+	  "WHERE slot >= :aa AND slot < :ab AND kind = 0 UNION ALL " ACC_EDGE(":from", ":aa_us")
+	  " UNION ALL " ACC_EDGE(":ab_us", ":to") ") GROUP BY action" },
+	/* rule, department, application, attempts: each row names one of the
+	 * three (the others null), or all three (the access log's rows at the
+	 * period's ends) */
+	{ "blocked", "SELECT CASE kind WHEN 1 THEN name END, CASE kind WHEN 2 THEN name END, "
+	  "CASE kind WHEN 3 THEN name END, sum(n) FROM roll_access WHERE slot >= :aa AND slot < :ab "
+	  "AND action = 'block' AND kind IN (1, 2, 3) GROUP BY kind, name "
+	  "UNION ALL SELECT rule, department, app, count(*) FROM access_log WHERE action = 'block' "
+	  "AND ts >= :from AND ts < :aa_us GROUP BY 1, 2, 3 "
+	  "UNION ALL SELECT rule, department, app, count(*) FROM access_log WHERE action = 'block' "
+	  "AND ts >= :ab_us AND ts < :to GROUP BY 1, 2, 3" },
+	/* application, its category (the latest), up, down, flows */
+	{ "apps", "SELECT app, category, max(t), sum(u), sum(d), sum(f) FROM (SELECT app, category, "
+	  "slot AS t, bytes_up AS u, bytes_down AS d, flows AS f FROM roll_apps WHERE slot >= :ta "
+	  "AND slot < :tb UNION ALL SELECT app, category, bucket, bytes_up, bytes_down, flows "
+	  "FROM agg5m WHERE bucket >= :from_s AND bucket < :ta UNION ALL SELECT app, category, "
+	  "bucket, bytes_up, bytes_down, flows FROM agg5m WHERE bucket >= :tb AND bucket < :to_s) "
+	  "GROUP BY app" },
 	/* person, department, attempts (the persons' version only) */
 	{ "blocked_persons", "SELECT owner, department, count(*) AS n FROM access_log "
 	  "WHERE action = 'block' AND ts >= :from AND ts < :to AND owner != '' GROUP BY 1, 2 "
 	  "ORDER BY n DESC, 1 LIMIT 20" },
 	/* department, application, flows limited, bytes: the 50 largest */
-	{ "limited", "SELECT department, app, count(*) AS n, sum(bytes_up + bytes_down) FROM access_log "
-	  "WHERE action = 'limit' AND ts >= :from AND ts < :to GROUP BY 1, 2 ORDER BY n DESC, 1, 2 "
-	  "LIMIT 50" },
+	{ "limited", "SELECT department, app, sum(k) AS n, sum(b) FROM (SELECT name AS department, "
+	  "name2 AS app, n AS k, bytes AS b FROM roll_access WHERE slot >= :aa AND slot < :ab "
+	  "AND action = 'limit' AND kind = 4 UNION ALL SELECT department, app, 1, bytes_up + "
+	  "bytes_down FROM access_log WHERE action = 'limit' AND ts >= :from AND ts < :aa_us "
+	  "UNION ALL SELECT department, app, 1, bytes_up + bytes_down FROM access_log "
+	  "WHERE action = 'limit' AND ts >= :ab_us AND ts < :to) GROUP BY 1, 2 "
+	  "ORDER BY n DESC, 1, 2 LIMIT 50" },
 	/* address, department, person: an address the book holds twice counts once */
 	{ "hosts", "SELECT address, max(department), max(owner) FROM hosts WHERE address != '' "
 	  "GROUP BY address" },
@@ -94,7 +126,7 @@ static const struct named queries[] = {
 	 * day, dual-stack active, IPv6 idle, IPv4 only, IPv6 only, v4 bytes, v6 bytes
 	 */
 	{ "ipv6_daily", "SELECT day, dual_active, ipv6_idle, ipv4_only, ipv6_only, v4_bytes, v6_bytes "
-	  "FROM ipv6_daily WHERE scope = 0 AND taken >= :from AND taken < :to ORDER BY day" },
+	  "FROM ipv6_daily WHERE scope = 0 AND day >= :dfrom AND day < :dto ORDER BY day" },
 };
 
 struct zl_store_rep *zl_store_rep_begin(struct zl_store *s, char *err, size_t errlen)
@@ -148,12 +180,33 @@ int zl_store_rep_has(struct zl_store_rep *r, const char *table, const char *colu
 	return found;
 }
 
+static int64_t ceil_div(int64_t a, int64_t b)
+{
+	return -zl_st_floor_div(-a, b);
+}
+
 static void bind_period(sqlite3_stmt *st, int64_t from_us, int64_t to_us)
 {
+	int64_t from_s = zl_st_floor_div(from_us, US), to_s = ceil_div(to_us, US);
+	int64_t ta = ceil_div(from_s, ROLL) * ROLL, tb = zl_st_floor_div(to_s, ROLL) * ROLL;
+	int64_t aa = ceil_div(from_us, ROLL * US) * ROLL, ab = zl_st_floor_div(to_us, ROLL * US) * ROLL;
+
 	zl_st_bind_int(st, ":from", from_us);
 	zl_st_bind_int(st, ":to", to_us);
-	zl_st_bind_int(st, ":from_s", zl_st_floor_div(from_us, US));
-	zl_st_bind_int(st, ":to_s", zl_st_floor_div(to_us + US - 1, US));
+	zl_st_bind_int(st, ":from_s", from_s);
+	zl_st_bind_int(st, ":to_s", to_s);
+	/* the local dates the period covers (the IPv6 snapshots are kept by date) */
+	zl_st_bind_int(st, ":dfrom", zl_localday_of(from_us));
+	zl_st_bind_int(st, ":dto", zl_localday_of(to_us - 1) + 1);
+	/* no whole half hour: all of it from the source tables */
+	if (ta >= tb)
+		ta = tb = to_s;
+	zl_st_bind_int(st, ":ta", ta);
+	zl_st_bind_int(st, ":tb", tb);
+	zl_st_bind_int(st, ":aa", aa < ab ? aa : 0);
+	zl_st_bind_int(st, ":ab", aa < ab ? ab : 0);
+	zl_st_bind_int(st, ":aa_us", aa < ab ? aa * US : to_us);
+	zl_st_bind_int(st, ":ab_us", aa < ab ? ab * US : to_us);
 }
 
 static json_t *column_json(sqlite3_stmt *st, int i)
@@ -200,6 +253,45 @@ json_t *zl_store_rep_rows(struct zl_store_rep *r, const char *name, int64_t from
 	}
 	sqlite3_finalize(st);
 	return out;
+}
+
+int zl_store_rep_traffic(struct zl_store_rep *r, int64_t from_s, int64_t to_s, int fine,
+			 zl_rep_traffic_fn fn, void *ud, char *err, size_t errlen)
+{
+	struct zl_rep_traffic a;
+	sqlite3_stmt *st;
+	int rc;
+
+	st = zl_st_rprepare(r->s, r->db, fine ?
+			    "SELECT bucket, coalesce(h.department, ''), category, instr(host, ':') > 0, "
+			    "sum(bytes_up), sum(bytes_down), sum(flows) FROM agg5m LEFT JOIN (SELECT "
+			    "address, max(department) AS department FROM hosts WHERE address != '' "
+			    "GROUP BY address) h ON h.address = agg5m.host WHERE bucket >= :a AND "
+			    "bucket < :b GROUP BY 1, 2, 3, 4" :
+			    "SELECT slot, department, category, v6, bytes_up, bytes_down, flows "
+			    "FROM roll_traffic WHERE slot >= :a AND slot < :b", err, errlen);
+	if (!st)
+		return -1;
+	zl_st_bind_int(st, ":a", from_s);
+	zl_st_bind_int(st, ":b", to_s);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		a.t = sqlite3_column_int64(st, 0);
+		a.department = (const char *)sqlite3_column_text(st, 1);
+		a.category = (const char *)sqlite3_column_text(st, 2);
+		a.v6 = sqlite3_column_int(st, 3);
+		a.bytes_up = sqlite3_column_int64(st, 4);
+		a.bytes_down = sqlite3_column_int64(st, 5);
+		a.flows = sqlite3_column_int64(st, 6);
+		if (!a.department)
+			a.department = "";
+		if (!a.category)
+			a.category = "";
+		fn(ud, &a);
+	}
+	if (rc != SQLITE_DONE)
+		snprintf(err, errlen, "%s: report traffic: %s", r->s->path, sqlite3_errmsg(r->db));
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : -1;
 }
 
 int zl_store_rep_agg(struct zl_store_rep *r, int64_t from_us, int64_t to_us, zl_rep_agg_fn fn,

@@ -1,8 +1,8 @@
 /*
  * store_report.h - the monthly report's reads (daemon/reports/): every
- * figure comes from the aggregates and small tables (agg5m, access_log by
- * its (action, ts) index, policy_versions, incidents, the IPv6 snapshots),
- * never from a scan of raw flows. A report reads one snapshot: begin takes
+ * figure comes from the half-hourly rollups of agg5m and access_log
+ * (store_rollup.c) and small tables (policy_versions, incidents, the IPv6
+ * snapshots), never from a scan of raw flows. A report reads one snapshot: begin takes
  * a read connection and opens a read transaction, so every section sees the
  * same rows while the writer goes on writing.
  *
@@ -37,6 +37,29 @@ int zl_store_rep_has(struct zl_store_rep *r, const char *table, const char *colu
  */
 json_t *zl_store_rep_rows(struct zl_store_rep *r, const char *name, int64_t from_us,
 			  int64_t to_us, char *err, size_t errlen);
+
+/*
+ * The traffic of [from_s, to_s) (seconds) by department, category and
+ * family: with 'fine', by agg5m's 5-minute buckets (the address book's
+ * department now; any bounds), else by the rollup's half hours
+ * (ZL_STORE_ROLL_SLOT; the department when the flow was written; bounds
+ * multiples of it). department "" when the book had none. 0, or -1 with err.
+ */
+#define ZL_STORE_ROLL_SLOT 1800
+struct zl_rep_traffic {
+	int64_t t;                 /* seconds, the bucket's or the half hour's start */
+	const char *department, *category;
+	int v6;
+	int64_t bytes_up, bytes_down, flows;
+};
+typedef void (*zl_rep_traffic_fn)(void *ud, const struct zl_rep_traffic *row);
+int zl_store_rep_traffic(struct zl_store_rep *r, int64_t from_s, int64_t to_s, int fine,
+			 zl_rep_traffic_fn fn, void *ud, char *err, size_t errlen);
+
+/* The rollups made again from agg5m, the address book and access_log as
+ * they are (schema step 10 does this once; the benchmark after writing
+ * its rows straight into the tables). 0, or -1 with err. */
+int zl_store_rollup_rebuild(struct zl_store *s, char *err, size_t errlen);
 
 /* Every agg5m row of [from_us, to_us), once, in one read. 0 or -1 with err. */
 struct zl_rep_agg {

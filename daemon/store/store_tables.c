@@ -274,6 +274,9 @@ int zl_store_hosts_replace(struct zl_store *s, const struct zl_addrbook_row *v, 
 			 sqlite3_errmsg(s->wdb));
 		rc = -1;
 	}
+	/* the departments the writer's rollups give the flows from now on */
+	if (!rc && zl_st_roll_load_hosts(s, err, errlen) < 0)
+		rc = -1;
 	pthread_mutex_unlock(&s->wlock);
 	return rc;
 }

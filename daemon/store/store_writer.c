@@ -2,7 +2,8 @@
  * store_writer.c - the record queue that capture threads fill without ever
  * waiting, and the one writer thread that drains it in batched
  * transactions (flows, access-log rows, behaviour blocks), folds flows into
- * the 5-minute aggregates and purges by retention.
+ * the 5-minute aggregates, flows and access-log rows into the reports'
+ * half-hourly rollups (store_rollup.c), and purges by retention.
  *
  * Flows may fill the queue only up to flow_cap (three quarters): a flood of
  * short flows from one host must not push out the access-log rows the law
@@ -103,6 +104,8 @@ static int write_batch(struct zl_store *s, unsigned first, unsigned n, char *why
 		if (r->kind == RECORD_ACCESS) {
 			bind_access(s->ins_access, &r->u.access);
 			rc = zl_st_step_reset(s->ins_access, why, len);
+			if (rc == SQLITE_DONE && zl_st_roll_add_access(s, &r->u.access) < 0)
+				rc = SQLITE_NOMEM;
 			continue;
 		}
 		if (r->kind == RECORD_BLOCK) {
@@ -116,13 +119,21 @@ static int write_batch(struct zl_store *s, unsigned first, unsigned n, char *why
 			bind_agg(s->ins_agg, &r->u.flow);
 			rc = zl_st_step_reset(s->ins_agg, why, len);
 		}
+		if (rc == SQLITE_DONE && zl_st_roll_add_flow(s, &r->u.flow) < 0)
+			rc = SQLITE_NOMEM;
 		if (rc == SQLITE_DONE && zl_st_v6_add(s, &r->u.flow))
 			rc = zl_st_v6_flush(s, why, len);
 	}
+	if (rc == SQLITE_NOMEM)
+		snprintf(why, len, "out of memory");
 	if (rc == SQLITE_DONE)
 		rc = zl_st_v6_flush(s, why, len);
 	else
 		zl_st_v6_discard(s);
+	if (rc == SQLITE_DONE)
+		rc = zl_st_roll_flush(s, why, len);
+	else
+		zl_st_roll_discard(s);
 	if (rc == SQLITE_DONE)
 		rc = zl_st_step_reset(s->commit, why, len);
 	/* After SQLITE_FULL or IOERR SQLite may or may not have rolled back. */
@@ -184,8 +195,11 @@ static int purge_step(struct zl_store *s)
 	pthread_mutex_lock(&s->wlock);
 	for (i = 0; i < ZL_ST_N_PURGED && rc == SQLITE_DONE; i++) {
 		/* a bucket goes once all of its five minutes are past the cutoff */
+		/* (and a rollup's slot once all of its half hour is) */
 		sqlite3_bind_int64(s->purge[i], 1, zl_st_purged_tables[i].seconds ?
-				   zl_st_floor_div(cutoff, US) - 299 : cutoff);
+				   zl_st_floor_div(cutoff, US) + 1 -
+				   (zl_st_purged_tables[i].seconds > 300 ? zl_st_purged_tables[i].seconds : 300)
+				   : cutoff);
 		rc = zl_st_step_reset(s->purge[i], why, sizeof(why));
 		if (rc == SQLITE_DONE)
 			n[i] = sqlite3_changes(s->wdb);

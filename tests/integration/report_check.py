@@ -2,7 +2,7 @@
 """report_check.py DIR TOTALS.json DB FROM_US TO_US PREV_FROM_US: every figure of the
 report's CSV files (DIR, unzipped: one file per section) and its XLSX (DIR/r.xlsx) against the generator's true
 totals and against independent SQL (sqlite3 shell). Prints TAP lines without a plan."""
-import csv, json, subprocess, sys
+import csv, json, os, subprocess, sys, time
 
 d, totals, db, frm, to, pfrm = sys.argv[1], json.load(open(sys.argv[2])), sys.argv[3], \
     int(sys.argv[4]), int(sys.argv[5]), int(sys.argv[6])
@@ -111,6 +111,40 @@ ok({r[0]: (int(r[1]), int(r[2])) for r in rows} ==
 _, rows = table("02-busiest_hours")
 ok(len(rows) == 10 and all(int(rows[i][1]) >= int(rows[i + 1][1]) for i in range(9)),
    "ten busiest hours, largest first")
+
+# the same figures from the raw tables with local-time boundaries (TZ), not the rollups
+y = time.localtime(frm // 10**6).tm_year
+
+
+def day_sql(label):
+    mo, dd = map(int, label.split("-"))
+    a = int(time.mktime((y, mo, dd, 0, 0, 0, 0, 0, -1)))
+    b = int(time.mktime((y, mo, dd + 1, 0, 0, 0, 0, 0, -1)))
+    return sql("SELECT coalesce(sum(bytes_down), 0) || ' ' || coalesce(sum(bytes_up), 0) FROM agg5m "
+               "WHERE bucket >= %d AND bucket < %d" % (a, b))
+
+
+_, rows = table("02-by_day")
+ok(rows and all(day_sql(r[0]) == "%s %s" % (r[1], r[2]) for r in rows),
+   "traffic per local day (TZ=%s) equals SQL over agg5m between local midnights"
+   % os.environ.get("TZ", ""))
+_, rows = table("02-busiest_hours")
+hours = [r.split("|") for r in sql(
+    "SELECT bucket / 3600 * 3600, sum(bytes_up + bytes_down) AS b FROM agg5m WHERE bucket >= %d "
+    "AND bucket < %d GROUP BY 1 ORDER BY b DESC LIMIT 10" % (fs, ts)).split("\n")]
+ok([[time.strftime("%Y-%m-%d %H:00", time.localtime(int(h))), b] for h, b in hours] == rows,
+   "the ten busiest local hours equal SQL over agg5m")
+_, rows = table("02-by_department")
+want_sql = {r.split("|")[0]: (int(r.split("|")[1]), int(r.split("|")[2])) for r in sql(
+    "SELECT h.d, sum(bytes_down), sum(bytes_up) FROM agg5m JOIN (SELECT address, max(department) "
+    "AS d FROM hosts WHERE address != '' GROUP BY address) h ON h.address = agg5m.host "
+    "WHERE h.d != '' AND bucket >= %d AND bucket < %d GROUP BY 1" % (fs, ts)).split("\n")}
+ok({r[0]: (int(r[1]), int(r[2])) for r in rows if r[0] in want_sql} == want_sql,
+   "traffic by department equals SQL over agg5m and the address book")
+_, rows = table("03-blocked_departments")
+ok({r[0]: int(r[1]) for r in rows} == {(k or "—"): int(v) for k, v in (r.split("|") for r in sql(
+    "SELECT department, count(*) FROM access_log WHERE action = 'block' AND ts >= %d AND ts < %d "
+    "GROUP BY 1" % (frm, to)).split("\n"))}, "blocked attempts by department equal SQL over access_log")
 
 for f, key, col in (("03-blocked_rules", "blocked_rules", 0), ("03-blocked_departments",
                     "blocked_departments", 0), ("03-blocked_apps", "blocked_apps", 0)):

@@ -13,8 +13,18 @@
  *       accessbench writes its access log (the writer would take hours)
  *   reportgen render DB FORMAT OUT (--month YYYY-MM | --from US --to US)
  *       [--lang en] [--persons]
- *       build and render a report; the time it took on stderr
+ *       build and render a report; the time it took on stderr. FORMAT
+ *       all: PDF, XLSX and CSV in turn into OUT.pdf, OUT.xlsx, OUT.csv
+ *   reportgen rollup DB
+ *       the reports' rollups made again from agg5m and access_log (after
+ *       bench, which writes around the writer); the time it took
+ *   reportgen capture DB SECONDS RATE FROM_US TO_US
+ *       the capture path's side of the store (zl_store_put_flow, which
+ *       never waits) at RATE flows a second for SECONDS, first alone, then
+ *       while reports of [FROM_US, TO_US) are built one after the other:
+ *       flows dropped and the longest put of each
  */
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,6 +40,7 @@
 #include "report.h"
 #include "store.h"
 #include "store_ipv6.h"
+#include "store_report.h"
 
 #define US 1000000LL
 
@@ -367,7 +378,7 @@ static int render(int argc, char **argv)
 {
 	struct zl_store_opts so = { .path = argv[2], .retention_days = 400 };
 	struct zl_report_opts o = { .by = "reportgen", .work_days = 0x3e };
-	int fmt = zl_report_format_parse(argv[3]), i;
+	int fmt = zl_report_format_parse(argv[3]), i, k, all = !strcmp(argv[3], "all");
 	struct timespec a, b;
 	struct zl_store *s;
 	char err[512];
@@ -392,30 +403,174 @@ static int render(int argc, char **argv)
 			return 2;
 		}
 	}
+	if (all)
+		fmt = ZL_REPORT_PDF;
 	if (fmt < 0 || !(s = zl_store_open(&so, err, sizeof(err)))) {
 		fprintf(stderr, "reportgen: %s\n", fmt < 0 ? "format?" : err);
 		return 2;
 	}
-	clock_gettime(CLOCK_MONOTONIC, &a);
-	m = zl_report_build(s, &o, err, sizeof(err));
-	if (!m || !(f = fopen(argv[4], "wb")) || zl_report_render(m, fmt, f, err, sizeof(err)) < 0) {
-		fprintf(stderr, "reportgen: %s\n", err);
-		return 1;
+	/* "all": each format in turn (OUT.pdf, OUT.xlsx, OUT.csv), one open */
+	for (k = all ? 0 : fmt; k <= (all ? 2 : fmt); k++) {
+		char out[512];
+		snprintf(out, sizeof(out), all ? "%s.%s" : "%s", argv[4], zl_report_format_name(k));
+		clock_gettime(CLOCK_MONOTONIC, &a);
+		m = zl_report_build(s, &o, err, sizeof(err));
+		if (!m || !(f = fopen(out, "wb")) || zl_report_render(m, k, f, err, sizeof(err)) < 0) {
+			fprintf(stderr, "reportgen: %s\n", err);
+			return 1;
+		}
+		fclose(f);
+		clock_gettime(CLOCK_MONOTONIC, &b);
+		fprintf(stderr, "report %s built and rendered in %.0f ms\n", zl_report_format_name(k),
+			(double)(b.tv_sec - a.tv_sec) * 1e3 + (double)(b.tv_nsec - a.tv_nsec) / 1e6);
+		if (getenv("REPORTGEN_MODEL"))
+			json_dump_file(m, getenv("REPORTGEN_MODEL"), JSON_INDENT(1));
+		json_decref(m);
 	}
-	fclose(f);
-	clock_gettime(CLOCK_MONOTONIC, &b);
-	fprintf(stderr, "report %s built and rendered in %.0f ms\n", argv[3],
-		(double)(b.tv_sec - a.tv_sec) * 1e3 + (double)(b.tv_nsec - a.tv_nsec) / 1e6);
-	if (getenv("REPORTGEN_MODEL"))
-		json_dump_file(m, getenv("REPORTGEN_MODEL"), JSON_INDENT(1));
-	json_decref(m);
 	zl_store_close(s);
 	zl_report_cleanup();
 	return 0;
 }
 
+static double now_s(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+static int rollup(const char *path)
+{
+	struct zl_store_opts so = { .path = path, .retention_days = 400 };
+	struct zl_store *s;
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	char err[512];
+	double t = now_s();
+	int rc = 0, version = 0;
+
+	/* a database of an older schema: opening it back-fills them */
+	if (sqlite3_open(path, &db) == SQLITE_OK &&
+	    sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL) == SQLITE_OK) {
+		if (sqlite3_step(st) == SQLITE_ROW)
+			version = sqlite3_column_int(st, 0);
+		sqlite3_finalize(st);
+	}
+	sqlite3_close(db);
+	if (!(s = zl_store_open(&so, err, sizeof(err)))) {
+		fprintf(stderr, "reportgen: %s\n", err);
+		return 1;
+	}
+	if (version && (unsigned)version < zl_store_schema_version()) {
+		printf("opened (quick_check) and migrated from schema %d (step 10 back-fills the "
+		       "rollups) in %.1f s\n", version, now_s() - t);
+	} else {
+		t = now_s();
+		rc = zl_store_rollup_rebuild(s, err, sizeof(err));
+		if (rc < 0)
+			fprintf(stderr, "reportgen: %s\n", err);
+		else
+			printf("rollups made from the tables in %.1f s\n", now_s() - t);
+	}
+	zl_store_close(s);
+	return rc < 0;
+}
+
+struct builder {
+	struct zl_store *s;
+	struct zl_report_opts o;
+	volatile int stop;
+	int reports;
+};
+
+static void *build_loop(void *ud)
+{
+	struct builder *b = ud;
+	char err[512];
+	json_t *m;
+
+	while (!b->stop) {
+		FILE *f = fopen("/dev/null", "wb");
+		if ((m = zl_report_build(b->s, &b->o, err, sizeof(err))) && f)
+			zl_report_render(m, ZL_REPORT_PDF, f, err, sizeof(err));
+		if (f)
+			fclose(f);
+		json_decref(m);
+		b->reports++;
+	}
+	return NULL;
+}
+
+/* RATE flows a second for SECONDS through the non-waiting put: drops and
+ * the longest put (ms). */
+static void offer(struct zl_store *s, int seconds, long rate, uint64_t *dropped, double *worst)
+{
+	double t0 = now_s(), t, a;
+	long i, n = (long)seconds * rate;
+	struct zl_flow_record f = { 0 };
+
+	*dropped = 0;
+	*worst = 0;
+	snprintf(f.proto, sizeof(f.proto), "TCP");
+	snprintf(f.dst_ip, sizeof(f.dst_ip), "203.0.113.80");
+	snprintf(f.app, sizeof(f.app), "TLS.WeChat");
+	snprintf(f.category, sizeof(f.category), "Chat");
+	f.ip_version = 4;
+	f.dst_port = 443;
+	for (i = 0; i < n; i++) {
+		while ((t = now_s()) < t0 + (double)i / (double)rate)
+			;
+		snprintf(f.src_ip, sizeof(f.src_ip), "10.9.%d.%d", (int)(i / 250 % 250), (int)(i % 250));
+		f.src_port = (uint16_t)(1024 + i % 60000);
+		f.last_us = f.first_us = (int64_t)time(NULL) * US;
+		f.src2dst_bytes = f.dst2src_bytes = 1000;
+		a = now_s();
+		if (zl_store_put_flow(s, &f) < 0)
+			(*dropped)++;
+		if (now_s() - a > *worst)
+			*worst = now_s() - a;
+	}
+	*worst *= 1e3;
+}
+
+static int capture(char **argv)
+{
+	struct zl_store_opts so = { .path = argv[2], .retention_days = 400 };
+	struct builder b = { .o = { .by = "reportgen", .work_days = 0x3e } };
+	int seconds = atoi(argv[3]);
+	long rate = atol(argv[4]);
+	uint64_t d0, d1;
+	double w0, w1;
+	pthread_t t;
+	char err[512];
+
+	b.o.n_work_ranges = zl_conf_parse_hours("08:30-12:00,14:00-17:30", b.o.work_ranges, 4);
+	b.o.from_us = strtoll(argv[5], NULL, 10);
+	b.o.to_us = strtoll(argv[6], NULL, 10);
+	if (!(b.s = zl_store_open(&so, err, sizeof(err))) || zl_store_start(b.s) < 0) {
+		fprintf(stderr, "reportgen: %s\n", err);
+		return 1;
+	}
+	offer(b.s, seconds, rate, &d0, &w0);
+	pthread_create(&t, NULL, build_loop, &b);
+	offer(b.s, seconds, rate, &d1, &w1);
+	b.stop = 1;
+	pthread_join(t, NULL);
+	printf("capture path, %ld flows/s for %d s: alone %llu dropped, longest put %.2f ms; "
+	       "while %d reports were built: %llu dropped, longest put %.2f ms\n", rate, seconds,
+	       (unsigned long long)d0, w0, b.reports, (unsigned long long)d1, w1);
+	zl_store_close(b.s);
+	zl_report_cleanup();
+	return d1 > d0;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc == 3 && !strcmp(argv[1], "rollup"))
+		return rollup(argv[2]);
+	if (argc == 7 && !strcmp(argv[1], "capture"))
+		return capture(argv);
 	if (argc == 6 && !strcmp(argv[1], "fill"))
 		return fill(argv[2], argv[3], atol(argv[4]), argv[5]);
 	if (argc == 5 && !strcmp(argv[1], "bench"))
@@ -423,6 +578,7 @@ int main(int argc, char **argv)
 	if (argc >= 5 && !strcmp(argv[1], "render"))
 		return render(argc, argv);
 	fprintf(stderr, "usage: reportgen fill DB YYYY-MM FLOWS TOTALS.json | bench DB DAYS HOSTS |\n"
-		"       render DB pdf|xlsx|csv OUT (--month M | --from US --to US) [--lang en] [--persons]\n");
+		"       render DB pdf|xlsx|csv|all OUT (--month M | --from US --to US) [--lang en] [--persons] |\n"
+		"       rollup DB | capture DB SECONDS RATE FROM_US TO_US\n");
 	return 2;
 }
