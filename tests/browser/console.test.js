@@ -21,8 +21,8 @@ const KEYS = new Set(ZH.keys());
 // nDPI's categories ("Video"), its "Unknown" application, the audit log's
 // action codes ("access-log query"); one of them alone in a table cell of
 // the Chinese console is an English word left for a user to decode
-const RAW = new Set([...ZH].filter(([k, v]) => /^(cat|app|audit\.act)\./.test(k) && !k.endsWith('.' + v))
-	.map(([k]) => k.replace(/^(cat|app|audit\.act)\./, '')));
+const RAW = new Set([...ZH].filter(([k, v]) => /^(cat|app|chain|audit\.act)\./.test(k) && !k.endsWith('.' + v))
+	.map(([k]) => k.replace(/^(cat|app|chain|audit\.act)\./, '')));
 const URL0 = cfg.url;
 const NEWPW = 'Zl-Console-2026!';
 
@@ -322,6 +322,8 @@ async function policyScenario(page) {
 	await shot(page, 'zh-CN', 'policy-history');
 	await page.click('[data-tab=counters]');
 	await page.waitForSelector('[data-panel=counters] table');
+	const chains = await page.$$eval('[data-panel=counters] tbody tr td:first-child', (l) => [...new Set(l.map(td => td.textContent))]);
+	ok(chains.includes('转发') && !chains.includes('forward'), `policy: the counters name the chains in Chinese (${chains.join(', ')})`);
 	await shot(page, 'zh-CN', 'policy-counters');
 }
 

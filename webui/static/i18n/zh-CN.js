@@ -459,6 +459,12 @@ export default {
 	'cat.Allowed_Site': '允许访问的站点',
 	'cat.Antimalware': '安全防护服务',
 	'app.Unknown': '未识别',
+	'chain.forward': '转发',
+	'chain.input': '本机入站',
+	'chain.output': '本机出站',
+	'chain.behaviour': '上网行为',
+	'chain.prerouting': '路由前（NAT）',
+	'chain.postrouting': '路由后（NAT）',
 	// the audit log's action codes (the English console shows the codes)
 	'audit.act.access-log export': '导出上网日志',
 	'audit.act.access-log query': '查询上网日志',

@@ -1,7 +1,8 @@
 // names.js - display names for the daemon's raw identifiers: nDPI's
-// category names ("Video", "RemoteAccess"), its "Unknown" application and
-// the audit log's action codes ("access-log query"). The catalogue of the
-// language in use names each one (cat.*, app.*, audit.act.*); the raw value
+// category names ("Video", "RemoteAccess"), its "Unknown" application, the
+// audit log's action codes ("access-log query") and the policy's chains. The
+// catalogue of the language in use names each one (cat.*, app.*,
+// audit.act.*, chain.*); the raw value
 // stays in the element's tooltip, and a value no catalogue knows is shown as
 // it came.
 import { h } from './dom.js';
@@ -37,6 +38,11 @@ export function category(raw) {
 // product names (HTTP.Bilibili); only "Unknown" is a word to translate
 export function app(raw) {
 	return named('app.', raw);
+}
+
+// an nftables chain of the policy (forward -> 转发)
+export function chain(raw) {
+	return named('chain.', raw);
 }
 
 // the categories the flows filter offers: [raw, display], by display name

@@ -171,7 +171,7 @@ export default {
 						t('dash.blocks_active_sub') + (st && st.behaviour ? ' · ' + t('dash.blocks_active_hint', { n: num(st.behaviour.decisions && st.behaviour.decisions.block) }) : ''),
 					{ id: 'blocks' }),
 				stat(t('dash.policy'), pol && pol.version ? t('dash.policy_v', { v: pol.version }) : '—',
-					pol ? t('policy.state.' + (pol.state || 'none')) + (pol.applied ? ' · ' + time(pol.applied).slice(5, 16) : '') : '',
+					pol ? t('policy.state.' + (pol.state || 'none')) + (pol.applied ? ' · ' + time(pol.applied).slice(0, 16) : '') : '',
 					{ id: 'policy', kind: pol && pol.state === 'pending' ? 'warn' : pol && pol.last_error ? 'bad' : null }),
 				stat(t('dash.drops'), st ? num(drops + (st.records_dropped || 0)) : '—',
 					st ? t('dash.drops_sub', { k: num(drops), r: num(st.records_dropped || 0) }) : '',

@@ -7,6 +7,7 @@ import { t } from '../i18n.js';
 import { get, post } from '../api.js';
 import { panel, table, button, tabs, select, input, tag, modal, emptyState } from '../ui.js';
 import { bytes, num, time } from '../format.js';
+import { chain } from '../names.js';
 import { editor } from '../editor.js';
 
 const DIAG = /^(.*?):(\d+):(\d+): (error|warning): (.*)$/s;
@@ -243,7 +244,7 @@ export default {
 				inForce = p;
 				drawHead();
 				replace(pane, panel(null, table([
-					{ label: t('col.chain'), value: r => r.chain },
+					{ label: t('col.chain'), value: r => chain(r.chain) },
 					{ label: t('col.line'), value: r => r.line && /:\d+$/.test(r.line) ? h('button', {
 						type: 'button', class: 'link-btn mono',
 						onclick: () => { const m = /:(\d+)$/.exec(r.line); view = 'edit'; drawTabs(); show(); if (m) ed.jump(+m[1], 1); },
