@@ -334,6 +334,7 @@ export default {
 	'policy.tab_edit': 'Edit',
 	'policy.tab_history': 'History',
 	'policy.tab_counters': 'Rule counters',
+	'policy.comment_rollback': 'rollback to version {v}',
 	'policy.check': 'Check',
 	'policy.diff': 'Diff',
 	'policy.apply': 'Apply',
