@@ -319,6 +319,7 @@ async function policyScenario(page) {
 	await page.waitForSelector('[data-panel=history] table');
 	const hist = await page.textContent('[data-panel=history] table');
 	ok(hist.includes('console test') && hist.includes('v' + st1.version), 'policy: the history lists the version with its comment');
+	ok(hist.includes('首次启动时加载的配置文件') && !hist.includes('at first start'), 'policy: the daemon\'s own comment on version 1 in Chinese');
 	await shot(page, 'zh-CN', 'policy-history');
 	await page.click('[data-tab=counters]');
 	await page.waitForSelector('[data-panel=counters] table');

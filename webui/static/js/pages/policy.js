@@ -23,7 +23,7 @@ function base(path) {
 
 // the daemon's own comments on a version, in the console's language (the
 // text it stored in the tooltip); an administrator's as typed
-function comment(c) {
+function versionComment(c) {
 	const m = /^rollback to version (\d+)$/.exec(c || '');
 	const s = m ? t('policy.comment_rollback', { v: m[1] }) : label('policy.comment.', c);
 	return s === c ? c : h('span', { title: c }, s);
@@ -200,7 +200,7 @@ export default {
 					{ label: t('col.version'), value: v => 'v' + v.version, num: true },
 					{ label: t('col.time'), value: v => time(v.ts), class: 'nowrap' },
 					{ label: t('col.who'), value: v => v.who },
-					{ label: t('col.comment'), value: v => comment(v.comment), class: 'ellipsis' },
+					{ label: t('col.comment'), value: v => versionComment(v.comment), class: 'ellipsis' },
 					{ label: t('col.state'), value: v => tag(t('policy.state.' + v.state), v.state === 'pending' ? 'warn' : v.state === 'confirmed' ? 'ok' : 'muted') },
 					{ label: t('col.size'), value: v => bytes(v.bytes), num: true },
 					{ label: '', class: 'actions', value: v => [
