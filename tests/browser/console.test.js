@@ -485,6 +485,20 @@ async function namesScenario(page) {
 		`dashboard: the categories in Chinese, nDPI's name in the tooltip (${cats.map(c => c.text + (c.raw ? '/' + c.raw : '')).join(', ')})`);
 	await visit(page, 'flows');
 	await page.click('[data-tab=stored]');
+	// fin1's nmap left a thousand stored flows: more than a page of them
+	await page.fill('#f-host', cfg.scan_client);
+	await page.click('#flows-filters [data-action=search]');
+	await page.waitForSelector('#flows-page:not(:empty)');
+	const first = await page.$$eval('#flows-result tbody tr', (l) => l.map(x => x.textContent));
+	const nextOn = await page.$eval('#flows-pager [data-action=next]', (b) => !b.disabled);
+	if (nextOn)
+		await page.click('#flows-pager [data-action=next]');
+	await page.waitForFunction(() => /2/.test(document.querySelector('#flows-page')?.textContent || ''), null, { timeout: 5000 }).catch(() => {});
+	const second = await page.$$eval('#flows-result tbody tr', (l) => l.map(x => x.textContent));
+	const info = (await page.textContent('#flows-page')).trim();
+	ok(nextOn && first.length === 50 && second.length > 0 && second[0] !== first[0] && info.startsWith('第 2 页'),
+		`flows: the stored flows page on (${first.length} rows, next ${nextOn ? 'enabled' : 'disabled'}; then ${second.length} rows: ${info})`);
+	await page.click('#flows-filters button:not([type=submit])');   // 重置
 	const opt = await page.$$eval('#f-category option', (l) => l.filter(o => o.value === 'Video').map(o => o.textContent));
 	await page.fill('#f-host', cfg.douyin_client);
 	await page.selectOption('#f-category', 'Video');

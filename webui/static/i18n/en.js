@@ -321,6 +321,7 @@ export default {
 	'flows.none_live': 'No live flow matches',
 	'flows.none_stored': 'No stored flow matches',
 	'flows.none_hint': 'Widen the filters or the time range.',
+	'flows.page': 'Page {p}, rows {a}–{b}',
 	'flows.none_live_hint': 'No flow is running on the capture interfaces right now; ended flows are under Stored.',
 
 	'policy.in_force': 'In force:',

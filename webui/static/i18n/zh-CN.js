@@ -321,6 +321,7 @@ export default {
 	'flows.none_live': '当前没有符合条件的连接',
 	'flows.none_stored': '没有符合条件的历史记录',
 	'flows.none_hint': '请放宽筛选条件或调整时间范围。',
+	'flows.page': '第 {p} 页，第 {a}–{b} 条',
 	'flows.none_live_hint': '采集接口上此刻没有进行中的连接；已结束的连接请在“历史记录”中查看。',
 
 	'policy.in_force': '当前生效：',

@@ -74,17 +74,19 @@ export default {
 							hint: Object.values(filters).some(Boolean) ? t('flows.none_hint') : t('flows.none_live_hint') }));
 					replace(pager);
 				} else {
-					const st = r.stored || { total: 0, flows: [] };
+					// no total (the daemon does not count a large table): "more" says
+					// whether there is a next page
+					const st = r.stored || { flows: [], more: false };
+					const n = (st.flows || []).length;
 					replace(result, table(flowColumns(), st.flows, { title: t('flows.none_stored'), hint: t('flows.none_hint') }));
-					const total = st.total || 0;
 					replace(pager,
-						h('span', { class: 'pager-info' }, total ? t('pager.range', {
-							a: num(offset + 1), b: num(Math.min(offset + PAGE, total)), n: num(total),
+						h('span', { class: 'pager-info', id: 'flows-page' }, n || offset ? t('flows.page', {
+							p: num(offset / PAGE + 1), a: num(offset + 1), b: num(offset + n),
 						}) : ''),
 						button(t('pager.prev'), () => { offset = Math.max(0, offset - PAGE); load(); },
 							{ disabled: offset === 0, action: 'prev' }),
 						button(t('pager.next'), () => { offset += PAGE; load(); },
-							{ disabled: offset + PAGE >= total, action: 'next' }));
+							{ disabled: !st.more, action: 'next' }));
 				}
 			} catch (e) {
 				ctx.error(e);
