@@ -72,7 +72,7 @@ POL
 cat > "$WORK/hosts.csv" <<'CSV'
 address,name,owner,department
 192.0.2.10,fin-pc-01,张三,财政局
-192.0.2.11,fin-pc-02,赵敏,财政局
+192.0.2.11,fin-pc-02,赵敏,县政务服务和大数据管理局数据共享交换中心
 192.0.2.74,edu-pc-01,李四,教育局
 192.0.2.75,edu-pc-02,王五,教育局
 192.0.2.300,bad-pc,赵六,卫健局
@@ -151,6 +151,10 @@ inns fin2 curl -s -m 5 -o /dev/null -H "Host: $XSS" http://198.51.100.10/
 ok $? "fin2 sends an HTTP Host of $XSS"
 inns fin2 timeout 5 openssl s_client -connect 198.51.100.10:443 -servername "$XSS" </dev/null >/dev/null 2>&1
 ok $? "fin2 sends a TLS SNI of $XSS"
+# a 60-character name: the pages that show it keep their columns
+LONGSNI=img-cdn-edge-000042.static-assets.video-distribution.example
+inns fin2 timeout 5 openssl s_client -connect 198.51.100.10:443 -servername "$LONGSNI" </dev/null >/dev/null 2>&1
+ok $? "fin2 sends a TLS SNI of ${#LONGSNI} characters"
 # IPv6: fin1 fetches over both families (names with AAAA from the lab's
 # name server), fin2 over IPv4 only; both ask for a name without AAAA and
 # fetch it over IPv4
@@ -190,14 +194,14 @@ grep -q '"app": "TLS.Douyin"' "$WORK/al"; ok $? "the blocked Douyin access is in
 FP=$(openssl s_client -connect "127.0.0.1:$PORT" </dev/null 2>/dev/null |
 	openssl x509 -noout -fingerprint -sha256 2>/dev/null | sed 's/.*=//')
 mkdir -p "$top_builddir/screenshots"
-WORK=$WORK $PYTHON3 - "$WORK/console.json" "$PORT" "$top_builddir/screenshots" "$XSS" "$WORK/hosts.csv" "$FP" \
+LONGSNI=$LONGSNI WORK=$WORK $PYTHON3 - "$WORK/console.json" "$PORT" "$top_builddir/screenshots" "$XSS" "$WORK/hosts.csv" "$FP" \
 	"${PW[admin]}" "${PW[security]}" "${PW[auditor]}" "${PW[report]}" <<'PY'
 import json, os, sys
 out, port, shots, xss, csv, fp = sys.argv[1:7]
 pw = dict(zip(["admin", "security", "auditor", "report"], sys.argv[7:11]))
 json.dump({"url": "https://127.0.0.1:%s/" % port, "shots": shots, "xss": xss, "fingerprint": fp,
            "db": os.environ["WORK"] + "/db/zhulan.db",
-           "xss_client": "192.0.2.11", "douyin_client": "192.0.2.10", "scan_client": "192.0.2.10",
+           "xss_client": "192.0.2.11", "long_sni": os.environ["LONGSNI"], "douyin_client": "192.0.2.10", "scan_client": "192.0.2.10",
            "hosts_csv": open(csv, encoding="utf-8").read(),
            "accounts": {r: {"user": "zl" + r, "password": p} for r, p in pw.items()}},
           open(out, "w"), ensure_ascii=False)

@@ -19,7 +19,7 @@ export function bytes(n) {
 		n /= 1024;
 		i++;
 	}
-	return (i === 0 ? String(n) : n.toFixed(n >= 100 ? 0 : 1)) + ' ' + units[i];
+	return (i === 0 ? num(n) : n.toFixed(n >= 100 ? 0 : 1)) + ' ' + units[i];   // 1,006 B
 }
 
 // bits per second from bytes over seconds

@@ -21,7 +21,10 @@ export function table(cols, rows, empty) {
 				let v = c.value(r);
 				if (v === null || v === undefined || v === '')
 					v = '—';
-				return h('td', { class: [c.num && 'num', c.class] }, v);
+				const td = h('td', { class: [c.num && 'num', c.class] }, v);
+				if (/\bellipsis\b/.test(c.class || ''))   // cut short: the whole text on hover
+					td.title = td.textContent;
+				return td;
 			}))))));
 }
 
@@ -67,7 +70,9 @@ export function stat(label, value, sub, opts = {}) {
 	return h('div', { class: ['stat', opts.kind && 'stat-' + opts.kind], 'data-stat': opts.id },
 		h('div', { class: 'stat-label' }, label),
 		h('div', { class: 'stat-value' }, value),
-		sub ? h('div', { class: 'stat-sub' }, sub) : null);
+		sub ? h('div', { class: 'stat-sub' }, typeof sub === 'string' && sub.includes(' · ') ?
+			// "下行 66.0 kbit/s · 上行 1.9 kbit/s" breaks between its parts only
+			sub.split(' · ').map((p, i) => [i ? ' · ' : null, h('span', { class: 'stat-part' }, p)]) : sub) : null);
 }
 
 // a cell of two lines: the main text and a quieter one under it

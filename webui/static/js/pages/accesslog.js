@@ -6,6 +6,7 @@ import { t } from '../i18n.js';
 import { get, raw } from '../api.js';
 import { panel, table, field, input, button, values, select, tag, two } from '../ui.js';
 import { bytes, time, endpoint, inputToUtc, toInput } from '../format.js';
+import { app } from '../names.js';
 
 const PAGE = 100;
 const KIND = { block: 'bad', audit: 'muted', limit: 'warn' };
@@ -27,7 +28,7 @@ export default {
 		field(t('filter.to'), input('to', { type: 'datetime-local' })),
 		field(t('col.department'), input('department', { placeholder: t('al.department_ph') })),
 		field(t('col.host_filter'), input('host', { placeholder: '192.0.2.10' })),
-		field(t('col.owner'), input('owner')),
+		field(t('col.owner'), input('owner', { placeholder: t('al.owner_ph') })),
 		field(t('col.app'), input('app', { placeholder: 'Douyin' })),
 		field(t('col.domain'), input('domain', { placeholder: '*.example.com' })),
 		field(t('col.action'), select('action', [['', t('al.any')], ['block', t('action.block')],
@@ -62,13 +63,16 @@ export default {
 					{ label: t('col.time'), value: x => time(x.ts), class: 'nowrap' },
 					{ label: t('col.client'), value: x => two(x.host_name || x.client_ip, x.host_name ? x.client_ip : '', 'mono') },
 					{ label: t('col.owner_dept'), value: x => two(x.owner, x.department) },
-					{ label: t('col.app'), value: x => x.app },
-					{ label: t('col.domain'), value: x => x.domain, class: 'ellipsis al-domain' },
-					{ label: t('col.server'), value: x => endpoint(x.server_ip, x.server_port), class: 'mono' },
-					{ label: t('col.up'), value: x => bytes(x.bytes_up), num: true },
-					{ label: t('col.down'), value: x => bytes(x.bytes_down), num: true },
-					{ label: t('col.action'), value: x => tag(t('action.' + x.action), KIND[x.action]) },
-					{ label: t('col.rule_line'), value: x => x.rule, class: 'mono nowrap' },
+					{ label: t('col.app'), value: x => app(x.app) },
+					// the name (cut short: the tooltip has it all) and the server under it
+					{ label: t('col.domain_server'), value: x => [
+						h('div', { class: 'al-domain', title: x.domain || null }, x.domain || '—'),
+						h('div', { class: 'cell-sub mono' }, endpoint(x.server_ip, x.server_port))], class: 'al-dest' },
+					// up and down in one column, one line each
+					{ label: t('col.up_down'), value: x => [h('div', { title: t('col.up') }, '↑ ' + bytes(x.bytes_up)),
+						h('div', { title: t('col.down') }, '↓ ' + bytes(x.bytes_down))], num: true },
+					// the rule's file:line under the action: one column fewer at 1280 px
+					{ label: t('col.action_rule'), value: x => two(tag(t('action.' + x.action), KIND[x.action]), x.rule, 'mono nowrap al-rule'), class: 'nowrap' },
 				], r.rows, { title: t('al.empty'), hint: t('al.empty_hint') }));
 				replace(pager,
 					h('span', { class: 'pager-info' }, t('al.page', { n: pages.length + 1, rows: (r.rows || []).length })),
@@ -100,7 +104,7 @@ export default {
 		}
 
 		replace(body, panel(null, form, { class: 'panel-filters' }),
-			panel(null, [h('p', { class: 'muted small' }, t('al.personal')), result, pager], { id: 'accesslog' }));
+			panel(null, [h('p', { class: 'muted small' }, t('al.personal')), result, pager], { id: 'accesslog', class: 'al-panel' }));
 		search();
 	},
 };

@@ -19,6 +19,15 @@ function card(langSwitch, ...children) {
 		h('div', { class: 'login-foot' }, t('login.foot')));
 }
 
+// The daemon's password rule refusals (422, in English) as the rule the
+// form lists, in the console's language; any other answer as it came.
+const RULE_OF = [[/at least \d+ characters/, 'pw.rule_len'], [/at least 3 kinds/, 'pw.rule_classes'],
+	[/user name/, 'pw.rule_name'], [/differ from the old/, 'pw.rule_old']];
+function refusal(err) {
+	const hit = err.status === 422 && RULE_OF.find(([re]) => re.test(err.message || ''));
+	return hit ? t('pw.refused', { rule: t(hit[1]) }) : err.message;
+}
+
 export function loginView({ notice, onLogin, langSwitch }) {
 	const alerts = h('div', { class: 'form-alerts', id: 'login-alerts' },
 		notice ? banner('warn', notice) : null);
@@ -109,7 +118,7 @@ function passwordForm(session, onDone) {
 				replace(alerts, banner('ok', t('pw.done')));
 				onDone && onDone();
 			} catch (err) {
-				replace(alerts, banner('error', err.message));
+				replace(alerts, banner('error', refusal(err)));
 			} finally {
 				submit.disabled = false;
 			}

@@ -2,13 +2,29 @@
 import { h, replace } from '../dom.js';
 import { t } from '../i18n.js';
 import { get } from '../api.js';
-import { panel, table, field, input, button, values, select, tag } from '../ui.js';
+import { panel, table, field, input, button, values, select, tag, two } from '../ui.js';
+import { label } from '../names.js';
 import { time, inputToUtc } from '../format.js';
 
 function detail(d) {
 	if (d === null || d === undefined)
 		return '';
 	return typeof d === 'string' ? d : JSON.stringify(d);
+}
+
+// the action in the console's language, its code (what zhulanctl prints
+// and the search matches) under it when the two differ
+function action(code) {
+	const name = label('audit.act.', code);
+	const main = /refused|failed|locked/.test(code || '') ? tag(name, 'bad') : name;
+	return name === code ? main : two(main, code, 'mono');
+}
+
+// "zlsecurity via daemon(uid 1) from 192.0.2.5": the account on the first
+// line, the way it came under it
+function who(s) {
+	const m = /^(\S+) (via .*)$/.exec(s || '');
+	return m ? two(m[1], m[2]) : s;
 }
 
 export default {
@@ -35,12 +51,13 @@ export default {
 		q.addEventListener('input', () => draw());
 		function draw() {
 			const w = q.value.trim().toLowerCase();
-			const shown = w ? rows.filter(x => [x.who, x.action, detail(x.detail)].some(v => v && String(v).toLowerCase().includes(w))) : rows;
+			const shown = w ? rows.filter(x => [x.who, x.action, label('audit.act.', x.action), detail(x.detail)]
+				.some(v => v && String(v).toLowerCase().includes(w))) : rows;
 			count.textContent = t('hosts.count', { n: shown.length, all: rows.length });
 			replace(result, table([
 				{ label: t('col.time'), value: x => time(x.ts), class: 'nowrap' },
-				{ label: t('col.who'), value: x => x.who },
-				{ label: t('col.action'), value: x => (/refused|failed|locked/.test(x.action || '') ? tag(x.action, 'bad') : x.action) },
+				{ label: t('col.who'), value: x => who(x.who), class: 'audit-who' },
+				{ label: t('col.action'), value: x => action(x.action), class: 'audit-action' },
 				{ label: t('col.detail'), value: x => detail(x.detail), class: 'mono wrap' },
 			], shown, { title: t('audit.empty'), hint: t('audit.empty_hint') }));
 		}

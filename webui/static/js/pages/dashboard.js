@@ -9,6 +9,7 @@ import { panel, table, stat, tabs, emptyState } from '../ui.js';
 import { bytes, num, rate, clock, time, duration } from '../format.js';
 import { lineChart } from '../charts.js';
 import { pct } from './ipv6.js';
+import { category, app } from '../names.js';
 import { severityCounts } from './incidents.js';
 
 const RANGES = { now: '-10m', day: '-24h' };
@@ -52,7 +53,8 @@ export default {
 				panel(t('dash.blocks'), blocks, { id: 'blocks' })) : null);
 
 		const topCols = (nameLabel, what) => [
-			{ label: nameLabel, value: r => (what === 'departments' && !r.name ? h('span', { class: 'muted' }, t('dash.unregistered')) : r.name), class: 'ellipsis' },
+			{ label: nameLabel, value: r => (what === 'departments' && !r.name ? h('span', { class: 'muted' }, t('dash.unregistered')) :
+				what === 'categories' ? category(r.name) : what === 'apps' ? app(r.name) : r.name), class: 'ellipsis' },
 			{ label: t('col.bytes'), value: r => bytes(r.bytes), num: true },
 			{ label: t('col.flows'), value: r => num(r.flows), num: true },
 		];
@@ -94,7 +96,7 @@ export default {
 						table([
 							{ label: t('col.time'), value: x => time(x.ts) },
 							{ label: t('col.client'), value: x => x.host_name || x.client_ip },
-							{ label: t('col.app'), value: x => x.app },
+							{ label: t('col.app'), value: x => app(x.app) },
 							{ label: t('col.domain'), value: x => x.domain, class: 'ellipsis' },
 						], rows.slice(0, 6), { title: t('dash.no_blocks') }));
 					return n;
@@ -169,7 +171,7 @@ export default {
 						t('dash.blocks_active_sub') + (st && st.behaviour ? ' · ' + t('dash.blocks_active_hint', { n: num(st.behaviour.decisions && st.behaviour.decisions.block) }) : ''),
 					{ id: 'blocks' }),
 				stat(t('dash.policy'), pol && pol.version ? t('dash.policy_v', { v: pol.version }) : '—',
-					pol ? t('policy.state.' + (pol.state || 'none')) + (pol.applied ? ' · ' + time(pol.applied).slice(5, 16) : '') : '',
+					pol ? t('policy.state.' + (pol.state || 'none')) + (pol.applied ? ' · ' + time(pol.applied).slice(0, 16) : '') : '',
 					{ id: 'policy', kind: pol && pol.state === 'pending' ? 'warn' : pol && pol.last_error ? 'bad' : null }),
 				stat(t('dash.drops'), st ? num(drops + (st.records_dropped || 0)) : '—',
 					st ? t('dash.drops_sub', { k: num(drops), r: num(st.records_dropped || 0) }) : '',

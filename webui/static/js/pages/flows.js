@@ -3,7 +3,8 @@
 import { h, replace } from '../dom.js';
 import { t } from '../i18n.js';
 import { get } from '../api.js';
-import { panel, table, field, input, button, tabs, values } from '../ui.js';
+import { panel, table, field, input, button, tabs, values, select } from '../ui.js';
+import { category, app, categories } from '../names.js';
 import { bytes, num, time, endpoint, inputToUtc } from '../format.js';
 
 const PAGE = 50;
@@ -14,8 +15,8 @@ export function flowColumns() {
 		{ label: t('col.client'), value: f => endpoint(f.src_ip, f.src_port), class: 'mono' },
 		{ label: t('col.server'), value: f => endpoint(f.dst_ip, f.dst_port), class: 'mono' },
 		{ label: t('col.proto'), value: f => f.proto },
-		{ label: t('col.app'), value: f => f.app },
-		{ label: t('col.category'), value: f => f.category },
+		{ label: t('col.app'), value: f => app(f.app) },
+		{ label: t('col.category'), value: f => category(f.category), class: 'nowrap' },
 		{ label: t('col.hostname'), value: f => f.host, class: 'ellipsis host-name' },
 		{ label: t('col.up'), value: f => bytes(f.src2dst_bytes), num: true },
 		{ label: t('col.down'), value: f => bytes(f.dst2src_bytes), num: true },
@@ -41,7 +42,7 @@ export default {
 		},
 		field(t('col.host_filter'), input('host', { placeholder: '192.0.2.10' })),
 		field(t('col.app'), input('app', { placeholder: 'Douyin' })),
-		field(t('col.category'), input('category', { placeholder: 'Video' })),
+		field(t('col.category'), select('category', [['', t('al.any')], ...categories()], '')),
 		field(t('filter.from'), input('from', { type: 'datetime-local' })),
 		field(t('filter.to'), input('to', { type: 'datetime-local' })),
 		h('div', { class: 'filter-actions' },
@@ -69,20 +70,23 @@ export default {
 				if (mode === 'live') {
 					const rows = (r.live || []).slice().sort((a, b) => (b.bytes || 0) - (a.bytes || 0));
 					replace(result, h('div', { class: 'table-note' }, t('flows.live_note', { n: num(rows.length) })),
-						table(flowColumns(), rows, { title: t('flows.none_live'), hint: t('flows.none_hint') }));
+						table(flowColumns(), rows, { title: t('flows.none_live'),
+							hint: Object.values(filters).some(Boolean) ? t('flows.none_hint') : t('flows.none_live_hint') }));
 					replace(pager);
 				} else {
-					const st = r.stored || { total: 0, flows: [] };
+					// no total (the daemon does not count a large table): "more" says
+					// whether there is a next page
+					const st = r.stored || { flows: [], more: false };
+					const n = (st.flows || []).length;
 					replace(result, table(flowColumns(), st.flows, { title: t('flows.none_stored'), hint: t('flows.none_hint') }));
-					const total = st.total || 0;
 					replace(pager,
-						h('span', { class: 'pager-info' }, total ? t('pager.range', {
-							a: num(offset + 1), b: num(Math.min(offset + PAGE, total)), n: num(total),
+						h('span', { class: 'pager-info', id: 'flows-page' }, n || offset ? t('flows.page', {
+							p: num(offset / PAGE + 1), a: num(offset + 1), b: num(offset + n),
 						}) : ''),
 						button(t('pager.prev'), () => { offset = Math.max(0, offset - PAGE); load(); },
 							{ disabled: offset === 0, action: 'prev' }),
 						button(t('pager.next'), () => { offset += PAGE; load(); },
-							{ disabled: offset + PAGE >= total, action: 'next' }));
+							{ disabled: !st.more, action: 'next' }));
 				}
 			} catch (e) {
 				ctx.error(e);

@@ -12,7 +12,16 @@ export default {
 		const result = h('div', { id: 'hosts-import-result' });
 		const list = h('div', { id: 'hosts-list' });
 		const count = h('span', { class: 'muted', id: 'hosts-count' });
-		const file = h('input', { type: 'file', accept: '.csv,text/csv', id: 'hosts-file', name: 'file', class: 'file-input' });
+		// the browser's own file button speaks the browser's language: a
+		// label of ours opens it, the chosen file's name beside it
+		const file = h('input', { type: 'file', accept: '.csv,text/csv', id: 'hosts-file', name: 'file', class: 'file-input-hidden' });
+		const fileName = h('span', { class: 'muted file-name', id: 'hosts-file-name' }, t('hosts.no_file'));
+		file.addEventListener('change', () => {
+			const f = file.files && file.files[0];
+			fileName.textContent = f ? f.name : t('hosts.no_file');
+			fileName.classList.toggle('muted', !f);
+		});
+		const pick = h('label', { class: 'btn', for: 'hosts-file', 'data-action': 'pick-file' }, t('hosts.choose'));
 		const search = input('q', { type: 'search', placeholder: t('hosts.search_ph'), class: 'input-wide' });
 		const upload = button(t('hosts.upload'), doImport, { kind: 'primary', action: 'import' });
 
@@ -73,7 +82,7 @@ export default {
 			panel(t('hosts.import'), [
 				h('p', { class: 'muted' }, t('hosts.format')),
 				h('pre', { class: 'sample' }, 'address,name,owner,department\n192.0.2.10,fin-pc-01,张三,财政局\n52:54:00:12:34:56,edu-laptop-7,钱七,教育局'),
-				h('div', { class: 'toolbar' }, file, upload),
+				h('div', { class: 'toolbar' }, file, pick, fileName, upload),
 				result,
 			], { id: 'import' }),
 			panel(t('hosts.list'), [h('div', { class: 'toolbar' }, search, count), list], { id: 'list' }));

@@ -10,6 +10,7 @@ import { t, has, lang } from '../i18n.js';
 import { get, post } from '../api.js';
 import { panel, table, field, input, button, values, select, tag, two, emptyState } from '../ui.js';
 import { bytes, num, time, endpoint } from '../format.js';
+import { app } from '../names.js';
 
 const PAGE = 50;
 export const SEVERITIES = ['critical', 'high', 'medium', 'low', 'info'];
@@ -283,11 +284,11 @@ async function detail(body, ctx, id) {
 	const flows = x.evidence_flows || [];
 	const evidence = panel(t('inc.evidence'), h('div', { id: 'inc-evidence' },
 		flows.length ? table([
-			{ label: t('col.time'), value: f => two(time(f.first_seen), time(f.last_seen).slice(11)), class: 'nowrap' },
+			{ label: t('col.time'), value: f => two(time(f.first_seen), t('inc.flow_until', { t: time(f.last_seen).slice(11) })), class: 'nowrap' },
 			{ label: t('col.client'), value: f => endpoint(f.src_ip, f.src_port), class: 'mono' },
 			{ label: t('col.server'), value: f => endpoint(f.dst_ip, f.dst_port), class: 'mono' },
 			{ label: t('col.proto'), value: f => f.proto },
-			{ label: t('col.app'), value: f => f.app },
+			{ label: t('col.app'), value: f => app(f.app) },
 			{ label: t('col.hostname'), value: f => f.host, class: 'ellipsis' },
 			{ label: t('inc.risks'), value: f => (f.risks && f.risks.length ? f.risks.join(', ') : '') },
 			{ label: t('col.bytes'), value: f => bytes(f.bytes), num: true },

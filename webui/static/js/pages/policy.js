@@ -7,6 +7,7 @@ import { t } from '../i18n.js';
 import { get, post } from '../api.js';
 import { panel, table, button, tabs, select, input, tag, modal, emptyState } from '../ui.js';
 import { bytes, num, time } from '../format.js';
+import { chain, label } from '../names.js';
 import { editor } from '../editor.js';
 
 const DIAG = /^(.*?):(\d+):(\d+): (error|warning): (.*)$/s;
@@ -18,6 +19,14 @@ export function parseDiag(s) {
 
 function base(path) {
 	return (path || '').split('/').pop();
+}
+
+// the daemon's own comments on a version, in the console's language (the
+// text it stored in the tooltip); an administrator's as typed
+function versionComment(c) {
+	const m = /^rollback to version (\d+)$/.exec(c || '');
+	const s = m ? t('policy.comment_rollback', { v: m[1] }) : label('policy.comment.', c);
+	return s === c ? c : h('span', { title: c }, s);
 }
 
 export default {
@@ -191,7 +200,7 @@ export default {
 					{ label: t('col.version'), value: v => 'v' + v.version, num: true },
 					{ label: t('col.time'), value: v => time(v.ts), class: 'nowrap' },
 					{ label: t('col.who'), value: v => v.who },
-					{ label: t('col.comment'), value: v => v.comment, class: 'ellipsis' },
+					{ label: t('col.comment'), value: v => versionComment(v.comment), class: 'ellipsis' },
 					{ label: t('col.state'), value: v => tag(t('policy.state.' + v.state), v.state === 'pending' ? 'warn' : v.state === 'confirmed' ? 'ok' : 'muted') },
 					{ label: t('col.size'), value: v => bytes(v.bytes), num: true },
 					{ label: '', class: 'actions', value: v => [
@@ -243,7 +252,7 @@ export default {
 				inForce = p;
 				drawHead();
 				replace(pane, panel(null, table([
-					{ label: t('col.chain'), value: r => r.chain },
+					{ label: t('col.chain'), value: r => chain(r.chain) },
 					{ label: t('col.line'), value: r => r.line && /:\d+$/.test(r.line) ? h('button', {
 						type: 'button', class: 'link-btn mono',
 						onclick: () => { const m = /:(\d+)$/.exec(r.line); view = 'edit'; drawTabs(); show(); if (m) ed.jump(+m[1], 1); },
