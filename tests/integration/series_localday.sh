@@ -9,7 +9,8 @@
 # the day before. The answer kept for the cache is the same from any
 # start within a local day and not the one of a UTC day; the earliest
 # flow of a date (before 08:00) is in that date's point; a step of more
-# than a day that is not whole days is 400.
+# than a day that is not whole days is 400; an end one second past a
+# bucket's start is another answer than an end on it (the cache key).
 . "$(dirname "$0")/lib.sh"
 [ "$(id -u)" -eq 0 ] || skip_all "needs root for a network namespace"
 command -v sqlite3 >/dev/null || skip_all "sqlite3 not installed"
@@ -83,6 +84,13 @@ is "$(api "/v1/series?from=$utcmid&to=$to&step=86400" | jq -r '.series[0].t')" "
 	"from 00:00 UTC (08:00 local): the local date's bucket"
 is "$(api "/v1/series?from=$from&to=$to&step=172800" | jq -r '[.series[] | .t[10:]] | unique | join(",")')" \
 	"T16:00:00Z" "2-day steps start at local midnight too"
+# an end on a bucket's start leaves that bucket out, a second later takes it
+# in: two answers, not one kept for both
+b=$(sqlite3 "$WORK/db/zhulan.db" "SELECT bucket FROM agg5m WHERE bucket >= $(date -d "$month-02" +%s)
+	ORDER BY bucket LIMIT 1")
+is "$(api "/v1/series?from=$((b - 300))&to=$b&step=300" | jq '.series | length'):$(
+	api "/v1/series?from=$((b - 300))&to=$((b + 1))&step=300" | jq '.series | length')" "1:2" \
+	"to=$b leaves the bucket at $b out, to=$((b + 1)) takes it in (the cache keeps both)"
 is "$(code "/v1/series?step=90000")" 400 "a step over a day that is not whole days: 400"
 stop; ok $st "the daemon stops cleanly"
 grep -q "runtime error\|AddressSanitizer\|LeakSanitizer" "$WORK/daemon.log"
