@@ -64,6 +64,23 @@ int64_t zl_localday_end_us(int64_t day)
 	return zl_localday_start_us(day + 1);
 }
 
+int64_t zl_localday_bucket(int64_t us, int64_t step_s, int64_t *end_us)
+{
+	time_t t = (time_t)floor_div(us, US);
+	int64_t first, s;
+	struct tm tm;
+
+	if (step_s % DAY_S == 0) {
+		first = floor_div(day_of_s(t), step_s / DAY_S) * (step_s / DAY_S);
+		*end_us = zl_localday_start_us(first + step_s / DAY_S);
+		return zl_localday_start_us(first);
+	}
+	localtime_r(&t, &tm);
+	s = (int64_t)t - (((int64_t)t + tm.tm_gmtoff) % step_s + step_s) % step_s;
+	*end_us = (s + step_s) * US;
+	return s * US;
+}
+
 void zl_localday_text(int64_t day, char *buf, size_t len)
 {
 	time_t t = (time_t)(day * DAY_S);

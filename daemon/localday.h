@@ -29,4 +29,17 @@ void zl_localday_text(int64_t day, char *buf, size_t len);
 /* "YYYY-MM-DD" to its day number; 0, or -1 when it is not such a date. */
 int zl_localday_parse(const char *s, int64_t *day);
 
+/*
+ * The local bucket of step_s seconds (> 0) that holds 'us', for traffic
+ * over time: with a step of whole days, step_s / 86400 local dates counted
+ * from 1970-01-01 (a day bucket runs midnight to midnight, 23, 24 or 25
+ * hours); with a shorter step, a multiple of the step on the local clock
+ * under the offset in force at 'us' (an hour starts on the local hour in
+ * UTC+5:30, not at :00 UTC). Returns the start and sets *end_us to the
+ * end. Across a DST change by less than the step, such a bucket can
+ * overlap the one before it (a caller walking them starts each at the
+ * previous end at the latest).
+ */
+int64_t zl_localday_bucket(int64_t us, int64_t step_s, int64_t *end_us);
+
 #endif

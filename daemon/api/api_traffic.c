@@ -8,8 +8,19 @@
 #include "aggcache.h"
 #include "api.h"
 #include "flowjson.h"
+#include "localday.h"
 
 #define BUCKET_US (300LL * 1000000)    /* the aggregates' 5-minute buckets */
+
+/* For a cache key: 1 + the number of the last 5-minute bucket an answer
+ * up to 'to' reads (those starting before 'to' rounded up to the second:
+ * ..:05:00 and ..:05:00.5 differ), 0 for no end. */
+static long long last_bucket(long long to)
+{
+	long long s = (to + 999999) / 1000000;
+
+	return to ? (s - 1) / 300 + 1 : 0;
+}
 
 enum MHD_Result zl_api_status(struct zl_api_req *r)
 {
@@ -140,7 +151,7 @@ enum MHD_Result zl_api_top(struct zl_api_req *r)
 		from = zl_api_now_us() - 3600LL * 1000000;
 	/* the store reads whole 5-minute buckets: one answer per bucket */
 	snprintf(key, sizeof(key), "top\x1f%s\x1f%lld\x1f%lld\x1f%u", what, from / BUCKET_US,
-		 to ? to / BUCKET_US + 1 : 0, limit);
+		 last_bucket(to), limit);
 	if ((out = zl_aggcache_get(c->aggs, key)))
 		return zl_api_reply(conn, MHD_HTTP_OK, out);
 	res = zl_store_top(c->ctx.store, what, from, to, limit, err, sizeof(err));
@@ -169,13 +180,14 @@ enum MHD_Result zl_api_series(struct zl_api_req *r)
 	    zl_api_arg_time(conn, "to", &to, err, sizeof(err)) < 0 ||
 	    zl_api_arg_uint(conn, "step", 300, 86400 * 31, &step, err, sizeof(err)) < 0)
 		return zl_api_fail(conn, MHD_HTTP_BAD_REQUEST, err);
-	if (step < 300 || step % 300)
-		return zl_api_fail(conn, MHD_HTTP_BAD_REQUEST, "step: expected a multiple of 300 seconds");
+	if (!zl_store_series_step_ok(step))
+		return zl_api_fail(conn, MHD_HTTP_BAD_REQUEST, "step: expected a multiple of 300 "
+				   "seconds up to a day, or whole days (a multiple of 86400)");
 	if (!from)
 		from = zl_api_now_us() - 24LL * 3600 * 1000000;
-	/* buckets are aligned to the step: one answer per step */
+	/* buckets are local time's (localday.h): one answer per first bucket */
 	snprintf(key, sizeof(key), "series\x1f%u\x1f%lld\x1f%lld\x1f%.100s\x1f%.100s", step,
-		 from / (step * 1000000LL), to ? to / BUCKET_US + 1 : 0,
+		 (long long)zl_localday_bucket(from, step, &(int64_t){ 0 }), last_bucket(to),
 		 zl_api_arg(conn, "host") ? zl_api_arg(conn, "host") : "",
 		 zl_api_arg(conn, "app") ? zl_api_arg(conn, "app") : "");
 	if ((out = zl_aggcache_get(c->aggs, key)))

@@ -3,16 +3,17 @@
  * by the national monitoring criteria (the checks' results the store keeps
  * per site and day, daemon/ipv6/sitecheck.h) and the to-do list of
  * external services still reached over IPv4 (the IPv6 figures' services
- * per day). Both read UTC days, as the IPv6 tables keep them.
+ * per day). Both read the gateway's local dates of the period, as the
+ * IPv6 tables keep them (localday.h).
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "localday.h"
 #include "report-int.h"
 #include "store_ipv6.h"
 
-#define DAY_US (86400LL * 1000000LL)
 #define TODO_MAX 25   /* services of each kind */
 
 /* The criteria a check failed, by name in the report's language. */
@@ -107,7 +108,7 @@ static void todo(struct rep *r, int64_t from_day, int64_t to_day)
 
 void rep_ipv6(struct rep *r)
 {
-	int64_t from_day = r->o->from_us / DAY_US, to_day = (r->o->to_us - 1) / DAY_US;
+	int64_t from_day = zl_localday_of(r->o->from_us), to_day = zl_localday_of(r->o->to_us - 1);
 
 	if (r->failed)
 		return;

@@ -185,8 +185,8 @@ static const char *const schema[] = {
 	"CREATE INDEX incident_notes_incident ON incident_notes(incident, id);"
 	"CREATE TRIGGER incidents_purge_notes AFTER DELETE ON incidents"
 	" BEGIN DELETE FROM incident_notes WHERE incident = old.id; END;"
-	/* events the policy's suppression rules swallowed, per UTC day (unix
-	 * seconds of its start) and type */
+	/* events the policy's suppression rules swallowed, per day (unix
+	 * seconds of its start: the local day's, UTC days' before) and type */
 	"CREATE TABLE incident_suppressed ("
 	" day INTEGER NOT NULL, type TEXT NOT NULL, count INTEGER NOT NULL,"
 	" PRIMARY KEY (day, type));",  /* a rowid: the retention purges by it */

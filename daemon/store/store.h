@@ -151,11 +151,16 @@ json_t *zl_store_flows(struct zl_store *s, const struct zl_flow_query *q, char *
 json_t *zl_store_top(struct zl_store *s, const char *what, int64_t from_us, int64_t to_us,
 		     unsigned limit, char *err, size_t errlen);
 /* [{"t":"RFC3339","bytes_up":..,"bytes_down":..,"packets":..,"flows":..}]
- * oldest first; step_s is a multiple of 300, buckets are aligned to it.
+ * oldest first, in buckets of local time (zl_localday_bucket): a step of
+ * whole days is local dates, each point with its "day":"YYYY-MM-DD" and t
+ * its local midnight (in UTC); a shorter step starts on multiples of it on
+ * the local clock. The first bucket is the whole one holding from_us.
  * With a start set, steps without traffic up to the end (or now) are
  * present with zeros. */
 json_t *zl_store_series(struct zl_store *s, int64_t from_us, int64_t to_us, unsigned step_s,
 			const char *host, const char *app, char *err, size_t errlen);
+/* A series' step: a multiple of 300 seconds up to a day, or whole days. */
+int zl_store_series_step_ok(unsigned step_s);
 /* [{"id":..,"ts":"RFC3339","who":..,"action":..,"detail":..}] newest first */
 json_t *zl_store_audit_list(struct zl_store *s, int64_t from_us, int64_t to_us,
 			    unsigned limit, char *err, size_t errlen);

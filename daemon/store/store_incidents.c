@@ -11,6 +11,7 @@
 #include <sqlite3.h>
 
 #include "incident.h"
+#include "localday.h"
 #include "log.h"
 #include "store-int.h"
 #include "store_incidents.h"
@@ -478,7 +479,8 @@ int zl_store_incident_suppressed(struct zl_store *s, int64_t ts_us, const char *
 		pthread_mutex_unlock(&s->wlock);
 		return -EIO;
 	}
-	zl_st_bind_int(st, ":day", zl_st_floor_div(ts_us, 86400 * US) * 86400);
+	/* the local day's start, unix seconds (rows before were UTC days') */
+	zl_st_bind_int(st, ":day", zl_localday_start_us(zl_localday_of(ts_us)) / US);
 	zl_st_bind_str(st, ":type", type);
 	zl_st_bind_int(st, ":n", n);
 	rc = zl_st_step_reset(st, why, sizeof(why));
@@ -505,7 +507,7 @@ json_t *zl_store_incident_suppressed_sum(struct zl_store *s, int64_t since_us, c
 		zl_st_rput(s, db);
 		return NULL;
 	}
-	zl_st_bind_int(st, ":day", since_us ? zl_st_floor_div(since_us, 86400 * US) * 86400 : 0);
+	zl_st_bind_int(st, ":day", since_us ? zl_localday_start_us(zl_localday_of(since_us)) / US : 0);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
 		json_object_set_new(o, (const char *)sqlite3_column_text(st, 0),
 				    json_integer(sqlite3_column_int64(st, 1)));

@@ -78,9 +78,10 @@ int zl_store_incident_change(struct zl_store *s, int64_t id, const char *status,
 			     const char *assignee, const char *note, const char *who,
 			     char *from, size_t fromlen);
 
-/* Add n suppressed events of 'type' to the day of ts_us (UTC). 0 or -errno. */
+/* Add n suppressed events of 'type' to the local day of ts_us (localday.h).
+ * 0 or -errno. */
 int zl_store_incident_suppressed(struct zl_store *s, int64_t ts_us, const char *type, int64_t n);
-/* Suppressed events by type since since_us's day (0: all kept):
+/* Suppressed events by type since since_us's local day (0: all kept):
  * {"scan": N, ...}; NULL + err. */
 json_t *zl_store_incident_suppressed_sum(struct zl_store *s, int64_t since_us, char *err,
 					 size_t errlen);

@@ -92,7 +92,7 @@ json_t *zl_store_ipv6_sites(struct zl_store *s, const char *const *urls, size_t 
 
 /*
  * The monthly report's site readiness (daemon/reports/report_ipv6.c): the
- * sites checked in the UTC days [from_day, to_day], by URL, each
+ * sites checked in the local days [from_day, to_day], by URL, each
  * {"url", "days" (checked), "ready_days", "checked" (the last check, us),
  * "ready" (its verdict), "criteria" (its criteria, as in the result)}.
  * NULL with err.

@@ -16,6 +16,7 @@
 
 #include "log.h"
 #include "addrbook.h"
+#include "localday.h"
 #include "store-int.h"
 
 /* ---- queries, on the read connection ---- */
@@ -331,42 +332,86 @@ json_t *zl_store_top(struct zl_store *s, const char *what, int64_t from_us, int6
 	return out;
 }
 
-static json_t *series_point(int64_t t, int64_t up, int64_t down, int64_t packets, int64_t flows)
+/* A point of a series being summed: its local bucket [start, end) in us
+ * (localday.h) and the aggregates' rows in it. */
+struct spoint {
+	int64_t step_s, start, end;
+	int64_t up, down, packets, flows, rows;
+};
+
+/* Start p on the bucket that holds 'us', at the previous end at the
+ * latest: buckets never overlap, even across a DST change. */
+static void spoint_at(struct spoint *p, int64_t us)
 {
-	return json_pack("{s:o, s:I, s:I, s:I, s:I}", "t", zl_st_jtime(t * US, 0),
-			 "bytes_up", (json_int_t)up, "bytes_down", (json_int_t)down,
-			 "packets", (json_int_t)packets, "flows", (json_int_t)flows);
+	int64_t prev_end = p->end;
+
+	p->start = zl_localday_bucket(us, p->step_s, &p->end);
+	if (p->start < prev_end)
+		p->start = prev_end;
+	p->up = p->down = p->packets = p->flows = p->rows = 0;
+}
+
+static void spoint_emit(const struct spoint *p, json_t *out)
+{
+	json_t *o = json_pack("{s:o, s:I, s:I, s:I, s:I}", "t", zl_st_jtime(p->start, 0),
+			      "bytes_up", (json_int_t)p->up, "bytes_down", (json_int_t)p->down,
+			      "packets", (json_int_t)p->packets, "flows", (json_int_t)p->flows);
+	char day[16];
+
+	if (p->step_s % 86400 == 0) {
+		zl_localday_text(zl_localday_of(p->start), day, sizeof(day));
+		json_object_set_new(o, "day", json_string(day));
+	}
+	json_array_append_new(out, o);
+}
+
+int zl_store_series_step_ok(unsigned step_s)
+{
+	return step_s && step_s % 300 == 0 && (step_s <= 86400 || step_s % 86400 == 0);
 }
 
 /* Steps with no traffic are filled with zeros (a chart needs them) when
  * the range has a start and is not absurdly long; an open end is now. */
 #define SERIES_MAX_POINTS 100000
 
+/*
+ * The 5-minute rows summed per bucket in SQL and folded into the local
+ * buckets here, in order: a local day is not a fixed number of seconds
+ * after the epoch (it starts at 16:00 UTC in UTC+8 and lasts 23 or 25
+ * hours on a DST change), so SQL cannot group by "bucket - bucket % step".
+ */
 json_t *zl_store_series(struct zl_store *s, int64_t from_us, int64_t to_us, unsigned step_s,
 			const char *host, const char *app, char *err, size_t errlen)
 {
-	sqlite3 *db;
-	int64_t from = from_bucket(from_us, step_s ? step_s : 300), to = to_bucket(to_us), t, next;
-	int64_t end = to_us ? to : zl_st_floor_div(zl_st_now_us(), US) + 1;
-	int dense, rc;
+	struct spoint p = { .step_s = step_s, .end = INT64_MIN };
+	int64_t from = INT64_MIN, to = to_bucket(to_us), t;
+	int64_t end = (to_us ? to : zl_st_floor_div(zl_st_now_us(), US) + 1) * US;
+	int dense = 0, have = 0, rc;
 	struct where w = { "", 0 };
 	sqlite3_stmt *st;
 	char sql[1024];
 	json_t *out;
+	sqlite3 *db;
 
-	if (!s || !step_s || step_s % 300) {
-		snprintf(err, errlen, "step: expected a multiple of 300 seconds, got %u", step_s);
+	if (!s || !zl_store_series_step_ok(step_s)) {
+		snprintf(err, errlen, "step: expected a multiple of 300 seconds up to a day, or "
+			 "whole days (a multiple of 86400), got %u", step_s);
 		return NULL;
 	}
-	dense = from_us && end > from && (end - from) / step_s <= SERIES_MAX_POINTS;
+	if (from_us) {
+		spoint_at(&p, from_us);
+		have = 1;
+		from = p.start / US;
+		dense = end > p.start && (end - p.start) / US / step_s <= SERIES_MAX_POINTS;
+	}
 	zl_st_where_add(&w, "bucket >= :from AND bucket < :to");
 	if (host)
 		zl_st_where_add(&w, "host = :host");
 	if (app)
 		zl_st_where_app(&w, app);
-	snprintf(sql, sizeof(sql), "SELECT bucket - bucket %% :step AS t, sum(bytes_up), "
-		 "sum(bytes_down), sum(packets_up + packets_down), sum(flows) FROM agg5m%s "
-		 "GROUP BY t ORDER BY t", w.sql);
+	snprintf(sql, sizeof(sql), "SELECT bucket, sum(bytes_up), sum(bytes_down), "
+		 "sum(packets_up + packets_down), sum(flows) FROM agg5m%s "
+		 "GROUP BY bucket ORDER BY bucket", w.sql);
 	db = zl_st_rget(s);
 	if (!(st = zl_st_rprepare(s, db, sql, err, errlen))) {
 		zl_st_rput(s, db);
@@ -374,22 +419,31 @@ json_t *zl_store_series(struct zl_store *s, int64_t from_us, int64_t to_us, unsi
 	}
 	zl_st_bind_int(st, ":from", from);
 	zl_st_bind_int(st, ":to", to);
-	zl_st_bind_int(st, ":step", step_s);
 	zl_st_bind_str(st, ":host", host);
 	zl_st_bind_str(st, ":app", app);
 	out = json_array();
-	next = from;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		t = sqlite3_column_int64(st, 0);
-		for (; dense && next < t; next += step_s)
-			json_array_append_new(out, series_point(next, 0, 0, 0, 0));
-		json_array_append_new(out, series_point(t, sqlite3_column_int64(st, 1),
-				      sqlite3_column_int64(st, 2), sqlite3_column_int64(st, 3),
-				      sqlite3_column_int64(st, 4)));
-		next = t + step_s;
+		t = sqlite3_column_int64(st, 0) * US;
+		if (have && t >= p.end) {
+			if (dense || p.rows)
+				spoint_emit(&p, out);
+			for (spoint_at(&p, p.end); dense && t >= p.end; spoint_at(&p, p.end))
+				spoint_emit(&p, out);
+		}
+		if (!have || t >= p.end)
+			spoint_at(&p, t);
+		have = 1;
+		p.up += sqlite3_column_int64(st, 1);
+		p.down += sqlite3_column_int64(st, 2);
+		p.packets += sqlite3_column_int64(st, 3);
+		p.flows += sqlite3_column_int64(st, 4);
+		p.rows++;
 	}
-	for (; rc == SQLITE_DONE && dense && next < end; next += step_s)
-		json_array_append_new(out, series_point(next, 0, 0, 0, 0));
+	if (rc == SQLITE_DONE && have && (dense || p.rows)) {
+		spoint_emit(&p, out);
+		for (spoint_at(&p, p.end); dense && p.start < end; spoint_at(&p, p.end))
+			spoint_emit(&p, out);
+	}
 	out = zl_st_rdone(s, db, st, rc, out, err, errlen);
 	zl_st_rput(s, db);
 	return out;

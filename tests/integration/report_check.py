@@ -2,7 +2,7 @@
 """report_check.py DIR TOTALS.json DB FROM_US TO_US PREV_FROM_US: every figure of the
 report's CSV files (DIR, unzipped: one file per section) and its XLSX (DIR/r.xlsx) against the generator's true
 totals and against independent SQL (sqlite3 shell). Prints TAP lines without a plan."""
-import csv, json, os, subprocess, sys, time
+import calendar, csv, json, os, subprocess, sys, time
 
 d, totals, db, frm, to, pfrm = sys.argv[1], json.load(open(sys.argv[2])), sys.argv[3], \
     int(sys.argv[4]), int(sys.argv[5]), int(sys.argv[6])
@@ -163,7 +163,14 @@ ok({r[0]: (int(r[1]), int(r[2]), r[4]) for r in rows} ==
    "site readiness: the month's sites, days checked and ready, the last verdict")
 ok([r[5] for r in rows if r[0] == "https://jyj.example.gov.cn/"] == ["三级链接、性能劣化比"],
    "site readiness: the criteria the last check failed, by name")
-fd, td = frm // 86400000000, (to - 1) // 86400000000
+
+
+def local_day(us):   # the local date of a time as days since 1970-01-01 (localday.h)
+    t = time.localtime(us // 10**6)
+    return calendar.timegm((t.tm_year, t.tm_mon, t.tm_mday, 0, 0, 0)) // 86400
+
+
+fd, td = local_day(frm), local_day(to - 1)
 wsvc = sql("SELECT group_concat(name || ':' || b4 || ':' || b6, ' ') FROM (SELECT name,"
            " sum(v4_bytes) AS b4, sum(v6_bytes) AS b6 FROM ipv6_svc_day WHERE day BETWEEN %d AND %d"
            " GROUP BY name HAVING sum(v4_bytes) > 0 AND NOT max(internal) ORDER BY name)"

@@ -146,6 +146,9 @@ static int site_checks(struct zl_store *s, int64_t from, int64_t pfrom, json_t *
 		{ "https://jyj.example.gov.cn/", 3, -1, -1, 1 },
 		{ "https://jyj.example.gov.cn/", 20, 5, 6, 1 },
 		{ "https://old.example.gov.cn/", 4, 0, -1, 0 },
+		/* 20:00 local on the last day before the month: not the month's,
+		 * though it is its first UTC date's in a zone east of UTC */
+		{ "https://old.example.gov.cn/", -1, 0, -1, 0 },
 	};
 	json_t *sites = json_object(), *res, *c;
 	char err[256];
@@ -160,7 +163,8 @@ static int site_checks(struct zl_store *s, int64_t from, int64_t pfrom, json_t *
 				      (int)k != checks[i].fail2);
 			json_array_append_new(json_object_get(res, "criteria"), c);
 		}
-		if (zl_store_ipv6_site_put(s, checks[i].url, res, (checks[i].cur ? from : pfrom) +
+		if (zl_store_ipv6_site_put(s, checks[i].url, res, checks[i].day < 0 ? from - 4 * 3600 * US :
+					   (checks[i].cur ? from : pfrom) +
 					   (int64_t)checks[i].day * 86400 * US + 12 * 3600 * US,
 					   err, sizeof(err)) < 0) {
 			fprintf(stderr, "reportgen: %s\n", err);

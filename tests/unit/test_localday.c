@@ -13,25 +13,9 @@
 
 #include "localday.h"
 #include "tap.h"
+#include "zone.h"
 
 #define US 1000000LL
-
-static void zone(const char *tz)
-{
-	setenv("TZ", tz, 1);
-	tzset();
-	printf("# TZ=%s\n", tz);
-}
-
-/* "YYYY-MM-DDTHH:MM:SSZ" in microseconds */
-static int64_t utc(const char *s)
-{
-	struct tm tm = { 0 };
-
-	if (!strptime(s, "%Y-%m-%dT%H:%M:%SZ", &tm))
-		return -1;
-	return (int64_t)timegm(&tm) * US;
-}
 
 static int64_t date(const char *s)
 {
