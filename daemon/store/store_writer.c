@@ -67,10 +67,6 @@ static void bind_agg(sqlite3_stmt *st, const struct zl_flow_record *r)
 	sqlite3_bind_int64(st, 8, zl_st_i64(r->dst2src_bytes));
 }
 
-/* Not inlined: inlined into write_batch, GCC 12 takes the union's other
- * member for this one (flow's end_reason[12] for rule[64]) and warns
- * falsely (-Wstringop-overread). */
-__attribute__((noinline))
 static void bind_access(sqlite3_stmt *st, const struct zl_access_record *r)
 {
 	sqlite3_bind_int64(st, 1, r->ts);
