@@ -273,10 +273,10 @@ static const char *quote(const char *s, size_t n, char *buf, size_t size)
 /* Check and copy one text field (name, owner, department) into dst. */
 static int set_text(char *dst, const char *what, const char *src, char *err, size_t errlen)
 {
-	size_t n, i, l;
+	size_t n, i, l, chars = 0;
 	const char *s = trim(src, &n);
 
-	for (i = 0; i < n; i += l) {
+	for (i = 0; i < n; i += l, chars++) {
 		l = utf8_seq((const unsigned char *)s + i, n - i);
 		if (!l) {
 			snprintf(err, errlen, "%s is not valid UTF-8 (byte %zu)", what, i + 1);
@@ -287,9 +287,9 @@ static int set_text(char *dst, const char *what, const char *src, char *err, siz
 			return -EINVAL;
 		}
 	}
-	if (n > ZL_ADDRBOOK_TEXT_MAX) {
-		snprintf(err, errlen, "%s is %zu bytes long, at most %d", what, n,
-			 ZL_ADDRBOOK_TEXT_MAX);
+	if (chars > ZL_NAME_CHARS) {
+		snprintf(err, errlen, "%s is %zu characters long, at most %d", what, chars,
+			 ZL_NAME_CHARS);
 		return -EINVAL;
 	}
 	memcpy(dst, s, n);

@@ -34,7 +34,7 @@
  *    lower case with colons; multicast and all-zero MACs are refused.
  *  - Name, owner and department are trimmed (ASCII white space and
  *    U+3000), valid UTF-8 without control characters, and at most
- *    ZL_ADDRBOOK_TEXT_MAX bytes. The name may be empty only if the owner is
+ *    ZL_NAME_CHARS (64) characters (names.h). The name may be empty only if the owner is
  *    set; the department may be empty.
  *  - A bad row is dropped with an error; the good rows are kept. A second
  *    row for the same address or MAC replaces the first (in the first's
@@ -65,7 +65,8 @@
 #include <stdint.h>
 #include <netinet/in.h>
 
-#define ZL_ADDRBOOK_TEXT_MAX 63    /* bytes in a name, owner or department */
+#include "names.h"
+
 #define ZL_ADDRBOOK_MAX_MSGS 100   /* diagnostics kept; the rest are counted */
 
 /*
@@ -80,9 +81,9 @@ struct zl_addrbook_row {
 	char address[INET6_ADDRSTRLEN];  /* "192.0.2.10", "2001:db8::1"; "" for a MAC row */
 	uint8_t hwaddr[6];               /* a MAC row's MAC, zero otherwise */
 	char mac[18];                    /* "52:54:00:12:34:56"; "" for an address row */
-	char name[ZL_ADDRBOOK_TEXT_MAX + 1];
-	char owner[ZL_ADDRBOOK_TEXT_MAX + 1];
-	char department[ZL_ADDRBOOK_TEXT_MAX + 1];
+	char name[ZL_NAME_SIZE];
+	char owner[ZL_NAME_SIZE];
+	char department[ZL_NAME_SIZE];
 };
 
 /* A growable array of rows; start from {0}, free with zl_addrbook_rows_free. */

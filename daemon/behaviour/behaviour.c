@@ -374,9 +374,9 @@ void zl_bh_flow_end(struct zl_bh *b, const struct zl_classifier *c, const struct
 	pthread_mutex_unlock(&b->lock);
 	r.ts = (int64_t)f->first_us;
 	zl_flow_endpoints(f, r.client_ip, r.server_ip, sizeof(r.client_ip), &cport, &r.server_port);
-	snprintf(r.host_name, sizeof(r.host_name), "%s", s.known ? s.who.host : "");
-	snprintf(r.owner, sizeof(r.owner), "%s", s.known ? s.who.owner : "");
-	snprintf(r.department, sizeof(r.department), "%s", s.known ? s.who.department : "");
+	zl_text_copy(r.host_name, sizeof(r.host_name), s.known ? s.who.host : "");
+	zl_text_copy(r.owner, sizeof(r.owner), s.known ? s.who.owner : "");
+	zl_text_copy(r.department, sizeof(r.department), s.known ? s.who.department : "");
 	snprintf(r.app, sizeof(r.app), "%.47s", app);
 	snprintf(r.category, sizeof(r.category), "%s", s.category);
 	snprintf(r.domain, sizeof(r.domain), "%s", dom);

@@ -35,6 +35,7 @@
 #include "classify.h"
 #include "flow.h"
 #include "kernel.h"
+#include "names.h"
 #include "policy.h"
 #include "store.h"
 
@@ -44,7 +45,7 @@ struct zl_bh;
 
 /* Who an address is, from the address book. */
 struct zl_bh_who {
-	char host[64], owner[64], department[64];
+	char host[ZL_NAME_SIZE], owner[ZL_NAME_SIZE], department[ZL_NAME_SIZE];
 };
 /* Fill *w and return 1 if the address book knows the address, else 0. */
 typedef int (*zl_bh_lookup_fn)(void *ud, int family, const uint8_t *addr,

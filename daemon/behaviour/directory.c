@@ -169,9 +169,9 @@ int zl_dir_lookup(void *ud, int family, const uint8_t *addr, struct zl_bh_who *w
 
 	pthread_rwlock_rdlock(&d->lock);
 	if (d->book && (r = zl_addrbook_lookup_ip(d->book, family, addr))) {
-		snprintf(w->host, sizeof(w->host), "%s", r->name);
-		snprintf(w->owner, sizeof(w->owner), "%s", r->owner);
-		snprintf(w->department, sizeof(w->department), "%s", r->department);
+		zl_text_copy(w->host, sizeof(w->host), r->name);
+		zl_text_copy(w->owner, sizeof(w->owner), r->owner);
+		zl_text_copy(w->department, sizeof(w->department), r->department);
 		found = 1;
 	}
 	pthread_rwlock_unlock(&d->lock);

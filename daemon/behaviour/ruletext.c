@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "names.h"
 #include "ruletext.h"
 
 static const char *const actions[] = { "block", "allow", "audit", "limit" };
@@ -70,6 +71,9 @@ json_t *zl_bh_rule_json(const struct zl_bh_rule *r)
 		add(object, sizeof(object), "%s%s", i ? ", " : " ", quote);
 		add(object, sizeof(object), "%s%s", r->names[i].s, quote);
 	}
+	/* a long list is cut; jansson takes only whole characters */
+	zl_text_cut(subject, sizeof(subject));
+	zl_text_cut(object, sizeof(object));
 	o = json_pack("{s:s, s:s, s:s, s:o}", "action", actions[r->action], "subject", subject,
 		      "object", object, "schedule",
 		      r->during.s ? json_string(r->during.s) : json_null());

@@ -218,16 +218,16 @@ static void lookup(struct zl_incd *d, int ipver, const char *ip, char *host, cha
 
 	if (!d->dir || !*ip || inet_pton(fam, ip, a) != 1 || !zl_dir_lookup(d->dir, fam, a, &w))
 		return;
-	snprintf(host, 64, "%s", w.host);
-	snprintf(person, 64, "%s", w.owner);
-	snprintf(dept, 64, "%s", w.department);
+	zl_text_copy(host, ZL_NAME_SIZE, w.host);
+	zl_text_copy(person, ZL_NAME_SIZE, w.owner);
+	zl_text_copy(dept, ZL_NAME_SIZE, w.department);
 }
 
 /* The row of a deduplicated incident: probes/incident's JSON (EVE fields,
  * evidence, sentences) plus the address book's names. */
 static int make_row(struct zl_incd *d, const struct zl_incident *inc, struct zl_incident_row *r)
 {
-	char *buf = NULL, *ev, pre[200], l4[8];
+	char *buf = NULL, *ev, pre[2 * ZL_NAME_SIZE + 8], l4[8];
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
 	json_t *j, *v;
@@ -273,9 +273,11 @@ static int make_row(struct zl_incd *d, const struct zl_incident *inc, struct zl_
 	who_prefix(r, 0, pre, sizeof(pre));
 	snprintf(r->sentence_en, sizeof(r->sentence_en), "%s%s", pre,
 		 json_string_value(json_object_get(v, "en")));
+	zl_text_cut(r->sentence_en, sizeof(r->sentence_en));
 	who_prefix(r, 1, pre, sizeof(pre));
 	snprintf(r->sentence_zh, sizeof(r->sentence_zh), "%s%s", pre,
 		 json_string_value(json_object_get(v, "zh")));
+	zl_text_cut(r->sentence_zh, sizeof(r->sentence_zh));
 	json_decref(j);
 	return 0;
 }

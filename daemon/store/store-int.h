@@ -73,14 +73,19 @@ struct zl_st_purged {
 #define ZL_ST_N_PURGED 8
 extern const struct zl_st_purged zl_st_purged_tables[ZL_ST_N_PURGED];
 
-/* A queue slot: the writer writes every kind in the same transactions. */
+/*
+ * A queue slot: the writer writes every kind in the same transactions. An
+ * access-log row is queued by reference (malloc'd, freed once its batch
+ * is done): its three names of ZL_NAME_SIZE bytes make it twice a flow's
+ * size, and inline it would double every slot of the queue.
+ */
 enum record_kind { RECORD_FLOW, RECORD_ACCESS, RECORD_BLOCK };
 
 struct record {
 	enum record_kind kind;
 	union {
 		struct zl_flow_record flow;
-		struct zl_access_record access;
+		struct zl_access_record *access;
 		struct zl_bh_record block;
 	} u;
 };

@@ -22,6 +22,8 @@
 
 #include <jansson.h>
 
+#include "names.h"
+
 struct zl_store;
 
 struct zl_store_opts {
@@ -87,9 +89,9 @@ struct zl_access_record {
 	int64_t ts;                         /* microseconds since epoch, UTC */
 	char client_ip[46], server_ip[46];
 	uint16_t server_port;
-	char host_name[64];                 /* the client's name in the address book */
-	char department[64];
-	char owner[64];                     /* the person the client belongs to */
+	char host_name[ZL_NAME_SIZE];       /* the client's name in the address book */
+	char department[ZL_NAME_SIZE];
+	char owner[ZL_NAME_SIZE];           /* the person the client belongs to */
 	char app[48];                       /* "TLS.Douyin" */
 	char category[32];
 	char domain[128];
@@ -105,7 +107,8 @@ int zl_store_put_flow(struct zl_store *s, const struct zl_flow_record *r);
 /* The same for an access-log row: same queue, same writer, same counters
  * (queued, written, dropped count every kind), but it may use the whole
  * queue, so a flood of short flows cannot push it out; a dropped row is
- * also counted in access_dropped. */
+ * also counted in access_dropped. The row is queued as a malloc'd copy
+ * (-ENOMEM, counted as dropped, when there is no memory for it). */
 int zl_store_put_access(struct zl_store *s, const struct zl_access_record *r);
 /*
  * For the shutdown path only (the daemon ends its live flows): the same,

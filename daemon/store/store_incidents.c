@@ -24,7 +24,7 @@
 static void col(sqlite3_stmt *st, int i, char *out, size_t len)
 {
 	const unsigned char *t = sqlite3_column_text(st, i);
-	snprintf(out, len, "%s", t ? (const char *)t : "");
+	zl_text_copy(out, len, t ? (const char *)t : "");
 }
 
 static void read_row(sqlite3_stmt *st, struct zl_incident_row *r)

@@ -15,6 +15,8 @@
 
 #include <jansson.h>
 
+#include "names.h"
+
 struct zl_store;
 
 /* One incident as the store keeps it. Strings are cut to their fields. */
@@ -25,12 +27,13 @@ struct zl_incident_row {
 	int64_t first_us, last_us, count;
 	char src_ip[46], dst_ip[46];       /* dst "" when there is no one destination */
 	int src_port, dst_port, vlan;      /* 0: not part of the incident */
-	char src_host[64], src_person[64], src_department[64];
-	char dst_host[64], dst_person[64], dst_department[64];
+	char src_host[ZL_NAME_SIZE], src_person[ZL_NAME_SIZE], src_department[ZL_NAME_SIZE];
+	char dst_host[ZL_NAME_SIZE], dst_person[ZL_NAME_SIZE], dst_department[ZL_NAME_SIZE];
 	char src_mac[18], proto[8], app[48], risks[192];
 	int64_t targets;                   /* scans: distinct ports or hosts */
 	char evidence[1200];               /* JSON array of flow keys */
-	char sentence_en[600], sentence_zh[600];
+	char sentence_en[600 + 2 * ZL_NAME_SIZE];  /* who (two names) + what */
+	char sentence_zh[600 + 2 * ZL_NAME_SIZE];
 	char status[16];                   /* new, acknowledged, resolved, false_positive */
 	char assignee[64];
 };

@@ -84,7 +84,7 @@ static const char *const state_names[ST_N] = {
 	" GROUP BY a ORDER BY sum(b4) + sum(b6) DESC, a LIMIT :limit"
 
 struct fig {
-	char dept[ZL_ADDRBOOK_TEXT_MAX + 1];
+	char dept[ZL_NAME_SIZE];
 	int64_t n[ST_N];
 	int64_t b4, b6, f4, f6;
 };

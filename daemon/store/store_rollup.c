@@ -81,7 +81,8 @@ struct rkey {
 	int table;                      /* 0 traffic, 1 apps, 2 access */
 	int64_t slot;
 	int kind;                       /* traffic: v6; access: kind */
-	char a[64], b[64], c[48];       /* department/app/action, category/name, name2 */
+	char a[ZL_NAME_SIZE], b[ZL_NAME_SIZE], c[48]; /* department/app/action,
+							 * category/name, name2 */
 };
 
 struct rent {

@@ -67,10 +67,6 @@ static void bind_agg(sqlite3_stmt *st, const struct zl_flow_record *r)
 	sqlite3_bind_int64(st, 8, zl_st_i64(r->dst2src_bytes));
 }
 
-/* Not inlined: inlined into write_batch, GCC 12 takes the union's other
- * member for this one (flow's end_reason[12] for rule[64]) and warns
- * falsely (-Wstringop-overread). */
-__attribute__((noinline))
 static void bind_access(sqlite3_stmt *st, const struct zl_access_record *r)
 {
 	sqlite3_bind_int64(st, 1, r->ts);
@@ -102,9 +98,9 @@ static int write_batch(struct zl_store *s, unsigned first, unsigned n, char *why
 		const struct record *r = &s->ring[(first + i) % s->cap];
 
 		if (r->kind == RECORD_ACCESS) {
-			bind_access(s->ins_access, &r->u.access);
+			bind_access(s->ins_access, r->u.access);
 			rc = zl_st_step_reset(s->ins_access, why, len);
-			if (rc == SQLITE_DONE && zl_st_roll_add_access(s, &r->u.access) < 0)
+			if (rc == SQLITE_DONE && zl_st_roll_add_access(s, r->u.access) < 0)
 				rc = SQLITE_NOMEM;
 			continue;
 		}
@@ -147,14 +143,22 @@ static int write_batch(struct zl_store *s, unsigned first, unsigned n, char *why
 	return rc == SQLITE_DONE ? 0 : rc;
 }
 
-/* Count a batch's outcome (qlock held; the slots are still the batch's).
- * Returns 1 when writing stopped or started again: the caller logs that
- * once, after unlocking. */
+/* Count a batch's outcome and free its access-log rows (qlock held; the
+ * slots are still the batch's). Returns 1 when writing stopped or started
+ * again: the caller logs that once, after unlocking. */
 static int account_batch(struct zl_store *s, unsigned first, unsigned n, int rc, const char *why)
 {
 	int was = s->writable;
 	unsigned i;
 
+	for (i = 0; i < n; i++) {
+		struct record *r = &s->ring[(first + i) % s->cap];
+
+		if (r->kind == RECORD_ACCESS) {
+			free(r->u.access);
+			r->u.access = NULL;
+		}
+	}
 	if (rc == 0) {
 		s->written += n;
 		s->writable = 1;
@@ -368,10 +372,13 @@ static int has_room(const struct zl_store *s, enum record_kind kind)
  */
 static int enqueue(struct zl_store *s, enum record_kind kind, const void *r, int wait)
 {
+	struct zl_access_record *copy = NULL;
 	int64_t t;
 	unsigned slot;
 	int rc = 0;
 
+	if (kind == RECORD_ACCESS && (copy = malloc(sizeof(*copy))))
+		*copy = *(const struct zl_access_record *)r;
 	pthread_mutex_lock(&s->qlock);
 	while (wait && !has_room(s, kind) && !s->stop && s->started && s->writable) {
 		s->space_waiters++;
@@ -379,10 +386,15 @@ static int enqueue(struct zl_store *s, enum record_kind kind, const void *r, int
 		pthread_cond_wait(&s->qspace, &s->qlock);
 		s->space_waiters--;
 	}
-	if (!has_room(s, kind) || s->stop) {
+	if (kind == RECORD_ACCESS && !copy) {
+		s->dropped++;
+		s->access_dropped++;
+		rc = -ENOMEM;
+	} else if (!has_room(s, kind) || s->stop) {
 		s->dropped++;
 		s->access_dropped += kind == RECORD_ACCESS;
 		rc = s->stop ? -ESHUTDOWN : -ENOSPC;
+		free(copy);
 	} else {
 		t = zl_st_mono_ms();
 		slot = (s->head + s->count) % s->cap;
@@ -390,7 +402,7 @@ static int enqueue(struct zl_store *s, enum record_kind kind, const void *r, int
 		if (kind == RECORD_FLOW)
 			s->ring[slot].u.flow = *(const struct zl_flow_record *)r;
 		else if (kind == RECORD_ACCESS)
-			s->ring[slot].u.access = *(const struct zl_access_record *)r;
+			s->ring[slot].u.access = copy;
 		else
 			s->ring[slot].u.block = *(const struct zl_bh_record *)r;
 		s->ring_ms[slot] = t;

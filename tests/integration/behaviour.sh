@@ -71,8 +71,8 @@ behaviour {
 POL
 cat > "$WORK/hosts.csv" <<'CSV'
 address,name,owner,department
-192.0.2.10,fin-pc-01,张三,财政局
-2001:db8:10::10,fin-pc-01,张三,财政局
+192.0.2.10,fin-pc-01,张三,县财政局国库集中支付中心暨非税收入征收管理与票据监督检查科室
+2001:db8:10::10,fin-pc-01,张三,县财政局国库集中支付中心暨非税收入征收管理与票据监督检查科室
 192.0.2.74,edu-pc-01,李四,教育局
 192.0.2.75,edu-pc-02,王五,教育局
 192.0.2.300,bad-pc,赵六,卫健局
@@ -147,7 +147,7 @@ $PYTHON3 - "$WORK/al" <<'PY'; ok $? "fin1's blocked Douyin is in the access log 
 import json, sys
 rows = json.load(open(sys.argv[1]))["rows"]
 sys.exit(0 if any(r["app"] == "TLS.Douyin" and r["rule"] == "policy.conf:15" and r["owner"] == "张三"
-                  and r["department"] == "财政局" and r["host_name"] == "fin-pc-01"
+                  and r["department"] == "县财政局国库集中支付中心暨非税收入征收管理与票据监督检查科室" and r["host_name"] == "fin-pc-01"
                   and r["server_ip"] == "198.51.100.11" and r["server_port"] == 443
                   and r["domain"] == "www.douyin.com" for r in rows) else 1)
 PY

@@ -52,8 +52,8 @@ incidents {
 POL
 cat > "$WORK/hosts.csv" <<'CSV'
 address,name,owner,department
-192.0.2.10,fin-pc-01,张三,财政局
-192.0.2.11,fin-pc-02,李四,财政局
+192.0.2.10,fin-pc-01,张三,县财政局国库集中支付中心暨非税收入征收管理与票据监督检查科室
+192.0.2.11,fin-pc-02,李四,县财政局国库集中支付中心暨非税收入征收管理与票据监督检查科室
 CSV
 lab_conf
 cat >> "$WORK/zhulan.conf" <<CONF
@@ -124,9 +124,9 @@ scan=$(jq -c '[.incidents[] | select(.type == "scan" and .src_ip == "192.0.2.10"
 diag "the incidents were listed $(( ($(date +%s%N) - t0) / 1000000 )) ms after the last tool ended (flow_timeout_tcp = 6)"
 [ "$(jq length <<<"$scan")" = 1 ] && [ "$(jq '.[0].count' <<<"$scan")" -ge 900 ]
 ok $? "fin1's scan is one incident in zhulanctl incidents, counting about 1,000 ports ($(jq -c '.[0] | [.id, .count, .dest_ip]' <<<"$scan"))"
-[ "$(jq -r '.[0].src | "\(.host) \(.person) \(.department)"' <<<"$scan")" = "fin-pc-01 张三 财政局" ]
+[ "$(jq -r '.[0].src | "\(.host) \(.person) \(.department)"' <<<"$scan")" = "fin-pc-01 张三 县财政局国库集中支付中心暨非税收入征收管理与票据监督检查科室" ]
 ok $? "... naming the host, person and department from the address book ($(jq -c '.[0].src' <<<"$scan"))"
-jq -r '.[0].message.zh' <<<"$scan" | grep -Eq '^财政局（张三）主机 192.0.2.10 在(不到 1| [0-9,]+) 秒内扫描了 198.51.100.10 的'
+jq -r '.[0].message.zh' <<<"$scan" | grep -Eq '^县财政局国库集中支付中心暨非税收入征收管理与票据监督检查科室（张三）主机 192.0.2.10 在(不到 1| [0-9,]+) 秒内扫描了 198.51.100.10 的'
 ok $? "... with the sentence: $(jq -r '.[0].message.zh' <<<"$scan")"
 N=$(jq '.[0].id' <<<"$scan")
 [ "$(jq '[.incidents[] | select(.src_ip == "192.0.2.11")] | length' "$WORK/list.json")" = 0 ]
@@ -172,7 +172,7 @@ ok $? "zhulanctl incident N: resolved, assigned to sam, two notes ($(jq -c '[.st
 [ "$(jq '.evidence_flows | length' "$WORK/one.json")" -ge 1 ] &&
 	[ "$(jq '.evidence_flows[0].id | type' "$WORK/one.json")" = '"number"' ]
 ok $? "... with its evidence flows and their ids in the flow store ($(jq -c '[.evidence_flows[] | .id]' "$WORK/one.json"))"
-ctl incident "$N" | grep -q '^source .*192.0.2.10 .*fin-pc-01, 张三, 财政局'; ok $? "... and names the source in its text form"
+ctl incident "$N" | grep -q '^source .*192.0.2.10 .*fin-pc-01, 张三, 县财政局国库集中支付中心暨非税收入征收管理与票据监督检查科室'; ok $? "... and names the source in its text form"
 api "http://zhulan/v1/audit?limit=1000" > "$WORK/audit.json"
 [ "$(jq '[.audit[] | select(.action == "incident change")] | length' "$WORK/audit.json")" = 2 ] &&
 	[ "$(jq '[.audit[] | select(.action == "incident change refused")] | length' "$WORK/audit.json")" -ge 1 ] &&
@@ -182,7 +182,7 @@ ok $? "every change (and the refused one) and every read is audited ($(jq -c '[.
 # export
 for _ in $(seq 20); do grep -q "\"id\":$N," "$WORK/tcp.log" 2>/dev/null && grep -q "\"id\":$N," "$WORK/udp.log" 2>/dev/null && break; sleep 0.5; done
 rec() { grep "\"id\":$N," "$1" | head -1 | cut -d' ' -f3-; }
-[ "$(rec "$WORK/udp.log" | jq -r '"\(.type) \(.src.person) \(.src.department)"')" = "scan 张三 财政局" ] &&
+[ "$(rec "$WORK/udp.log" | jq -r '"\(.type) \(.src.person) \(.src.department)"')" = "scan 张三 县财政局国库集中支付中心暨非税收入征收管理与票据监督检查科室" ] &&
 	grep -q "^zhulan incident " "$WORK/udp.log"
 ok $? "rsyslog received the record over UDP as RFC 5424 (app zhulan, msgid incident): $(rec "$WORK/udp.log" | head -c 200)"
 [ "$(rec "$WORK/tcp.log" | jq -r '"\(.type) \(.src_ip) \(.count > 0)"')" = "scan 192.0.2.10 true" ]
@@ -223,7 +223,7 @@ HPID=$!
 for _ in $(seq 70); do [ -s "$WORK/hook.out" ] && break; sleep 0.5; done
 body=$(grep -m1 '^/robot/send?access_token=lab-secret ' "$WORK/hook.out" | cut -d' ' -f2-)
 [ "$(jq -r .msgtype <<<"$body")" = text ] &&
-	jq -r .text.content <<<"$body" | grep -q "^\[Zhulan 安全事件 #$B\] high blocklist: 财政局（张三）主机 192.0.2.10 与威胁名单中的地址 198.51.100.12"
+	jq -r .text.content <<<"$body" | grep -q "^\[Zhulan 安全事件 #$B\] high blocklist: 县财政局国库集中支付中心暨非税收入征收管理与票据监督检查科室（张三）主机 192.0.2.10 与威胁名单中的地址 198.51.100.12"
 ok $? "the receiver got the DingTalk message of the high incident: $(head -c 300 <<<"$body")"
 [ "$(grep -c . "$WORK/hook.out")" = 1 ]; ok $? "... only it: medium incidents are not posted"
 inns fin1 curl -s -o /dev/null --max-time 5 http://198.51.100.10/
@@ -261,7 +261,7 @@ pol=$(jq -c '.incidents[0]' "$WORK/pol.json")
 [ "$(jq '.incidents | length' "$WORK/pol.json")" = 1 ] && [ "$(jq -r '.src_ip' <<<"$pol")" = 192.0.2.10 ] &&
 	[ "$(jq '.count' <<<"$pol")" -ge 51 ]
 ok $? "they are one policy-violation incident counting them ($(jq -c '[.count, .severity]' <<<"$pol"))"
-[ "$(jq -r '.message.zh' <<<"$pol")" = "财政局（张三）主机 192.0.2.10 的策略违规 $(jq '.count' <<<"$pol") 次" ]
+[ "$(jq -r '.message.zh' <<<"$pol")" = "县财政局国库集中支付中心暨非税收入征收管理与票据监督检查科室（张三）主机 192.0.2.10 的策略违规 $(jq '.count' <<<"$pol") 次" ]
 ok $? "... naming the person and department: $(jq -r '.message.zh' <<<"$pol")"
 
 # the daemon checks risk names in a policy it is sent, as policy check does

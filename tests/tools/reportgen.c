@@ -54,6 +54,9 @@ static uint64_t next(void)
 	return rng;
 }
 
+/* a 30-character department (90 bytes): reports must carry it whole */
+#define WJ "县卫生健康局疾病预防控制中心暨公共卫生应急指挥调度管理办公室"
+
 struct host {
 	const char *addr, *name, *owner, *dept;   /* dept NULL: not in the book */
 };
@@ -62,7 +65,7 @@ static const struct host hosts[] = {
 	{ "192.0.2.10", "cz-pc1", "王伟", "财政局" }, { "192.0.2.11", "cz-pc2", "李娜", "财政局" },
 	{ "2001:db8:1::10", "cz-pc1", "王伟", "财政局" }, { "192.0.2.20", "jy-pc1", "张敏", "教育局" },
 	{ "192.0.2.21", "jy-pc2", "刘洋", "教育局" }, { "2001:db8:2::21", "jy-pc2", "刘洋", "教育局" },
-	{ "198.51.100.10", "wj-pc1", "陈静", "卫健局" }, { "198.51.100.11", "wj-pc2", "杨强", "卫健局" },
+	{ "198.51.100.10", "wj-pc1", "陈静", WJ }, { "198.51.100.11", "wj-pc2", "杨强", WJ },
 	{ "203.0.113.5", NULL, NULL, NULL },
 };
 #define NHOSTS (sizeof(hosts) / sizeof(hosts[0]))

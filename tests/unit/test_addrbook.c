@@ -186,9 +186,44 @@ static void test_line_ends(void)
 	is_int(rows.n, 0, "and has no rows");
 }
 
+/* buf = n copies of the UTF-8 character c */
+static void repeat(char *buf, size_t size, const char *c, int n)
+{
+	size_t o = 0;
+
+	while (n-- > 0)
+		o += (size_t)snprintf(buf + o, size - o, "%s", c);
+}
+
+/* names.h: text that does not fit is cut between characters, never inside one */
+static void test_text_cut(void)
+{
+	char b[8];
+
+	zl_text_copy(b, 8, "ab县人民");       /* 2 + 3 + 3 + 3 bytes */
+	is_str(b, "ab县", "7 bytes of room hold 县 and not half of 人");
+	zl_text_copy(b, 6, "ab县人民");
+	is_str(b, "ab县", "5 bytes of room hold 县 exactly");
+	zl_text_copy(b, 5, "ab县人民");
+	is_str(b, "ab", "4 bytes of room drop 县 whole");
+	zl_text_copy(b, 6, "ab\xf0\xa0\x80\x80x");
+	is_str(b, "ab", "a 4-byte character is dropped whole");
+	zl_text_copy(b, 8, "abcdefghij");
+	is_str(b, "abcdefg", "ASCII is cut at the size");
+	memcpy(b, "县人民政府", 7);             /* as snprintf cuts: 县人 and 民's first byte */
+	b[7] = 0;
+	zl_text_cut(b, sizeof(b));
+	is_str(b, "县人", "zl_text_cut drops a character's leftover bytes");
+	memcpy(b, "ab县人民", 7);
+	b[7] = 0;
+	zl_text_cut(b, sizeof(b));
+	is_str(b, "ab县", "and of a character cut after its second byte");
+}
+
 static void test_refusals(void)
 {
-	char text[512], name[80];
+	char text[1024], name[300];
+	int i;
 
 	is_str(refusal("192.0.2.10,a,b,c\n\n\n\n\n\n192.0.2.300,fin-pc,张三,财政局\n"),
 	       "line 7: \"192.0.2.300\" is not an IPv4/IPv6 address or a MAC", "a bad address");
@@ -205,18 +240,32 @@ static void test_refusals(void)
 	is_str(refusal("192.0.2.10,a,b,c\n192.0.2.11,a,b,c,d\n"),
 	       "line 2: expected 4 fields (address,name,owner,department), found 5", "five fields");
 
-	memset(name, 'n', 63);
-	name[63] = 0;
+	/* names are counted in characters: 64 of any width fit, 65 do not */
+	memset(name, 'n', 64);
+	name[64] = 0;
 	snprintf(text, sizeof(text), "192.0.2.10,%s,b,c\n", name);
-	ok(parse(text) == 0 && rows.n == 1, "a 63-byte name is kept");
+	ok(parse(text) == 0 && rows.n == 1 && !strcmp(rows.v[0].name, name),
+	   "a 64-character ASCII name is kept");
 	snprintf(text, sizeof(text), "192.0.2.10,a,b,c\n192.0.2.11,%sn,b,c\n", name);
-	is_str(refusal(text), "line 2: the host name is 64 bytes long, at most 63",
-	       "a 64-byte name is refused");
-	is_str(refusal("192.0.2.10,a,b,c\n192.0.2.11,a,b,"
-		       "一二三四五六七八九十一二三四五六七八九十一二\n"),
-	       "line 2: the department is 66 bytes long, at most 63", "22 CJK characters are too long");
-	ok(parse("192.0.2.11,a,b,一二三四五六七八九十一二三四五六七八九十一\n") == 0 &&
-	   rows.n == 1, "21 CJK characters (63 bytes) fit");
+	is_str(refusal(text), "line 2: the host name is 65 characters long, at most 64",
+	       "a 65-character name is refused");
+	for (i = 0; i < 2; i++) {
+		/* 县: 3 bytes; U+20000: 4 bytes, so 64 of them are 256 bytes */
+		const char *c = i ? "\xf0\xa0\x80\x80" : "县";
+
+		repeat(name, sizeof(name), c, 64);
+		snprintf(text, sizeof(text), "192.0.2.11,a,b,%s\n", name);
+		ok(parse(text) == 0 && rows.n == 1 && !strcmp(rows.v[0].department, name),
+		   "64 characters of %zu bytes are kept whole", strlen(c));
+		snprintf(text, sizeof(text), "192.0.2.10,a,b,c\n192.0.2.11,a,b,%s%s\n", name, c);
+		is_str(refusal(text), "line 2: the department is 65 characters long, at most 64",
+		       "65 characters of %zu bytes are too long", strlen(c));
+	}
+	ok(parse("192.0.2.11,a,b,县人民政府办公室（县外事办公室、县政府研究室）\n") == 0 &&
+	   rows.n == 1 && !strcmp(rows.v[0].department, "县人民政府办公室（县外事办公室、县政府研究室）"),
+	   "a 23-character county department (69 bytes) is kept");
+	memset(name, 'n', 64);
+	name[64] = 0;
 	snprintf(text, sizeof(text), "192.0.2.11,  %s  ,b,c\n", name);
 	ok(parse(text) == 0 && rows.n == 1, "the limit applies after trimming");
 
@@ -606,6 +655,7 @@ int main(void)
 	test_quotes();
 	test_line_ends();
 	test_refusals();
+	test_text_cut();
 	test_normalising();
 	test_duplicates();
 	test_many_messages();
