@@ -324,7 +324,7 @@ static void section_ipv6(struct fold *f)
 		json_array_append_new(tv, json_real(r->target_traffic));
 	}
 	rep_series(c, S(r, "col.v6share"), v);
-	rep_series(c, S(r, "col.target"), tv);
+	rep_series(c, S(r, "txt.target_line"), tv);
 	/* the IPv6 branch's daily snapshots: dual-stack hosts, site readiness, to-do */
 	if (!zl_store_rep_has(r->st, "ipv6_daily", NULL)) {
 		rep_nodata(r, sec, "txt.nosource_ipv6");

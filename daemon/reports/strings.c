@@ -204,6 +204,7 @@ static const struct str strings[] = {
 	  "Services to do: no external service was reached over IPv4 in this period." },
 	{ "txt.ready", "达标", "Ready" },
 	{ "txt.target_met", "达标", "Met" },
+	{ "txt.target_line", "国家目标", "National target" },
 	{ "txt.target_notmet", "未达标", "Not met" },
 	{ "txt.v6_targets", "国家目标：IPv6 流量占比不低于 %u%%，门户网站 IPv6 支持率 %u%%"
 	  "（zhulan.conf 的 ipv6_target_traffic、ipv6_target_portals）。全县和各部门的占比与目标比较如下；"

@@ -57,7 +57,7 @@ int zl_store_rep_traffic(struct zl_store_rep *r, int64_t from_s, int64_t to_s, i
 			 zl_rep_traffic_fn fn, void *ud, char *err, size_t errlen);
 
 /* The rollups made again from agg5m, the address book and access_log as
- * they are (schema step 10 does this once; the benchmark after writing
+ * they are (schema steps 10 and 11 do this once; the benchmark after writing
  * its rows straight into the tables). 0, or -1 with err. */
 int zl_store_rollup_rebuild(struct zl_store *s, char *err, size_t errlen);
 

@@ -480,7 +480,7 @@ static int rollup(const char *path)
 		return 1;
 	}
 	if (version && (unsigned)version < zl_store_schema_version()) {
-		printf("opened (quick_check) and migrated from schema %d (step 10 back-fills the "
+		printf("opened (quick_check) and migrated from schema %d (steps 10 and 11 back-fill the "
 		       "rollups) in %.1f s\n", version, now_s() - t);
 	} else {
 		t = now_s();
