@@ -78,13 +78,17 @@ static long long now_us(void)
 	return (long long)ts.tv_sec * 1000000LL + ts.tv_nsec / 1000;
 }
 
-/* The running daemon's figures for a report's section 7. */
+/* The running daemon's figures for a report's section 7, and zhulan.conf's IPv6 targets. */
 static void report_health(void *ud, struct zl_report_opts *o)
 {
 	struct daemon *d = ud;
 	int i;
 
 	o->has_daemon = 1;
+	/* the national IPv6 targets as zhulan.conf has them now (a reload changes them) */
+	o->ipv6_targets = 1;
+	o->ipv6_target_traffic = __atomic_load_n(&d->conf.ipv6_target_traffic, __ATOMIC_RELAXED);
+	o->ipv6_target_portals = __atomic_load_n(&d->conf.ipv6_target_portals, __ATOMIC_RELAXED);
 	o->uptime_s = (now_us() - d->started_us) / 1000000;
 	for (i = 0; i < d->n_sensors; i++) {
 		json_t *st = zl_sensor_status(d->sensors[i]);

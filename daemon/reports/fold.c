@@ -217,17 +217,17 @@ static void fold_traffic(void *ud, const struct zl_rep_traffic *a)
 	acc[1]->days[day] += bytes;
 }
 
-/* An agg5m row of the working hours into its person's figures (the
- * persons' version only: the rollups hold no persons). */
-static void fold_person(void *ud, const struct zl_rep_agg *a)
+/* A host's traffic in working hours (roll_hosts, or agg5m where a half
+ * hour is only partly working time) into its person's figures (the
+ * persons' version only: the other rollups hold no persons). */
+static void fold_person(void *ud, const struct zl_rep_host *a)
 {
 	struct fold *f = ud;
-	int64_t slot = (a->bucket - f->from_s) / SLOT, bytes = a->bytes_up + a->bytes_down;
+	int64_t bytes = a->bytes_up + a->bytes_down;
 	struct acc *q;
 	int h;
 
-	if (a->bucket < f->from_s || (size_t)slot >= f->nslots || !f->slot_work[slot] ||
-	    (h = smap_find(&f->hosts, a->host)) < 0 || f->host_person[h] < 0)
+	if ((h = smap_find(&f->hosts, a->host)) < 0 || f->host_person[h] < 0)
 		return;
 	q = &f->person.v[f->host_person[h]];
 	q->up += a->bytes_up;
@@ -356,10 +356,30 @@ static int read_apps(struct fold *f)
 	return f->oom ? -1 : 0;
 }
 
-/* The persons' working-hours figures: agg5m over the working slots only. */
+static int read_hosts(struct fold *f, int64_t a, int64_t b, int fine)
+{
+	return zl_store_rep_hosts(f->r->st, a, b, fine, fold_person, f, f->r->err,
+				  sizeof(f->r->err));
+}
+
+/* One run of working hours [a, b) (seconds): its whole half hours from
+ * roll_hosts, the rest from agg5m. */
+static int read_work(struct fold *f, int64_t a, int64_t b)
+{
+	int64_t ha = (a + ROLL - 1) / ROLL * ROLL, hb = b / ROLL * ROLL;
+
+	if (ha >= hb)
+		return read_hosts(f, a, b, 1);
+	if (a < ha && read_hosts(f, a, ha, 1) < 0)
+		return -1;
+	if (read_hosts(f, ha, hb, 0) < 0)
+		return -1;
+	return hb < b ? read_hosts(f, hb, b, 1) : 0;
+}
+
+/* The persons' working-hours figures: each run of working 5-minute slots. */
 static int read_persons(struct fold *f)
 {
-	struct rep *r = f->r;
 	size_t i = 0, k;
 
 	if (load_hosts(f) < 0)
@@ -371,9 +391,7 @@ static int read_persons(struct fold *f)
 		}
 		for (k = i; k < f->nslots && f->slot_work[k]; k++)
 			;
-		if (zl_store_rep_agg(r->st, (f->from_s + (int64_t)i * SLOT) * US,
-				     (f->from_s + (int64_t)k * SLOT) * US, fold_person, f, r->err,
-				     sizeof(r->err)) < 0)
+		if (read_work(f, f->from_s + (int64_t)i * SLOT, f->from_s + (int64_t)k * SLOT) < 0)
 			return -1;
 		i = k;
 	}

@@ -3,7 +3,8 @@
  * rows of the half-hourly rollups (and of agg5m where a half hour is cut
  * by the period's ends, the local day or the working hours) folded in
  * memory by department, category, application, local day and hour
- * (fold.c); the persons' version adds agg5m's working hours by person.
+ * (fold.c); the persons' version adds the working hours by person from
+ * roll_hosts (agg5m where a half hour is only partly working time).
  */
 #ifndef ZL_FOLD_H
 #define ZL_FOLD_H
@@ -58,7 +59,7 @@ struct acc *group_acc(struct fold *f, struct group *g, const char *name);
 
 /* Fill f (r, cat.per_day set by the caller) for r's period: the slots, the
  * entertainment categories, then the rollups' rows (and for the persons'
- * version the address book and agg5m's working hours). 0, or -1 with
+ * version the address book and roll_hosts' working hours). 0, or -1 with
  * r->err set. fold_free frees it. */
 int fold_run(struct fold *f);
 void fold_free(struct fold *f);

@@ -27,6 +27,7 @@ struct rep {
 	json_t *sec[9];                 /* sections 1..8 by number */
 	char err[512];
 	int failed;
+	unsigned target_traffic, target_portals;  /* the national IPv6 targets, % */
 	/* what section 1 needs from the traffic pass */
 	int64_t up, down, flows, v6;
 };

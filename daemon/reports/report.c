@@ -544,6 +544,8 @@ json_t *zl_report_build(struct zl_store *s, const struct zl_report_opts *o, char
 	int i;
 
 	r.lang = o->lang && !strcmp(o->lang, "en") ? "en" : "zh";
+	r.target_traffic = o->ipv6_targets ? o->ipv6_target_traffic : ZL_REPORT_IPV6_TARGET_TRAFFIC;
+	r.target_portals = o->ipv6_targets ? o->ipv6_target_portals : ZL_REPORT_IPV6_TARGET_PORTALS;
 	if (o->to_us <= o->from_us || o->to_us - o->from_us > 400 * DAY_S * US) {
 		snprintf(err, errlen, "the period must end after it starts, within 400 days");
 		return NULL;

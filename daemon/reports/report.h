@@ -45,6 +45,10 @@ struct zl_report_opts {
 	unsigned work_ranges[ZL_REPORT_MAX_RANGES][2];
 	int n_work_ranges;
 	const char *entertainment;  /* categories, comma-separated; NULL: the default */
+	/* the national IPv6 targets in percent (zhulan.conf's ipv6_target_traffic
+	 * and ipv6_target_portals) when ipv6_targets is 1; 0: the defaults */
+	int ipv6_targets;
+	unsigned ipv6_target_traffic, ipv6_target_portals;
 	/* from the running daemon; has_daemon 0: the report omits them */
 	int has_daemon;
 	int64_t uptime_s;
@@ -55,6 +59,10 @@ struct zl_report_opts {
 	void (*progress)(void *ud, const char *step, int percent);
 	void *progress_ud;
 };
+
+/* The national targets' defaults (conf.c's). */
+#define ZL_REPORT_IPV6_TARGET_TRAFFIC 27
+#define ZL_REPORT_IPV6_TARGET_PORTALS 100
 
 /* The default entertainment categories (nDPI's names). */
 #define ZL_REPORT_ENTERTAINMENT "Video,Streaming,Game,Music,SocialNetwork,Shopping"

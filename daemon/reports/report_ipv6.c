@@ -1,7 +1,8 @@
 /*
  * report_ipv6.c - the rest of section 5 (IPv6 改造): the sites' readiness
  * by the national monitoring criteria (the checks' results the store keeps
- * per site and day, daemon/ipv6/sitecheck.h) and the to-do list of
+ * per site and day, daemon/ipv6/sitecheck.h), the share of them ready
+ * against the national portals target, and the to-do list of
  * external services still reached over IPv4 (the IPv6 figures' services
  * per day). Both read the gateway's local dates of the period, as the
  * IPv6 tables keep them (localday.h).
@@ -35,6 +36,21 @@ static void failed_names(struct rep *r, json_t *criteria, char *buf, size_t len)
 		snprintf(buf, len, "%s", S(r, "txt.all_met"));
 }
 
+/* The sites' summary: how many were checked, how many are ready by their
+ * last check, the share against the national target (exact: in integers). */
+static void sites_target(struct rep *r, size_t n, size_t ready)
+{
+	static const char *const cols[] = { "int:col.sites", "int:col.sites_ready",
+					    "pct:col.ready_share", "pct:col.target", "pp:col.gap",
+					    "text:col.target_met" };
+	double share = n ? (double)ready * 100.0 / (double)n : 0.0;
+	json_t *t = rep_table(r, r->sec[5], "ipv6_sites_target", "tbl.ipv6_sites_target", cols, 6);
+
+	rep_row(t, json_pack("[I, I, f, i, f, s]", (json_int_t)n, (json_int_t)ready, share,
+			     (int)r->target_portals, share - r->target_portals,
+			     S(r, ready * 100 >= (size_t)r->target_portals * n ? "txt.target_met" : "txt.target_notmet")));
+}
+
 static void sites(struct rep *r, int64_t from_day, int64_t to_day)
 {
 	static const char *const cols[] = { "text:col.site", "int:col.days_checked",
@@ -42,7 +58,7 @@ static void sites(struct rep *r, int64_t from_day, int64_t to_day)
 					    "text:col.verdict", "text:col.failed" };
 	json_t *sec = r->sec[5], *list, *e, *t;
 	char failed[1024];
-	size_t i;
+	size_t i, ready_sites = 0;
 
 	if (!zl_store_rep_has(r->st, "ipv6_site_day", NULL))
 		return;
@@ -60,12 +76,14 @@ static void sites(struct rep *r, int64_t from_day, int64_t to_day)
 	t = rep_table(r, sec, "ipv6_sites", "tbl.ipv6_sites", cols, 6);
 	json_array_foreach(list, i, e) {
 		int ready = json_is_true(json_object_get(e, "ready"));
+		ready_sites += ready;
 		failed_names(r, json_object_get(e, "criteria"), failed, sizeof(failed));
 		rep_row(t, json_pack("[O, O, O, O, s, s]", json_object_get(e, "url"),
 				     json_object_get(e, "days"), json_object_get(e, "ready_days"),
 				     json_object_get(e, "checked"),
 				     S(r, ready ? "txt.ready" : "txt.notready"), ready ? "—" : failed));
 	}
+	sites_target(r, json_array_size(list), ready_sites);
 	json_decref(list);
 }
 

@@ -275,38 +275,56 @@ static void section_behaviour(struct fold *f)
 		ent_table(r, &f->person, "ent_persons", "tbl.ent_persons", "text:col.person", 0);
 }
 
+/* A share's row against the national target: name, IPv6 bytes, bytes,
+ * share, target, gap in percentage points, met or not (exact: in integers). */
+static json_t *share_row(struct rep *r, const char *name, int64_t v6, int64_t total)
+{
+	double share = total ? v6 * 100.0 / (double)total : 0.0;
+	int met = total && v6 * 100 >= (int64_t)r->target_traffic * total;
+
+	return json_pack("[s, I, I, f, i, f, s]", name, (json_int_t)v6, (json_int_t)total, share,
+			 (int)r->target_traffic, share - r->target_traffic,
+			 total ? S(r, met ? "txt.target_met" : "txt.target_notmet") : "—");
+}
+
 static void section_ipv6(struct fold *f)
 {
 	static const char *const cols[] = { "text:col.department", "bytes:col.v6", "bytes:col.total",
-					    "pct:col.v6share" };
+					    "pct:col.v6share", "pct:col.target", "pp:col.gap",
+					    "text:col.target_met" };
 	static const char *const scols[] = { "text:col.date", "int:col.dual", "int:col.v4only",
 					     "int:col.v6only", "pct:col.dualshare" };
 	struct rep *r = f->r;
-	json_t *sec = r->sec[5], *t, *c, *v, *rows, *row;
+	json_t *sec = r->sec[5], *t, *c, *v, *tv, *rows, *row;
 	int64_t total = r->up + r->down;
 	size_t i;
+
+	char text[1024];
 
 	if (!total) {
 		rep_nodata(r, sec, "txt.nodata");
 	}
-	t = rep_table(r, sec, "ipv6_departments", "tbl.ipv6_departments", cols, 4);
-	rep_row(t, json_pack("[s, I, I, f]", S(r, "txt.county"), (json_int_t)r->v6, (json_int_t)total,
-			     total ? r->v6 * 100.0 / (double)total : 0.0));
+	snprintf(text, sizeof(text), S(r, "txt.v6_targets"), r->target_traffic, r->target_portals);
+	rep_text(sec, text);
+	t = rep_table(r, sec, "ipv6_departments", "tbl.ipv6_departments", cols, 7);
+	rep_row(t, share_row(r, S(r, "txt.county"), r->v6, total));
 	for (i = 0; i < f->dept.map.n; i++) {
 		struct acc *a = &f->dept.v[i];
 		if (a->up + a->down)
-			rep_row(t, json_pack("[s, I, I, f]", a->name, (json_int_t)a->v6,
-					     (json_int_t)(a->up + a->down),
-					     a->v6 * 100.0 / (double)(a->up + a->down)));
+			rep_row(t, share_row(r, a->name, a->v6, a->up + a->down));
 	}
+	/* the share per day, and the target's line */
 	c = rep_chart(r, sec, "line", "chart.v6_trend", "unit.pct");
 	v = json_array();
+	tv = json_array();
 	for (i = 0; i < f->ndays; i++) {
 		int64_t d = f->day_up[i] + f->day_down[i];
 		json_array_append_new(json_object_get(c, "labels"), json_string(f->day_label[i]));
 		json_array_append_new(v, json_real(d ? f->day_v6[i] * 100.0 / (double)d : 0.0));
+		json_array_append_new(tv, json_real(r->target_traffic));
 	}
 	rep_series(c, S(r, "col.v6share"), v);
+	rep_series(c, S(r, "txt.target_line"), tv);
 	/* the IPv6 branch's daily snapshots: dual-stack hosts, site readiness, to-do */
 	if (!zl_store_rep_has(r->st, "ipv6_daily", NULL)) {
 		rep_nodata(r, sec, "txt.nosource_ipv6");

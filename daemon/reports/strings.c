@@ -58,6 +58,7 @@ static const struct str strings[] = {
 	{ "tbl.ipv6_departments", "IPv6 流量占比（全县及各部门）", "IPv6 traffic share (county and departments)" },
 	{ "tbl.ipv6_dual", "双栈主机（每日快照）", "Dual-stack hosts (daily snapshots)" },
 	{ "tbl.ipv6_sites", "网站 IPv6 支持度（按国家监测指标）", "Site IPv6 readiness (national criteria)" },
+	{ "tbl.ipv6_sites_target", "网站 IPv6 支持率与国家目标", "Sites ready against the national target" },
 	{ "tbl.ipv6_todo", "待改造服务清单（经 IPv4 访问的外部服务）",
 	  "Services to do (external services reached over IPv4)" },
 	{ "tbl.policy", "策略版本", "Policy versions" },
@@ -130,6 +131,12 @@ static const struct str strings[] = {
 	{ "col.days_ready", "达标天数", "Days ready" },
 	{ "col.last_check", "最近一次检测", "Last check" },
 	{ "col.verdict", "结论", "Verdict" },
+	{ "col.target", "目标（%）", "Target (%)" },
+	{ "col.gap", "与目标差距（百分点）", "Against the target (percentage points)" },
+	{ "col.target_met", "是否达标", "Target met" },
+	{ "col.sites", "检测网站数", "Sites checked" },
+	{ "col.sites_ready", "支持 IPv6 网站数", "Sites ready" },
+	{ "col.ready_share", "支持率（%）", "Ready (%)" },
 	{ "col.failed", "未达标指标", "Criteria not met" },
 	{ "col.service", "服务（域名）", "Service (name)" },
 	{ "col.todo_why", "待改造原因", "Why" },
@@ -196,6 +203,16 @@ static const struct str strings[] = {
 	{ "txt.notodo", "待改造服务清单：本期未发现经 IPv4 访问的外部服务。",
 	  "Services to do: no external service was reached over IPv4 in this period." },
 	{ "txt.ready", "达标", "Ready" },
+	{ "txt.target_met", "达标", "Met" },
+	{ "txt.target_line", "国家目标", "National target" },
+	{ "txt.target_notmet", "未达标", "Not met" },
+	{ "txt.v6_targets", "国家目标：IPv6 流量占比不低于 %u%%，门户网站 IPv6 支持率 %u%%"
+	  "（zhulan.conf 的 ipv6_target_traffic、ipv6_target_portals）。全县和各部门的占比与目标比较如下；"
+	  "差距为占比减目标，单位为百分点。",
+	  "National targets: an IPv6 share of traffic of at least %u%%, %u%% of portals IPv6-ready "
+	  "(zhulan.conf's ipv6_target_traffic and ipv6_target_portals). The county's and each "
+	  "department's share against the target follow; the gap is the share less the target, in "
+	  "percentage points." },
 	{ "txt.notready", "未达标", "Not ready" },
 	{ "txt.all_met", "全部达标", "All met" },
 	{ "txt.todo_no_aaaa", "无 AAAA 记录（仅支持 IPv4）", "No AAAA record (IPv4 only)" },

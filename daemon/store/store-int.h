@@ -70,7 +70,7 @@ struct zl_st_purged {
 	const char *table, *column;
 	int seconds;            /* the column counts seconds (1, or a row's span: 1800) */
 };
-#define ZL_ST_N_PURGED 8
+#define ZL_ST_N_PURGED 9
 extern const struct zl_st_purged zl_st_purged_tables[ZL_ST_N_PURGED];
 
 /*
@@ -195,7 +195,7 @@ int zl_st_v6_snapshot_locked(struct zl_store *s, int64_t day, char *err, size_t 
  * SQLITE_DONE or an error code). A flow's department is the address
  * book's, kept in memory: load_hosts (wlock held) after the book changes. */
 struct zl_st_roll;
-extern const char zl_st_rollup_schema[];
+extern const char zl_st_rollup_schema[], zl_st_rollup_schema11[];
 int zl_st_roll_new(struct zl_store *s, char *why, size_t len);
 void zl_st_roll_finalize(struct zl_store *s);
 void zl_st_roll_free(struct zl_store *s);

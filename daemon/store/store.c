@@ -211,6 +211,11 @@ static const char *const schema[] = {
 	/* 10: the reports' half-hourly rollups of agg5m and access_log, back-
 	 * filled from the rows kept (store_rollup.c) */
 	zl_st_rollup_schema,
+
+	/* 11: the persons' version's rollups: blocks by person (roll_access
+	 * kind 5) and traffic by host and category (roll_hosts), back-filled
+	 * (store_rollup.c) */
+	zl_st_rollup_schema11,
 };
 
 /* Tables the retention applies to (not audit, not policy_versions). */
@@ -218,6 +223,7 @@ const struct zl_st_purged zl_st_purged_tables[ZL_ST_N_PURGED] = {
 	{ "flows", "last_us", 0 }, { "agg5m", "bucket", 1 }, { "access_log", "ts", 0 },
 	{ "incidents", "last_ts", 0 }, { "incident_suppressed", "day", 1 },
 	{ "roll_traffic", "slot", 1800 }, { "roll_apps", "slot", 1800 }, { "roll_access", "slot", 1800 },
+	{ "roll_hosts", "slot", 1800 },
 };
 
 int64_t zl_st_now_us(void)

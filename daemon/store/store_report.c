@@ -10,7 +10,9 @@
  * (a period that does not start or end on a half hour) from agg5m;
  * :aa/:ab (seconds) and :aa_us/:ab_us the same for roll_access and
  * access_log. A month's figures read some hundred thousand rollup rows,
- * whatever the number of flows and access-log rows behind them.
+ * whatever the number of flows and access-log rows behind them; the
+ * persons' version adds roll_hosts' working half hours and roll_access's
+ * blocks by person (schema step 11).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -70,10 +72,14 @@ static const struct named queries[] = {
 	  "FROM agg5m WHERE bucket >= :from_s AND bucket < :ta UNION ALL SELECT app, category, "
 	  "bucket, bytes_up, bytes_down, flows FROM agg5m WHERE bucket >= :tb AND bucket < :to_s) "
 	  "GROUP BY app" },
-	/* person, department, attempts (the persons' version only) */
-	{ "blocked_persons", "SELECT owner, department, count(*) AS n FROM access_log "
-	  "WHERE action = 'block' AND ts >= :from AND ts < :to AND owner != '' GROUP BY 1, 2 "
-	  "ORDER BY n DESC, 1 LIMIT 20" },
+	/* person, department, attempts (the persons' version only): the
+	 * rollup's blocks by person (kind 5) */
+	{ "blocked_persons", "SELECT owner, department, sum(k) AS n FROM (SELECT name AS owner, "
+	  "name2 AS department, n AS k FROM roll_access WHERE slot >= :aa AND slot < :ab "
+	  "AND action = 'block' AND kind = 5 UNION ALL SELECT owner, department, 1 FROM access_log "
+	  "WHERE action = 'block' AND ts >= :from AND ts < :aa_us AND owner != '' UNION ALL "
+	  "SELECT owner, department, 1 FROM access_log WHERE action = 'block' AND ts >= :ab_us "
+	  "AND ts < :to AND owner != '') GROUP BY 1, 2 ORDER BY n DESC, 1, 2 LIMIT 20" },
 	/* department, application, flows limited, bytes: the 50 largest */
 	{ "limited", "SELECT department, app, sum(k) AS n, sum(b) FROM (SELECT name AS department, "
 	  "name2 AS app, n AS k, bytes AS b FROM roll_access WHERE slot >= :aa AND slot < :ab "
@@ -294,37 +300,36 @@ int zl_store_rep_traffic(struct zl_store_rep *r, int64_t from_s, int64_t to_s, i
 	return rc == SQLITE_DONE ? 0 : -1;
 }
 
-int zl_store_rep_agg(struct zl_store_rep *r, int64_t from_us, int64_t to_us, zl_rep_agg_fn fn,
-		     void *ud, char *err, size_t errlen)
+int zl_store_rep_hosts(struct zl_store_rep *r, int64_t from_s, int64_t to_s, int fine,
+		       zl_rep_host_fn fn, void *ud, char *err, size_t errlen)
 {
-	struct zl_rep_agg a;
+	struct zl_rep_host a;
 	sqlite3_stmt *st;
 	int rc;
 
-	/* by the primary key's range: the month's rows and no others */
-	st = zl_st_rprepare(r->s, r->db, "SELECT bucket, host, app, category, bytes_up, bytes_down, "
-			    "flows FROM agg5m WHERE bucket >= :from_s AND bucket < :to_s", err, errlen);
+	/* by the primary key's range: the period's rows and no others */
+	st = zl_st_rprepare(r->s, r->db, fine ?
+			    "SELECT host, category, sum(bytes_up), sum(bytes_down) FROM agg5m "
+			    "WHERE bucket >= :a AND bucket < :b GROUP BY 1, 2" :
+			    "SELECT host, category, bytes_up, bytes_down FROM roll_hosts "
+			    "WHERE slot >= :a AND slot < :b", err, errlen);
 	if (!st)
 		return -1;
-	bind_period(st, from_us, to_us);
+	zl_st_bind_int(st, ":a", from_s);
+	zl_st_bind_int(st, ":b", to_s);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		a.bucket = sqlite3_column_int64(st, 0);
-		a.host = (const char *)sqlite3_column_text(st, 1);
-		a.app = (const char *)sqlite3_column_text(st, 2);
-		a.category = (const char *)sqlite3_column_text(st, 3);
-		a.bytes_up = sqlite3_column_int64(st, 4);
-		a.bytes_down = sqlite3_column_int64(st, 5);
-		a.flows = sqlite3_column_int64(st, 6);
+		a.host = (const char *)sqlite3_column_text(st, 0);
+		a.category = (const char *)sqlite3_column_text(st, 1);
+		a.bytes_up = sqlite3_column_int64(st, 2);
+		a.bytes_down = sqlite3_column_int64(st, 3);
 		if (!a.host)
 			a.host = "";
-		if (!a.app)
-			a.app = "";
 		if (!a.category)
 			a.category = "";
 		fn(ud, &a);
 	}
 	if (rc != SQLITE_DONE)
-		snprintf(err, errlen, "%s: report traffic: %s", r->s->path, sqlite3_errmsg(r->db));
+		snprintf(err, errlen, "%s: report hosts: %s", r->s->path, sqlite3_errmsg(r->db));
 	sqlite3_finalize(st);
 	return rc == SQLITE_DONE ? 0 : -1;
 }

@@ -57,19 +57,24 @@ int zl_store_rep_traffic(struct zl_store_rep *r, int64_t from_s, int64_t to_s, i
 			 zl_rep_traffic_fn fn, void *ud, char *err, size_t errlen);
 
 /* The rollups made again from agg5m, the address book and access_log as
- * they are (schema step 10 does this once; the benchmark after writing
+ * they are (schema steps 10 and 11 do this once; the benchmark after writing
  * its rows straight into the tables). 0, or -1 with err. */
 int zl_store_rollup_rebuild(struct zl_store *s, char *err, size_t errlen);
 
-/* Every agg5m row of [from_us, to_us), once, in one read. 0 or -1 with err. */
-struct zl_rep_agg {
-	int64_t bucket;            /* seconds, a multiple of 300 */
-	const char *host, *app, *category;
-	int64_t bytes_up, bytes_down, flows;
+/*
+ * The traffic of [from_s, to_s) (seconds) by source address and category
+ * (the persons' version's working hours): with 'fine' from agg5m (any
+ * bounds, multiples of 300), else from roll_hosts (bounds multiples of
+ * ZL_STORE_ROLL_SLOT). A (host, category) may come more than once. 0, or
+ * -1 with err.
+ */
+struct zl_rep_host {
+	const char *host, *category;
+	int64_t bytes_up, bytes_down;
 };
-typedef void (*zl_rep_agg_fn)(void *ud, const struct zl_rep_agg *row);
-int zl_store_rep_agg(struct zl_store_rep *r, int64_t from_us, int64_t to_us, zl_rep_agg_fn fn,
-		     void *ud, char *err, size_t errlen);
+typedef void (*zl_rep_host_fn)(void *ud, const struct zl_rep_host *row);
+int zl_store_rep_hosts(struct zl_store_rep *r, int64_t from_s, int64_t to_s, int fine,
+		       zl_rep_host_fn fn, void *ud, char *err, size_t errlen);
 
 /* The database's file (and WAL) size in bytes. */
 uint64_t zl_store_rep_db_bytes(struct zl_store_rep *r);

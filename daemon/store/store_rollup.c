@@ -1,6 +1,6 @@
 /*
  * store_rollup.c - the half-hourly rollups the monthly report reads
- * (schema step 10), kept by the writer thread as it writes:
+ * (schema steps 10 and 11), kept by the writer thread as it writes:
  *
  *   roll_traffic (slot, department, category, v6): bytes up/down and flows
  *       of agg5m's rows, by the address book's department of the source
@@ -11,7 +11,13 @@
  *   roll_access (slot, action, kind, name, name2): access-log rows and
  *       their bytes: kind 0 every action's count (name, name2 ''); for
  *       'block' also kind 1 by rule, 2 by department, 3 by application;
- *       for 'limit' kind 4 by department (name) and application (name2).
+ *       for 'limit' kind 4 by department (name) and application (name2);
+ *       step 11: for 'block' kind 5 by person (name, the row's owner,
+ *       never '') and department (name2);
+ *   roll_hosts (slot, host, category), step 11: bytes up/down of agg5m's
+ *       rows by source address and category (no application, no 5-minute
+ *       buckets), for the persons' version's working hours: the report
+ *       names a host's person from the address book as agg5m's rows do.
  *
  * slot: unix seconds, a multiple of 1800 (UTC). Half hours, not days:
  * a report's local days and months start on a slot boundary in any time
@@ -71,18 +77,34 @@ const char zl_st_rollup_schema[] =
 	" PRIMARY KEY (slot, action, kind, name, name2));"
 	ZL_ST_ROLLUP_FILL;
 
+#define ZL_ST_ROLLUP_FILL11 \
+	"INSERT INTO roll_hosts SELECT bucket / " ROLL_SLOT_S " * " ROLL_SLOT_S ", host, " \
+	"category, sum(bytes_up), sum(bytes_down) FROM agg5m GROUP BY 1, 2, 3;" \
+	"INSERT INTO roll_access SELECT " ACC_SLOT ", action, 5, owner, department, " ACC_SUMS \
+	"WHERE action = 'block' AND owner != '' GROUP BY 1, 4, 5;"
+
+/* Step 11: the persons' version's rollups (blocks by person, traffic by
+ * host and category), back-filled like step 10's. */
+const char zl_st_rollup_schema11[] =
+	"CREATE TABLE roll_hosts ("
+	" slot INTEGER NOT NULL, host TEXT NOT NULL, category TEXT NOT NULL,"
+	" bytes_up INTEGER NOT NULL, bytes_down INTEGER NOT NULL,"
+	" PRIMARY KEY (slot, host, category));"  /* a rowid: the retention purges by it */
+	ZL_ST_ROLLUP_FILL11;
+
 /* The back-fill (also zl_store_rollup_rebuild's): every rollup row from
  * agg5m, the address book and access_log as they are now. */
 const char zl_st_rollup_fill[] =
 	"DELETE FROM roll_traffic; DELETE FROM roll_apps; DELETE FROM roll_access;"
-	ZL_ST_ROLLUP_FILL;
+	"DELETE FROM roll_hosts;"
+	ZL_ST_ROLLUP_FILL ZL_ST_ROLLUP_FILL11;
 
 struct rkey {
-	int table;                      /* 0 traffic, 1 apps, 2 access */
+	int table;                      /* 0 traffic, 1 apps, 2 access, 3 hosts */
 	int64_t slot;
 	int kind;                       /* traffic: v6; access: kind */
-	char a[ZL_NAME_SIZE], b[ZL_NAME_SIZE], c[48]; /* department/app/action,
-							 * category/name, name2 */
+	char a[ZL_NAME_SIZE], b[ZL_NAME_SIZE], c[ZL_NAME_SIZE]; /* department/app/action/host,
+								  * category/name, name2 */
 };
 
 struct rent {
@@ -100,7 +122,7 @@ struct zl_st_roll {
 	size_t cap, n;
 	struct hdept *h;                /* the address book, open addressing */
 	size_t hcap;
-	sqlite3_stmt *ins[3];
+	sqlite3_stmt *ins[4];
 };
 
 static uint64_t hash_str(uint64_t h, const char *s)
@@ -192,7 +214,7 @@ int zl_st_roll_load_hosts(struct zl_store *s, char *why, size_t len)
 
 int zl_st_roll_new(struct zl_store *s, char *why, size_t len)
 {
-	static const char *const sql[3] = {
+	static const char *const sql[4] = {
 		"INSERT INTO roll_traffic (slot, department, category, v6, bytes_up, bytes_down, "
 		"flows) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT DO UPDATE SET "
 		"bytes_up = bytes_up + excluded.bytes_up, bytes_down = bytes_down + "
@@ -204,6 +226,9 @@ int zl_st_roll_new(struct zl_store *s, char *why, size_t len)
 		"INSERT INTO roll_access (slot, action, name, kind, name2, n, bytes) VALUES "
 		"(?1, ?2, ?3, ?4, ?8, ?5, ?6) ON CONFLICT DO UPDATE SET n = n + excluded.n, "
 		"bytes = bytes + excluded.bytes",
+		"INSERT INTO roll_hosts (slot, host, category, bytes_up, bytes_down) VALUES "
+		"(?1, ?2, ?3, ?5, ?6) ON CONFLICT DO UPDATE SET bytes_up = bytes_up + "
+		"excluded.bytes_up, bytes_down = bytes_down + excluded.bytes_down",
 	};
 	struct zl_st_roll *r = calloc(1, sizeof(*r));
 	int i;
@@ -213,7 +238,7 @@ int zl_st_roll_new(struct zl_store *s, char *why, size_t len)
 		return -1;
 	}
 	s->roll = r;
-	for (i = 0; i < 3; i++)
+	for (i = 0; i < 4; i++)
 		if (sqlite3_prepare_v3(s->wdb, sql[i], -1, SQLITE_PREPARE_PERSISTENT, &r->ins[i],
 				       NULL) != SQLITE_OK) {
 			snprintf(why, len, "%s", sqlite3_errmsg(s->wdb));
@@ -228,7 +253,7 @@ void zl_st_roll_finalize(struct zl_store *s)
 
 	if (!s->roll)
 		return;
-	for (i = 0; i < 3; i++) {
+	for (i = 0; i < 4; i++) {
 		sqlite3_finalize(s->roll->ins[i]);
 		s->roll->ins[i] = NULL;
 	}
@@ -304,7 +329,11 @@ int zl_st_roll_add_flow(struct zl_store *s, const struct zl_flow_record *f)
 	k.slot = slot_of(zl_st_floor_div(f->last_us, US));
 	SET(a, f->app);
 	SET(b, f->category);
-	return add(r, &k, up, down, 1);
+	if (add(r, &k, up, down, 1) < 0)
+		return -1;
+	k.table = 3;
+	SET(a, f->src_ip);
+	return add(r, &k, up, down, 0);
 }
 
 int zl_st_roll_add_access(struct zl_store *s, const struct zl_access_record *a)
@@ -312,18 +341,18 @@ int zl_st_roll_add_access(struct zl_store *s, const struct zl_access_record *a)
 	struct zl_st_roll *r = s->roll;
 	int64_t bytes = zl_st_i64(a->bytes_up) + zl_st_i64(a->bytes_down);
 	struct rkey k = { .table = 2 };
-	const char *names[4] = { a->rule, a->department, a->app, a->department };
+	const char *names[5] = { a->rule, a->department, a->app, a->department, a->owner };
 	int kind, rc = 0;
 
 	k.slot = slot_of(zl_st_floor_div(a->ts, US));
 	SET(a, a->action);
 	rc |= add(r, &k, 1, bytes, 0);
-	for (kind = 1; kind <= 4; kind++) {
-		if (strcmp(a->action, kind < 4 ? "block" : "limit"))
+	for (kind = 1; kind <= 5; kind++) {
+		if (strcmp(a->action, kind != 4 ? "block" : "limit") || (kind == 5 && !*a->owner))
 			continue;
 		k.kind = kind;
 		SET(b, names[kind - 1]);
-		SET(c, kind == 4 ? a->app : "");
+		SET(c, kind == 4 ? a->app : kind == 5 ? a->department : "");
 		rc |= add(r, &k, 1, bytes, 0);
 	}
 	return rc;
@@ -357,7 +386,7 @@ int zl_st_roll_flush(struct zl_store *s, char *why, size_t len)
 		sqlite3_bind_int64(st, 6, e->y);
 		if (e->k.table < 2)
 			sqlite3_bind_int64(st, 7, e->z);
-		else
+		else if (e->k.table == 2)
 			sqlite3_bind_text(st, 8, e->k.c, -1, SQLITE_STATIC);
 		rc = zl_st_step_reset(st, why, len);
 		sqlite3_clear_bindings(st);

@@ -12,9 +12,12 @@ W=$WORK
 export LSAN_OPTIONS=suppressions=$top_srcdir/tests/lsan-report.supp:print_suppressions=0
 month=$(date -d "$(date +%Y-%m-01) -1 month" +%Y-%m)
 # A month (FLOWS flows) in the time zone $TZ into DIR, rendered as XLSX and
-# CSV, every CSV figure checked; its local days and hours are $TZ's.
+# CSV (and the persons' version as CSV), every CSV figure checked; its local
+# days and hours are $TZ's. TARGETS: the IPv6 targets zhulan.conf would give
+# ("" for none: the defaults 27 % and 100 %).
 month_checks() {
-	local d=$1 n=$2 from to pfrom
+	local d=$1 n=$2 targets=$3 from to pfrom tg=()
+	[ -n "$targets" ] && tg=(--ipv6-targets "$targets")
 	mkdir -p "$d"
 	"$RG" fill "$d/z.db" "$month" "$n" "$d/totals.json" 2>>"$W/fill.log"
 	ok $? "a month ($month, TZ=$TZ) of $n flows and $((n / 5)) access-log rows through the store"
@@ -29,16 +32,19 @@ print(int(f)*10**6,int(t)*10**6,int(p)*10**6)")
  ($from + 86400000000, 'root', 'first', '{\"policy.conf\":\"a\nb\nc\n\"}', 1),
  ($from + 172800000000, 'alice', '教育局 work hours', '{\"policy.conf\":\"a\nB\nc\n\"}', 1)"
 	for f in xlsx csv; do
-		"$RG" render "$d/z.db" $f "$d/r.$f" --month "$month" 2>>"$W/render.log"
-		ok $? "rendered as $f (TZ=$TZ)"
+		"$RG" render "$d/z.db" $f "$d/r.$f" --month "$month" "${tg[@]}" 2>>"$W/render.log"
+		ok $? "rendered as $f (TZ=$TZ, IPv6 targets ${targets:-the defaults})"
 	done
-	mkdir "$d/csv" && (cd "$d/csv" && unzip -q ../r.csv)
+	"$RG" render "$d/z.db" csv "$d/p.csv" --month "$month" --persons "${tg[@]}" 2>>"$W/render.log"
+	ok $? "the persons' version rendered as csv (TZ=$TZ)"
+	mkdir "$d/csv" "$d/pcsv" && (cd "$d/csv" && unzip -q ../r.csv) && (cd "$d/pcsv" && unzip -q ../p.csv)
 	ok $? "the CSV files unzip"
 	cp "$d/r.xlsx" "$d/csv/r.xlsx"
-	$PYTHON3 "$top_srcdir/tests/integration/report_check.py" "$d/csv" "$d/totals.json" "$d/z.db" \
-		"$from" "$to" "$pfrom" 2>"$d/check.err" | sed "s|^\(not \)\?ok [0-9]* - |&csv ($TZ): |" > "$d/check.tap"
+	REPORT_TARGETS=${targets:-27,100} $PYTHON3 "$top_srcdir/tests/integration/report_check.py" \
+		"$d/csv" "$d/totals.json" "$d/z.db" "$from" "$to" "$pfrom" "$d/pcsv" 2>"$d/check.err" |
+		sed "s|^\(not \)\?ok [0-9]* - |&csv ($TZ): |" > "$d/check.tap"
 	[ "${PIPESTATUS[0]}" = 0 ] || { ok 1 "report_check.py ran to its end (TZ=$TZ)"; sed 's/^/# /' "$d/check.err"; }
-	[ "$(grep -c ok "$d/check.tap")" -ge 25 ]
+	[ "$(grep -c ok "$d/check.tap")" -ge 40 ]
 	ok $? "every CSV figure was checked (TZ=$TZ)"
 	while read -r line; do
 		case "$line" in ok*) ok 0 "${line#ok * - }";; "not ok"*) ok 1 "${line#not ok * - }";; esac
@@ -46,10 +52,14 @@ print(int(f)*10**6,int(t)*10**6,int(p)*10**6)")
 }
 # China's zone (UTC+8: a local day starts at 16:00 UTC), then UTC
 export TZ=Asia/Shanghai
-month_checks "$W" 20000
+month_checks "$W" 20000 30,50
 "$RG" render "$W/z.db" pdf "$W/r.pdf" --month "$month" 2>>"$W/render.log"
 ok $? "rendered as pdf"
-TZ=UTC month_checks "$W/utc" 4000
+TZ=UTC month_checks "$W/utc" 4000 ""
+# a zone off the half hours (UTC+05:45): a local hour starts inside each
+# half hour, so the traffic comes from agg5m; the persons' working hours
+# (08:30 local is 02:45 UTC) from roll_hosts inside, agg5m at their ends
+TZ=Asia/Kathmandu month_checks "$W/npt" 2000 ""
 grep -q 'Sanitizer' "$W/render.log" "$W/fill.log" && { ok 1 "no sanitizer reports"; cat "$W/render.log"; }
 
 pdftotext -layout "$W/r.pdf" "$W/r.txt"
@@ -62,6 +72,12 @@ grep -q '网站 IPv6 支持度' "$W/r.txt" && grep -q 'jyj.example.gov.cn' "$W/r
 ok $? "the PDF's section 5 has the site readiness and the service to-do list"
 grep -q '变化（百分点）' "$W/r.txt"
 ok $? "the PDF gives the IPv6 share's change in percentage points"
+tr -d '\n ' < "$W/r.txt" | grep -q '国家目标：IPv6流量占比不低于27%' && grep -q '与目标差距' "$W/r.txt" &&
+	grep -q '网站 IPv6 支持率与国家目标' "$W/r.txt"
+ok $? "the PDF's section 5 gives the shares against the national targets (the defaults)"
+"$RG" render "$W/z.db" pdf "$W/t.pdf" --month "$month" --ipv6-targets 30,50 2>>"$W/render.log" &&
+	pdftotext "$W/t.pdf" - | tr -d '\n ' | grep -q '国家目标：IPv6流量占比不低于30%，门户网站IPv6支持率50%'
+ok $? "... and the targets zhulan.conf gives"
 fig() { $PYTHON3 -c "
 import json; t=json.load(open('$W/totals.json'))
 def b(v):

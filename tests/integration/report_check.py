@@ -1,11 +1,16 @@
 #!/usr/bin/python3
-"""report_check.py DIR TOTALS.json DB FROM_US TO_US PREV_FROM_US: every figure of the
-report's CSV files (DIR, unzipped: one file per section) and its XLSX (DIR/r.xlsx) against the generator's true
-totals and against independent SQL (sqlite3 shell). Prints TAP lines without a plan."""
+"""report_check.py DIR TOTALS.json DB FROM_US TO_US PREV_FROM_US [PERSONS_DIR]: every figure of
+the report's CSV files (DIR, unzipped: one file per section) and its XLSX (DIR/r.xlsx) against the
+generator's true totals and against independent SQL (sqlite3 shell); PERSONS_DIR: the persons'
+version's CSV files, its persons' figures checked the same way. The IPv6 targets the report was
+given: REPORT_TARGETS="TRAFFIC,PORTALS" (default 27,100, zhulan.conf's defaults). Prints TAP
+lines without a plan."""
 import calendar, csv, json, os, subprocess, sys, time
 
 d, totals, db, frm, to, pfrm = sys.argv[1], json.load(open(sys.argv[2])), sys.argv[3], \
     int(sys.argv[4]), int(sys.argv[5]), int(sys.argv[6])
+pdir = sys.argv[7] if len(sys.argv) > 7 else None
+tgt_traffic, tgt_portals = map(int, os.environ.get("REPORT_TARGETS", "27,100").split(","))
 n = 0
 fails = 0
 
@@ -32,18 +37,23 @@ TITLES = {"summary_traffic": "流量总计（与上期比较）", "summary_ipv6"
           "limited": "限速的连接（按部门和应用，前 50 项）",
           "ent_departments": "工作时间娱乐类流量部门排名", "policy": "策略版本",
           "compliance": "日志留存合规检查", "ipv6_sites": "网站 IPv6 支持度（按国家监测指标）",
-          "ipv6_todo": "待改造服务清单（经 IPv4 访问的外部服务）"}
+          "ipv6_todo": "待改造服务清单（经 IPv4 访问的外部服务）",
+          "ipv6_departments": "IPv6 流量占比（全县及各部门）",
+          "ipv6_sites_target": "网站 IPv6 支持率与国家目标",
+          "blocked_persons": "阻断次数最多的人员（前 20 名）",
+          "ent_persons": "工作时间娱乐类流量人员排名"}
 
 
-def section(num):
-    with open("%s/%s-%s.csv" % (d, num, SECTIONS[num]), encoding="utf-8-sig", newline="") as f:
+def section(num, where=None):
+    with open("%s/%s-%s.csv" % (where or d, num, SECTIONS[num]), encoding="utf-8-sig",
+              newline="") as f:
         return list(csv.reader(f))
 
 
-def table(name):
+def table(name, where=None):
     """'02-by_department': the table titled so in section 02's file: (columns, rows)."""
     num, tid = name.split("-", 1)
-    rows = section(num)
+    rows = section(num, where)
     i = rows.index([TITLES[tid]])
     end = rows.index([], i)
     return rows[i + 1], rows[i + 2:end]
@@ -129,9 +139,11 @@ ok(rows and all(day_sql(r[0]) == "%s %s" % (r[1], r[2]) for r in rows),
    "traffic per local day (TZ=%s) equals SQL over agg5m between local midnights"
    % os.environ.get("TZ", ""))
 _, rows = table("02-busiest_hours")
+gmtoff = time.localtime(fs).tm_gmtoff   # local hours (a zone without summer time)
 hours = [r.split("|") for r in sql(
-    "SELECT bucket / 3600 * 3600, sum(bytes_up + bytes_down) AS b FROM agg5m WHERE bucket >= %d "
-    "AND bucket < %d GROUP BY 1 ORDER BY b DESC LIMIT 10" % (fs, ts)).split("\n")]
+    "SELECT (bucket + %d) / 3600 * 3600 - %d, sum(bytes_up + bytes_down) AS b FROM agg5m "
+    "WHERE bucket >= %d AND bucket < %d GROUP BY 1 ORDER BY b DESC LIMIT 10"
+    % (gmtoff, gmtoff, fs, ts)).split("\n")]
 ok([[time.strftime("%Y-%m-%d %H:00", time.localtime(int(h))), b] for h, b in hours] == rows,
    "the ten busiest local hours equal SQL over agg5m")
 _, rows = table("02-by_department")
@@ -181,6 +193,49 @@ ok(sorted("%s:%s:%s" % (r[0], r[3], r[4]) for r in rows) == wsvc and len(wsvc) =
 why = {r[0]: r[2] for r in rows}
 ok(why.get("www.baidu.example", "").startswith("无 AAAA") and
    why.get("www.taobao.example", "").startswith("有 AAAA"), "the to-do list says why")
+
+# section 5: the county's and each department's IPv6 share against the national target
+def met(v6, total, target):
+    return "达标" if v6 * 100 >= target * total else "未达标"
+
+
+cols, rows = table("05-ipv6_departments")
+ok(cols[4:] == ["目标（%）", "与目标差距（百分点）", "是否达标"],
+   "IPv6 shares: the target, the gap and the verdict beside each share")
+county = [r for r in rows if r[0] == "全县"]
+tot = T["up"] + T["down"]
+ok(len(county) == 1 and int(county[0][1]) == T["v6"] and int(county[0][2]) == tot and
+   abs(float(county[0][3]) - share) < 0.0001 and int(county[0][4]) == tgt_traffic and
+   abs(float(county[0][5]) - (share - tgt_traffic)) < 0.0001 and
+   county[0][6] == met(T["v6"], tot, tgt_traffic),
+   "IPv6 share: the county's %.4f%% against the target %d%% (gap and verdict)" % (share, tgt_traffic))
+want6 = {k: (v.get("v6", 0), v["up"] + v["down"]) for k, v in T["departments"].items()}
+got = {r[0]: r for r in rows if r[0] != "全县"}
+ok(set(got) == set(want6) and all(
+    int(got[k][1]) == v6 and int(got[k][2]) == t and abs(float(got[k][3]) - v6 * 100.0 / t) < 0.0001
+    and int(got[k][4]) == tgt_traffic and abs(float(got[k][5]) - (v6 * 100.0 / t - tgt_traffic)) < 0.0001
+    and got[k][6] == met(v6, t, tgt_traffic) for k, (v6, t) in want6.items()),
+   "IPv6 share by department against the target equals the generator's")
+ok(any(r[6] == "达标" for r in got.values()) and any(r[6] == "未达标" for r in got.values()),
+   "IPv6 share by department: the target is met by some departments and not by others")
+sql_dept = {r.split("|")[0]: tuple(map(int, r.split("|")[1:])) for r in sql(
+    "SELECT h.d, sum(CASE WHEN instr(host, ':') THEN bytes_up + bytes_down ELSE 0 END), "
+    "sum(bytes_up + bytes_down) FROM agg5m JOIN (SELECT address, max(department) AS d FROM hosts "
+    "WHERE address != '' GROUP BY address) h ON h.address = agg5m.host WHERE h.d != '' AND "
+    "bucket >= %d AND bucket < %d GROUP BY 1" % (fs, ts)).split("\n")}
+ok(all(k in got and (int(got[k][1]), int(got[k][2])) == v for k, v in sql_dept.items()),
+   "IPv6 share by department equals SQL over agg5m and the address book")
+cols, rows = table("05-ipv6_sites_target")
+nsites = len(T["sites"])
+nready = sum(1 for v in T["sites"].values() if v["ready"])
+rshare = nready * 100.0 / nsites
+ok(len(rows) == 1 and rows[0][:2] == [str(nsites), str(nready)] and
+   abs(float(rows[0][2]) - rshare) < 0.0001 and int(rows[0][3]) == tgt_portals and
+   abs(float(rows[0][4]) - (rshare - tgt_portals)) < 0.0001 and
+   rows[0][5] == met(nready, nsites, tgt_portals),
+   "sites: %d of %d ready (%.1f%%) against the portals target %d%%" % (nready, nsites, rshare,
+                                                                      tgt_portals))
+
 _, rows = table("06-policy")
 ok(len(rows) == 2 and rows[1][5] == "1" and rows[1][6] == "1",
    "policy versions with their diff (one line changed: +1 -1)")
@@ -204,9 +259,51 @@ try:
     ok(got == {k: v[0] for k, v in want.items()}, "XLSX: traffic by department")
     ws = wb[wb.sheetnames[4]]
     cells = [r for r in ws.iter_rows(values_only=True) if r and r[0]]
-    ok(sorted("%s:%s:%s" % (r[0], r[3], r[4]) for r in cells if r[0].startswith("www.")) == wsvc
+    ok(sorted("%s:%s:%s" % (r[0], r[3], r[4]) for r in cells if str(r[0]).startswith("www.")) == wsvc
        and any(r[0] == "https://jyj.example.gov.cn/" and r[1] == 2 for r in cells),
        "XLSX: the site readiness and the to-do list, numbers as numbers")
+    ws = wb[wb.sheetnames[4]]
+    cells = [r for r in ws.iter_rows(values_only=True) if r and r[0] == "全县"]
+    ok(len(cells) == 1 and cells[0][4] == tgt_traffic and isinstance(cells[0][5], float) and
+       abs(cells[0][5] - (share - tgt_traffic)) < 0.0001 and cells[0][6] == met(T["v6"], tot, tgt_traffic),
+       "XLSX: the county's IPv6 share against the target, numbers as numbers")
 except ImportError:
     ok(False, "python3-openpyxl is installed")
+
+if pdir:
+    # the persons' version: blocked attempts and entertainment in working hours by person
+    _, rows = table("03-blocked_persons", pdir)
+    want = sorted(((o, dd, n) for o, v in T["blocked_persons"].items() for dd, n in v.items()),
+                  key=lambda x: (-x[2], x[0], x[1]))[:20]
+    ok([(r[0], r[1], int(r[2])) for r in rows] == want,
+       "persons: blocked attempts by person and department equal the generator's (%d)" % len(want))
+    ok("\n".join("|".join(r) for r in rows) == sql(
+        "SELECT owner, department, count(*) AS n FROM access_log WHERE action = 'block' AND "
+        "ts >= %d AND ts < %d AND owner != '' GROUP BY 1, 2 ORDER BY n DESC, 1, 2 LIMIT 20"
+        % (frm, to)), "persons: blocked attempts by person equal SQL over access_log")
+    _, rows = table("03-ent_persons", pdir)
+    W = T["persons_work"]
+    ok({r[1]: (int(r[2]), int(r[3])) for r in rows} ==
+       {k: (v["ent"], v["work"]) for k, v in W.items() if v["ent"]},
+       "persons: entertainment and all traffic in working hours by person equal the generator's")
+    # agg5m's rows, the person of their address in the book now, local working hours
+    work = {}
+    for line in sql("SELECT bucket, h.o, category, bytes_up + bytes_down FROM agg5m JOIN "
+                    "(SELECT address, max(owner) AS o FROM hosts WHERE address != '' GROUP BY "
+                    "address) h ON h.address = agg5m.host WHERE h.o != '' AND bucket >= %d AND "
+                    "bucket < %d" % (fs, ts)).split("\n"):
+        b, o, c, nb = line.split("|")
+        tm = time.localtime(int(b))
+        m = tm.tm_hour * 60 + tm.tm_min
+        if tm.tm_wday < 5 and (510 <= m < 720 or 840 <= m < 1050):
+            e = work.setdefault(o, [0, 0])
+            e[1] += int(nb)
+            if c in ("Video", "Streaming", "Game", "Music", "SocialNetwork", "Shopping"):
+                e[0] += int(nb)
+    ok({r[1]: (int(r[2]), int(r[3])) for r in rows} == {k: tuple(v) for k, v in work.items() if v[0]},
+       "persons: entertainment in working hours by person equals SQL over agg5m and the book")
+    ok([int(r[0]) for r in rows] == list(range(1, len(rows) + 1)) and
+       all(int(rows[i][2]) >= int(rows[i + 1][2]) for i in range(len(rows) - 1)) and
+       all(abs(float(r[4]) - int(r[2]) * 100.0 / int(r[3])) < 0.0001 for r in rows),
+       "persons: ranked by entertainment, the share of working-hours traffic beside it")
 sys.exit(1 if fails else 0)

@@ -47,6 +47,8 @@ app_dir = $ZHULAN_DATADIR
 report_time = 00:00
 report_keep_days = 400
 report_org = 竹县
+ipv6_target_traffic = 35
+ipv6_target_portals = 60
 CONF
 export LSAN_OPTIONS=suppressions=$top_srcdir/tests/lsan-report.supp:print_suppressions=0
 start
@@ -80,6 +82,15 @@ mkdir "$WORK/csv" && (cd "$WORK/csv" && unzip -q ../r.zip)
 want=$($PYTHON3 -c "import json; t=json.load(open('$WORK/totals.json')); print(t['up'] + t['down'])")
 grep -q "\"总流量\",$want," "$WORK/csv/01-summary.csv"
 ok $? "the CSV's total traffic is the generator's ($want)"
+# section 5 against zhulan.conf's IPv6 targets, not the defaults; a reload changes them
+grep -q '^"全县",[0-9]*,[0-9]*,[0-9.]*,35,' "$WORK/csv/05-ipv6.csv" &&
+	grep -A2 '"网站 IPv6 支持率与国家目标"' "$WORK/csv/05-ipv6.csv" | grep -q '^[0-9]*,[0-9]*,[0-9.]*,60,'
+ok $? "the report's IPv6 shares against zhulan.conf's targets (35 %, portals 60 %)"
+sed -i 's/^ipv6_target_traffic = 35/ipv6_target_traffic = 40/' "$WORK/zhulan.conf"
+kill -HUP "$DPID"; sleep 0.5
+ctl report --month "$month" --format csv --output "$WORK/r40.zip" >/dev/null &&
+	unzip -p "$WORK/r40.zip" 05-ipv6.csv | grep -q '^"全县",[0-9]*,[0-9]*,[0-9.]*,40,'
+ok $? "... and after a reload, the new target (40 %)"
 ctl report --month "$month" --format csv --output "$WORK/csvdir/" > "$WORK/out"
 ok $? "zhulanctl report --format csv --output DIR/"
 [ "$(cd "$WORK/csvdir" && ls | tr '\n' ' ')" = "01-summary.csv 02-traffic.csv 03-behaviour.csv 04-incidents.csv 05-ipv6.csv 06-policy.csv 07-health.csv 08-signature.csv " ] &&

@@ -9,11 +9,13 @@
  *       services and site checks; writes the true totals the report must show
  *   reportgen bench DB DAYS HOSTS
  *       agg5m rows for the DAYS days before today (what tens of millions
- *       of flows fold into), written straight into the table like
+ *       of flows fold into) and an address book (a person per host),
+ *       written straight into the tables like
  *       accessbench writes its access log (the writer would take hours)
  *   reportgen render DB FORMAT OUT (--month YYYY-MM | --from US --to US)
- *       [--lang en] [--persons]
- *       build and render a report; the time it took on stderr. FORMAT
+ *       [--lang en] [--persons] [--ipv6-targets TRAFFIC,PORTALS]
+ *       build and render a report; the time it took on stderr; the IPv6
+ *       targets as zhulan.conf's ipv6_target_* (absent: the defaults). FORMAT
  *       all: PDF, XLSX and CSV in turn into OUT.pdf, OUT.xlsx, OUT.csv
  *   reportgen rollup DB
  *       the reports' rollups made again from agg5m and access_log (after
@@ -261,6 +263,8 @@ static int fill(const char *db, const char *month, long nflows, const char *out)
 			addt(o, "v6", (int64_t)(f.src2dst_bytes + f.dst2src_bytes));
 		if (!cur)
 			continue;
+		if (f.ip_version == 6)
+			add(t, "departments", dept, "v6", (int64_t)(f.src2dst_bytes + f.dst2src_bytes));
 		add(t, "departments", dept, "up", (int64_t)f.src2dst_bytes);
 		add(t, "departments", dept, "down", (int64_t)f.dst2src_bytes);
 		add(t, "categories", f.category, "up", (int64_t)f.src2dst_bytes);
@@ -274,6 +278,12 @@ static int fill(const char *db, const char *month, long nflows, const char *out)
 		add(t, "days", day, "down", (int64_t)f.dst2src_bytes);
 		if (working(last) && is_ent(f.category))
 			add(t, "entertainment", dept, "bytes", (int64_t)(f.src2dst_bytes + f.dst2src_bytes));
+		/* the persons' version: a person's working hours, entertainment among them */
+		if (working(last) && h->owner) {
+			add(t, "persons_work", h->owner, "work", (int64_t)(f.src2dst_bytes + f.dst2src_bytes));
+			add(t, "persons_work", h->owner, "ent", is_ent(f.category) ?
+			    (int64_t)(f.src2dst_bytes + f.dst2src_bytes) : 0);
+		}
 	}
 	/* the access log: blocks, audits and limits, in both months */
 	for (i = 0; i < nflows / 5; i++) {
@@ -308,6 +318,7 @@ static int fill(const char *db, const char *month, long nflows, const char *out)
 			add(t, "blocked_rules", r.rule, "n", 1);
 			add(t, "blocked_departments", r.department, "n", 1);
 			add(t, "blocked_apps", r.app, "n", 1);
+			add(t, "blocked_persons", r.owner, r.department, 1);
 		}
 	}
 	if (site_checks(s, from, pfrom, t) < 0)
@@ -332,7 +343,7 @@ static int bench(const char *path, int days, int nhosts)
 	sqlite3 *db;
 	sqlite3_stmt *st;
 	long rows = 0;
-	char host[64], app[32], cat[32];
+	char host[64], app[32], cat[32], owner[32];
 	int h, k;
 
 	if (sqlite3_open(path, &db) != SQLITE_OK)
@@ -341,10 +352,12 @@ static int bench(const char *path, int days, int nhosts)
 	for (h = 0; h < nhosts; h++) {
 		snprintf(host, sizeof(host), "10.%d.%d.%d", h / 65536, h / 256 % 256, h % 256);
 		snprintf(cat, sizeof(cat), "县局%02d", h % 30);
+		snprintf(owner, sizeof(owner), "人员%05d", h);
 		sqlite3_prepare_v2(db, "INSERT INTO hosts (address, name, owner, department, imported) "
-				   "VALUES (?, '', '', ?, 0)", -1, &st, NULL);
+				   "VALUES (?, '', ?, ?, 0)", -1, &st, NULL);
 		sqlite3_bind_text(st, 1, host, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_text(st, 2, cat, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(st, 2, owner, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(st, 3, cat, -1, SQLITE_TRANSIENT);
 		sqlite3_step(st);
 		sqlite3_finalize(st);
 	}
@@ -405,6 +418,10 @@ static int render(int argc, char **argv)
 			o.lang = argv[++i];
 		} else if (!strcmp(argv[i], "--persons")) {
 			o.persons = 1;
+		} else if (!strcmp(argv[i], "--ipv6-targets") && i + 1 < argc &&
+			   sscanf(argv[++i], "%u,%u", &o.ipv6_target_traffic,
+				  &o.ipv6_target_portals) == 2) {
+			o.ipv6_targets = 1;
 		} else {
 			fprintf(stderr, "reportgen: %s?\n", argv[i]);
 			return 2;
@@ -470,7 +487,7 @@ static int rollup(const char *path)
 		return 1;
 	}
 	if (version && (unsigned)version < zl_store_schema_version()) {
-		printf("opened (quick_check) and migrated from schema %d (step 10 back-fills the "
+		printf("opened (quick_check) and migrated from schema %d (steps 10 and 11 back-fill the "
 		       "rollups) in %.1f s\n", version, now_s() - t);
 	} else {
 		t = now_s();
@@ -585,7 +602,8 @@ int main(int argc, char **argv)
 	if (argc >= 5 && !strcmp(argv[1], "render"))
 		return render(argc, argv);
 	fprintf(stderr, "usage: reportgen fill DB YYYY-MM FLOWS TOTALS.json | bench DB DAYS HOSTS |\n"
-		"       render DB pdf|xlsx|csv|all OUT (--month M | --from US --to US) [--lang en] [--persons] |\n"
+		"       render DB pdf|xlsx|csv|all OUT (--month M | --from US --to US) [--lang en] [--persons]\n"
+		"              [--ipv6-targets TRAFFIC,PORTALS] |\n"
 		"       rollup DB | capture DB SECONDS RATE FROM_US TO_US\n");
 	return 2;
 }

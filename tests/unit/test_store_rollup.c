@@ -40,6 +40,8 @@ static void access_row(struct zl_store *s, int i, int64_t ts)
 	snprintf(a.app, sizeof(a.app), "%s", i % 2 ? "TLS.Douyin" : "TLS.WeChat");
 	snprintf(a.action, sizeof(a.action), "%s", i % 4 == 0 ? "block" : i % 4 == 1 ? "limit" : "audit");
 	snprintf(a.rule, sizeof(a.rule), "policy.conf:%d", 10 + i % 5);
+	/* a person for two addresses of three (the third: none) */
+	snprintf(a.owner, sizeof(a.owner), "%s", i % 3 == 2 ? "" : i % 3 ? "王伟" : "李娜");
 	a.bytes_up = 100 + (uint64_t)i;
 	a.bytes_down = 1000;
 	while (zl_store_put_access(s, &a) == -ENOSPC)
@@ -88,6 +90,12 @@ static const char *text(sqlite3 *db, const char *sql, char *buf, size_t len)
 	"GROUP BY 1, 2 ORDER BY 1, 2"
 #define LIMIT_ROLL "SELECT name, name2, sum(n) FROM roll_access WHERE kind = 4 GROUP BY 1, 2 " \
 	"ORDER BY 1, 2"
+#define HOSTS_SRC "SELECT bucket / 1800 * 1800, host, category, sum(bytes_up), sum(bytes_down) " \
+	"FROM agg5m GROUP BY 1, 2, 3 ORDER BY 1, 2, 3"
+#define HOSTS_ROLL "SELECT slot, host, category, bytes_up, bytes_down FROM roll_hosts ORDER BY 1, 2, 3"
+#define PERSON_SRC "SELECT ts / 1000000 / 1800 * 1800, owner, department, count(*) FROM access_log " \
+	"WHERE action = 'block' AND owner != '' GROUP BY 1, 2, 3 ORDER BY 1, 2, 3"
+#define PERSON_ROLL "SELECT slot, name, name2, n FROM roll_access WHERE kind = 5 ORDER BY 1, 2, 3"
 
 static void test_writer(void)
 {
@@ -120,6 +128,11 @@ static void test_writer(void)
 	SAME(db, ACC_SRC, ACC_ROLL, "writer: roll_access equals access_log by half hour and action");
 	SAME(db, RULE_SRC, RULE_ROLL, "writer: blocks by rule");
 	SAME(db, LIMIT_SRC, LIMIT_ROLL, "writer: limits by department and application");
+	SAME(db, HOSTS_SRC, HOSTS_ROLL, "writer: roll_hosts equals agg5m by half hour, host and category");
+	SAME(db, PERSON_SRC, PERSON_ROLL, "writer: blocks by half hour, person and department");
+	ok(sql_int(db, "SELECT count(*) FROM roll_access WHERE kind = 5") > 0 &&
+	   sql_int(db, "SELECT count(*) FROM roll_access WHERE kind = 5 AND name = ''") == 0,
+	   "writer: blocks by person hold persons only");
 	sqlite3_close(db);
 
 	/* the book changes: flows written from now on count for the new department */
@@ -145,7 +158,7 @@ static void test_backfill(void)
 	long long b = (long long)base_s / 1800 * 1800;   /* a half hour's start */
 	struct zl_store *s;
 	sqlite3 *db = raw(path);
-	char sql[1024];
+	char sql[2048];
 	unsigned i;
 	int rc = SQLITE_OK;
 
@@ -159,11 +172,12 @@ static void test_backfill(void)
 		 " (%lld, '10.0.0.1', 'TLS.WeChat', 'Chat', 1, 1, 30, 40, 1),"
 		 " (%lld, '2001:db8::1', 'TLS.Douyin', 'Video', 1, 1, 50, 60, 1),"
 		 " (%lld, '10.9.9.9', 'TLS.Douyin', 'Video', 1, 1, 70, 80, 3);"
-		 "INSERT INTO access_log (ts, client_ip, department, app, action, rule, bytes_up, "
-		 "bytes_down) VALUES (%lld, '10.0.0.1', '财政局', 'TLS.Douyin', 'block', 'p:1', 1, 2),"
-		 " (%lld, '10.0.0.1', '财政局', 'TLS.Douyin', 'limit', 'p:2', 3, 4),"
-		 " (%lld, '10.0.0.2', '', 'TLS.WeChat', 'audit', '', 5, 6)",
-		 b, b + 300, b + 1800, b + 3600, b * US, (b + 1) * US, (b + 2000) * US);
+		 "INSERT INTO access_log (ts, client_ip, department, owner, app, action, rule, bytes_up, "
+		 "bytes_down) VALUES (%lld, '10.0.0.1', '财政局', '王伟', 'TLS.Douyin', 'block', 'p:1', 1, 2),"
+		 " (%lld, '10.0.0.1', '财政局', '王伟', 'TLS.Douyin', 'limit', 'p:2', 3, 4),"
+		 " (%lld, '10.0.0.2', '', '', 'TLS.WeChat', 'block', '', 5, 6),"
+		 " (%lld, '10.0.0.2', '', '', 'TLS.WeChat', 'audit', '', 5, 6)",
+		 b, b + 300, b + 1800, b + 3600, b * US, (b + 1) * US, (b + 2) * US, (b + 2000) * US);
 	is_int(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK, "back-fill: rows of step 9");
 	sqlite3_close(db);
 	s = open_store(path, 0, 0, 0);
@@ -180,6 +194,10 @@ static void test_backfill(void)
 	SAME(db, ACC_SRC, ACC_ROLL, "back-fill: roll_access from access_log");
 	SAME(db, RULE_SRC, RULE_ROLL, "back-fill: blocks by rule");
 	SAME(db, LIMIT_SRC, LIMIT_ROLL, "back-fill: limits by department and application");
+	SAME(db, HOSTS_SRC, HOSTS_ROLL, "back-fill (step 11): roll_hosts from agg5m");
+	is_str(text(db, PERSON_ROLL, t1, sizeof(t1)), text(db, PERSON_SRC, t2, sizeof(t2)),
+	       "back-fill (step 11): blocks by person from access_log");
+	ok(strstr(t1, "|王伟|财政局|1;") != NULL, "back-fill: the person's one block (%s)", t1);
 	sqlite3_close(db);
 }
 
@@ -189,7 +207,7 @@ static void test_retention(void)
 	int64_t old_slot = (now_s() - 200 * 86400) / 1800 * 1800, new_slot = now_s() / 1800 * 1800;
 	struct zl_store *s = open_store(path, 0, 0, 0);
 	struct zl_store_stats st;
-	char sql[512];
+	char sql[1024];
 	sqlite3 *db;
 	int waited;
 
@@ -198,16 +216,18 @@ static void test_retention(void)
 	snprintf(sql, sizeof(sql), "INSERT INTO roll_traffic VALUES (%lld, 'a', 'Web', 0, 1, 1, 1), "
 		 "(%lld, 'a', 'Web', 0, 1, 1, 1); INSERT INTO roll_apps VALUES (%lld, 'x', 'Web', 1, 1, 1), "
 		 "(%lld, 'x', 'Web', 1, 1, 1); INSERT INTO roll_access VALUES "
-		 "(%lld, 'block', 0, '', '', 1, 1), (%lld, 'block', 0, '', '', 1, 1)",
+		 "(%lld, 'block', 0, '', '', 1, 1), (%lld, 'block', 0, '', '', 1, 1);"
+		 "INSERT INTO roll_hosts VALUES (%lld, '10.0.0.1', 'Web', 1, 1), "
+		 "(%lld, '10.0.0.1', 'Web', 1, 1)",
 		 (long long)old_slot, (long long)new_slot, (long long)old_slot, (long long)new_slot,
-		 (long long)old_slot, (long long)new_slot);
+		 (long long)old_slot, (long long)new_slot, (long long)old_slot, (long long)new_slot);
 	is_int(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK, "retention: old and new rollup rows");
 	sqlite3_close(db);
 	s = open_store(path, 180, 0, 0);
 	zl_store_start(s);
 	for (waited = 0; waited < 10000; waited += 20) {
 		zl_store_stats(s, &st);
-		if (st.purged_rows >= 3)
+		if (st.purged_rows >= 4)
 			break;
 		sleep_ms(20);
 	}
@@ -215,10 +235,12 @@ static void test_retention(void)
 	db = raw(path);
 	snprintf(sql, sizeof(sql), "SELECT (SELECT count(*) FROM roll_traffic WHERE slot = %lld) + "
 		 "(SELECT count(*) FROM roll_apps WHERE slot = %lld) + (SELECT count(*) FROM roll_access "
-		 "WHERE slot = %lld)", (long long)old_slot, (long long)old_slot, (long long)old_slot);
+		 "WHERE slot = %lld) + (SELECT count(*) FROM roll_hosts WHERE slot = %lld)",
+		 (long long)old_slot, (long long)old_slot, (long long)old_slot, (long long)old_slot);
 	is_int(sql_int(db, sql), 0, "retention: the rollups' rows older than 180 days are purged");
 	is_int(sql_int(db, "SELECT count(*) FROM roll_traffic") + sql_int(db, "SELECT count(*) FROM "
-	       "roll_apps") + sql_int(db, "SELECT count(*) FROM roll_access"), 3,
+	       "roll_apps") + sql_int(db, "SELECT count(*) FROM roll_access") +
+	       sql_int(db, "SELECT count(*) FROM roll_hosts"), 4,
 	       "retention: the newer ones are kept");
 	sqlite3_close(db);
 }
