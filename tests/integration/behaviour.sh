@@ -130,7 +130,10 @@ ip netns exec $P-gw nft list set inet zhulan bh_pair_v6 | grep -q "2001:db8:20::
 ok $? "and edu1 -> the casino over IPv6 in bh_pair_v6"
 ctl --json status > "$WORK/st"
 p99=$($PYTHON3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["behaviour"]["block_latency_us"]["p99"])' "$WORK/st")
-ok $(( ${p99:-99999999} > 20000 )) "from the classifying packet to the kernel set: p99 ${p99} us (well under the server's 20 ms answer)"
+# The figure itself is make bench's (tests/bench/behaviour.sh: p99 against
+# the server's 20 ms answer); here a bound a loaded CI machine keeps but a
+# block waiting on the store or on slow work (seconds) does not.
+ok $(( ${p99:-99999999} > 200000 )) "from the classifying packet to the kernel set: p99 ${p99} us (under 200 ms; make bench measures it)"
 
 # A download in the Download category, limited to 2 Mbit/s = 250,000 B/s.
 speed=$(inns fin2 curl -s -m 16 -o /dev/null -w '%{speed_download}' \
