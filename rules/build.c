@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "names.h"
 #include "policy-int.h"
 
 /* Numbers as written; -1 if not digits or above max. */
@@ -224,10 +225,25 @@ void zl_b_endpoint(struct zl_pctx *c, struct zl_vec *v, int type, char *text,
 		   const struct zl_yyltype *l)
 {
 	struct zl_endpoint *e = ZL_PUSH(c, v, struct zl_endpoint);
+	static const char *const what[] = {
+		[ZL_EP_HOST] = "host name", [ZL_EP_PERSON] = "person", [ZL_EP_DEPARTMENT] = "department",
+	};
+	size_t chars = 0, head = 0;   /* head: bytes of the first 16 characters */
 	char err[200];
 
 	e->type = type;
 	e->loc = zl_at(c, l);
+	/* the address book refuses a longer name (addrbook.h), so none matches */
+	if (type == ZL_EP_HOST || type == ZL_EP_PERSON || type == ZL_EP_DEPARTMENT) {
+		for (const char *p = text; *p; p++) {
+			chars += ((unsigned char)*p & 0xc0) != 0x80;
+			head += chars <= 16;
+		}
+		if (chars > ZL_NAME_CHARS)
+			zl_warn(c, &e->loc, "%s \"%.*s…\" is %zu characters long, but the address "
+				"book holds at most %d: it can never match", what[type], (int)head, text,
+				chars, ZL_NAME_CHARS);
+	}
 	if (type != ZL_EP_PREFIX && type != ZL_EP_SELF)
 		e->name = text;
 	else if (type == ZL_EP_PREFIX && zl_prefix_parse(text, &e->prefix, err, sizeof(err)) < 0)

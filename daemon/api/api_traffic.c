@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <sys/socket.h>
 
 #include "aggcache.h"
 #include "api.h"
@@ -123,6 +125,38 @@ enum MHD_Result zl_api_flows(struct zl_api_req *r)
 	return zl_api_reply(conn, MHD_HTTP_OK, out);
 }
 
+/*
+ * Top hosts with the address book's names: a copy of the cached answer
+ * (the book may change between two reads of one cached answer) whose rows
+ * get "registered" and, for an address the book holds, "host_name",
+ * "owner" and "department". Returns a new reference, or NULL.
+ */
+static json_t *top_hosts_named(struct zl_dir *dir, json_t *cached)
+{
+	json_t *out = json_deep_copy(cached), *row;
+	struct zl_bh_who w;
+	const char *ip;
+	uint8_t a[16];
+	size_t i;
+	int fam, known;
+
+	if (!out)
+		return NULL;
+	json_array_foreach(json_object_get(out, "top"), i, row) {
+		ip = json_string_value(json_object_get(row, "name"));
+		fam = ip && strchr(ip, ':') ? AF_INET6 : AF_INET;
+		known = dir && ip && inet_pton(fam, ip, a) == 1 && zl_dir_lookup(dir, fam, a, &w);
+		json_object_set_new(row, "registered", json_boolean(known));
+		if (known && json_object_set_new(row, "host_name", json_string(w.host)) |
+		    json_object_set_new(row, "owner", json_string(w.owner)) |
+		    json_object_set_new(row, "department", json_string(w.department))) {
+			json_decref(out);
+			return NULL;
+		}
+	}
+	return out;
+}
+
 enum MHD_Result zl_api_top(struct zl_api_req *r)
 {
 	struct zl_control *c = r->c;
@@ -152,13 +186,19 @@ enum MHD_Result zl_api_top(struct zl_api_req *r)
 	/* the store reads whole 5-minute buckets: one answer per bucket */
 	snprintf(key, sizeof(key), "top\x1f%s\x1f%lld\x1f%lld\x1f%u", what, from / BUCKET_US,
 		 last_bucket(to), limit);
-	if ((out = zl_aggcache_get(c->aggs, key)))
-		return zl_api_reply(conn, MHD_HTTP_OK, out);
-	res = zl_store_top(c->ctx.store, what, from, to, limit, err, sizeof(err));
-	if (!res)
-		return zl_api_fail(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, err);
-	out = json_pack("{s:s, s:o}", "what", what, "top", res);
-	zl_aggcache_put(c->aggs, key, out);
+	if (!(out = zl_aggcache_get(c->aggs, key))) {
+		res = zl_store_top(c->ctx.store, what, from, to, limit, err, sizeof(err));
+		if (!res)
+			return zl_api_fail(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, err);
+		out = json_pack("{s:s, s:o}", "what", what, "top", res);
+		zl_aggcache_put(c->aggs, key, out);
+	}
+	if (!strcmp(what, "hosts")) {
+		res = top_hosts_named(c->ctx.dir, out);
+		json_decref(out);
+		if (!(out = res))
+			return zl_api_fail(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
+	}
 	return zl_api_reply(conn, MHD_HTTP_OK, out);
 }
 

@@ -510,6 +510,31 @@ async function namesScenario(page) {
 	await shot(page, 'zh-CN', 'flows-video');
 }
 
+// ---------- the dashboard's busiest clients, named ----------
+
+// security: each busy address with the address book's host, person and
+// department; report: no such panel and no person on the dashboard.
+async function topHostsScenario(page, role) {
+	await setLang(page, 'zh-CN');
+	await visit(page, 'dashboard');
+	if (role === 'report') {
+		await page.waitForTimeout(1500);
+		const panel = await page.$('#top-hosts');
+		const body = await page.evaluate(() => document.body.innerText);
+		ok(!panel && !/张三|李四/.test(body), `report: the dashboard has no busiest clients and names no person (${panel ? 'panel shown' : 'no panel'})`);
+		return;
+	}
+	await page.click('[data-tab=day]');
+	await page.waitForFunction(() => /张三/.test(document.querySelector('#top-hosts')?.textContent || ''), null, { timeout: 15000 }).catch(() => {});
+	const rows = await page.$$eval('#top-hosts tbody tr', (l) => l.map(tr => Array.from(tr.cells, td => td.innerText.replace(/\s+/g, ' ').trim())));
+	const fin = rows.find(r => r[0].includes('192.0.2.10'));
+	ok(fin && fin[0] === 'fin-pc-01 192.0.2.10' && fin[1] === '张三 财政局',
+		`dashboard: 流量最多的终端 names 192.0.2.10 as fin-pc-01, 张三 of 财政局 (${rows.map(r => r.slice(0, 2).join(' | ')).join('; ')})`);
+	const unreg = rows.filter(r => !/fin-pc|edu-pc/.test(r[0]));
+	ok(unreg.every(r => r[1] === '未登记'), `dashboard: an address the book does not hold says 未登记 (${unreg.length} such rows)`);
+	await shot(page, 'zh-CN', 'dashboard-top-hosts');
+}
+
 // ---------- the audit log: what the others did ----------
 
 async function auditScenario(page) {
@@ -674,6 +699,8 @@ async function main() {
 			}
 			if (role === 'report')
 				await reportsScenario(page, helpers).catch(e => ok(false, 'reports scenario: ' + e.message));
+			if (role === 'security' || role === 'report')
+				await topHostsScenario(page, role).catch(e => ok(false, 'top hosts scenario: ' + e.message));
 			if (role === 'admin') {
 				await policyScenario(page).catch(e => ok(false, 'policy scenario: ' + e.message));
 				await hostsScenario(page).catch(e => ok(false, 'address book scenario: ' + e.message));

@@ -160,6 +160,23 @@ PY
 console_account rita report 2>"$WORK/acct.err" && console_account sam security 2>>"$WORK/acct.err"; ok $? "console accounts rita (report) and sam (security)" || sed "s/^/# /" "$WORK/acct.err"
 code=$(api -o /dev/null -w '%{http_code}' -H 'X-Zhulan-User: rita' -H 'X-Zhulan-Role: report' "http://zhulan/v1/top?what=departments")
 [ "$code" = 200 ]; ok $? "... open to the report role ($code)"
+api -H 'X-Zhulan-User: sam' -H 'X-Zhulan-Role: security' "http://zhulan/v1/top?what=hosts&from=-1h" > "$WORK/toph"
+$PYTHON3 - "$WORK/toph" <<'PY'; ok $? "GET /v1/top?what=hosts (security): each address with the address book's host, person and department; fin2's unregistered"
+import json, sys
+j = json.load(open(sys.argv[1]))
+rows = {t["name"]: t for t in j["top"]}
+want = {"192.0.2.10": ("fin-pc-01", "张三", "财政局"), "192.0.2.74": ("edu-pc-01", "李四", "教育局")}
+ok = all(a in rows and rows[a]["registered"] is True and rows[a]["bytes"] > 0
+         and (rows[a].get("host_name"), rows[a].get("owner"), rows[a].get("department")) == w
+         for a, w in want.items())
+others = [t for a, t in rows.items() if a not in want]
+ok = ok and others and all(t["registered"] is False and "owner" not in t for t in others)
+if not ok: print("#", json.dumps(j, ensure_ascii=False)[:600])
+sys.exit(0 if ok else 1)
+PY
+sql "SELECT who FROM audit WHERE action = 'top hosts read'" | grep -q "^sam via"; ok $? "... and the read is in the audit table"
+api -H 'X-Zhulan-User: rita' -H 'X-Zhulan-Role: report' -w '\n%{http_code}' "http://zhulan/v1/top?what=hosts&from=-1h" > "$WORK/toph"
+[ "$(tail -1 "$WORK/toph")" = 403 ] && ! grep -q "张三" "$WORK/toph"; ok $? "... refused to the report role, no person in the answer ($(tail -1 "$WORK/toph"))"
 api -H 'X-Zhulan-User: sam' -H 'X-Zhulan-Role: security' http://zhulan/v1/behaviour > "$WORK/bh"
 lblock=$(line_of "$WORK/b/policy.conf" 'block app Douyin')
 $PYTHON3 - "$WORK/bh" "$lblock" "$(line_of "$WORK/policy.conf" 'block app Douyin')" <<'PY'; ok $? "GET /v1/behaviour: the rules in force, fin1's block and the hits per rule line"

@@ -5,7 +5,7 @@
 import { h, replace } from '../dom.js';
 import { t } from '../i18n.js';
 import { get } from '../api.js';
-import { panel, table, stat, tabs, emptyState } from '../ui.js';
+import { panel, table, stat, tabs, emptyState, two } from '../ui.js';
 import { bytes, num, rate, clock, time, duration } from '../format.js';
 import { lineChart } from '../charts.js';
 import { pct } from './ipv6.js';
@@ -52,7 +52,16 @@ export default {
 				panel(t('dash.hosts'), tops.hosts, { id: 'hosts' }),
 				panel(t('dash.blocks'), blocks, { id: 'blocks' })) : null);
 
-		const topCols = (nameLabel, what) => [
+		// top hosts: the address book's host name over the address, the
+		// person over the department; an address not in the book says so
+		const hostCols = [
+			{ label: t('col.client'), value: r => two(r.registered && r.host_name || r.name, r.registered && r.host_name ? r.name : '', 'mono'),
+				class: 'ellipsis' },
+			{ label: t('col.owner_dept'), value: r => (r.registered ? two(r.owner, r.department) :
+				h('span', { class: 'muted' }, t('dash.unregistered'))) },
+			{ label: t('col.bytes'), value: r => bytes(r.bytes), num: true },
+		];
+		const topCols = (nameLabel, what) => what === 'hosts' ? hostCols : [
 			{ label: nameLabel, value: r => (what === 'departments' && !r.name ? h('span', { class: 'muted' }, t('dash.unregistered')) :
 				what === 'categories' ? category(r.name) : what === 'apps' ? app(r.name) : r.name), class: 'ellipsis' },
 			{ label: t('col.bytes'), value: r => bytes(r.bytes), num: true },
