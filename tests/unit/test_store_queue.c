@@ -302,6 +302,8 @@ static void test_block_locked(void)
 	}
 	zl_store_start(s);
 	sqlite3_open(path, &lock);
+	/* the writer may be in its own start-up transaction: wait for it */
+	sqlite3_busy_timeout(lock, 10000);
 	ok(sqlite3_exec(lock, "BEGIN EXCLUSIVE", NULL, NULL, NULL) == SQLITE_OK,
 	   "block: another connection holds the database's write lock");
 	block(7, &br);
