@@ -28,6 +28,7 @@
 #include "store.h"
 #include "store_ipv6.h"
 #include "tap.h"
+#include "zone.h"
 
 #define US 1000000LL
 #define DAY_US (86400 * US)
@@ -337,9 +338,7 @@ static void run(const char *tz, int bench)
 	char db[600], err[256];
 	json_t *tr, *sum;
 
-	setenv("TZ", tz, 1);
-	tzset();
-	printf("# TZ=%s\n", tz);
+	zone(tz);
 	snprintf(dir, sizeof(dir), "/tmp/zl-store6-XXXXXX");
 	if (!mkdtemp(dir))
 		return;

@@ -18,6 +18,7 @@
 #include "store.h"
 #include "store_ipv6.h"
 #include "tap.h"
+#include "zone.h"
 
 #define US 1000000LL
 #define DAY_US (86400 * US)
@@ -74,9 +75,7 @@ static void run(const char *tz)
 	int64_t today, now, t0030;
 	json_t *j;
 
-	setenv("TZ", tz, 1);
-	tzset();
-	printf("# TZ=%s\n", tz);
+	zone(tz);
 	/* noon (local) today: a minute before is the same day; 00:30 local
 	 * today (in Shanghai 16:30 UTC, on yesterday's UTC date) */
 	today = zl_localday_of((int64_t)time(NULL) * US);

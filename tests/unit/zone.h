@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <time.h>
 
-static void zone(const char *tz)
+static inline void zone(const char *tz)
 {
 	setenv("TZ", tz, 1);
 	tzset();
@@ -19,7 +19,7 @@ static void zone(const char *tz)
 }
 
 /* "YYYY-MM-DDTHH:MM:SSZ" in microseconds; -1 when it is not such a time */
-static int64_t utc(const char *s)
+static inline int64_t utc(const char *s)
 {
 	struct tm tm = { 0 };
 
